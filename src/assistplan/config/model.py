@@ -1,0 +1,136 @@
+"""The typed, frozen config model. The loader builds it; everything downstream only reads it.
+
+References between resources are by resource name (validated by the loader: every name
+used here exists in the same Config). Optional API fields that the user did not set are
+None (or empty), meaning "leave at the server default".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Pos:
+    """1-based line and column of a node in the config file."""
+
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """`files.NAME`: either a local `path` (uploaded, owned) or an existing remote `id` (referenced only)."""
+
+    name: str
+    pos: Pos
+    path: Path | None = None  # absolute, resolved, guaranteed inside the config folder
+    rel_path: str | None = None  # as written in the config, for display
+    id: str | None = None
+    purpose: str = "assistants"
+    prevent_destroy: bool = False
+
+    @property
+    def external(self) -> bool:
+        return self.id is not None
+
+
+@dataclass(frozen=True)
+class VectorStoreSpec:
+    """`vector_stores.NAME`. `display_name` is the API's `name` (defaults to the resource name)."""
+
+    name: str
+    pos: Pos
+    display_name: str
+    files: tuple[str, ...] = ()  # names of FileSpecs
+    description: str | None = None
+    chunking_strategy: dict[str, Any] | None = None
+    expires_after: dict[str, Any] | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    prevent_destroy: bool = False
+
+
+@dataclass(frozen=True)
+class AssistantSpec:
+    """`assistants.NAME`. Tool resources hold resource names; the engine maps them to ids."""
+
+    name: str
+    pos: Pos
+    model: str
+    display_name: str  # the API's `name` (defaults to the resource name)
+    description: str | None = None
+    instructions: str | None = None  # inline text, or the text read from instructions_file
+    instructions_file: str | None = None  # as written, for display
+    tools: tuple[dict[str, Any], ...] = ()
+    code_interpreter_files: tuple[str, ...] = ()  # names of FileSpecs
+    file_search_vector_stores: tuple[str, ...] = ()  # names of VectorStoreSpecs (at most 1)
+    temperature: float | None = None
+    top_p: float | None = None
+    response_format: str | dict[str, Any] | None = None
+    reasoning_effort: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    prevent_destroy: bool = False
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A pipeline node: an assistant node (`assistant` set, type "assistant") or a free node."""
+
+    name: str
+    type: str
+    assistant: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    name: str
+    pos: Pos
+    nodes: tuple[NodeSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReleaseSpec:
+    version: int
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """Exactly one of `assistant` / `pipeline` is set. `published` is one of the releases' versions."""
+
+    name: str
+    pos: Pos
+    assistant: str | None = None
+    pipeline: str | None = None
+    releases: tuple[ReleaseSpec, ...] = ()
+    published: int | None = None
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    backend: str = "local"  # local | postgres
+    path: Path | None = None  # local: state file (default DIR/.assistplan/state.json)
+    workspace: str = "default"  # postgres: separates configs sharing a database
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded, validated config. Mappings keep the file's order."""
+
+    path: Path  # absolute path of assistants.yaml
+    digest: str  # sha256 over the config and every file it reads text from (instructions_file)
+    version: int = 1
+    base_url: str | None = None
+    state: StateConfig = field(default_factory=StateConfig)
+    files: dict[str, FileSpec] = field(default_factory=dict)
+    vector_stores: dict[str, VectorStoreSpec] = field(default_factory=dict)
+    assistants: dict[str, AssistantSpec] = field(default_factory=dict)
+    pipelines: dict[str, PipelineSpec] = field(default_factory=dict)
+    experiments: dict[str, ExperimentSpec] = field(default_factory=dict)
+
+    @property
+    def dir(self) -> Path:
+        return self.path.parent

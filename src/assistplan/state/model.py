@@ -1,0 +1,136 @@
+"""The state document: what assistplan last applied, per address, plus the reference edges.
+
+On disk it is JSON (see `to_json`/`from_json`); `format_version` guards against reading a
+state written by a newer assistplan. `serial` grows on every write that changes content;
+`lineage` is fixed at the first write and ties saved plans to the state they came from.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistplan.errors import StateError
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class ResourceState:
+    """One managed object (or experiment version) as last applied.
+
+    `attributes` are the normalised attributes the plan compares against (ids, not names);
+    `depends_on` lists the addresses this object references (the reference graph's edges);
+    `extra` holds type-specific bookkeeping (e.g. a version's status, a snapshot's members).
+    """
+
+    address: str
+    type: str
+    remote_id: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    sha256: str | None = None
+    depends_on: list[str] = field(default_factory=list)
+    prevent_destroy: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "remote_id": self.remote_id,
+            "attributes": self.attributes,
+            "sha256": self.sha256,
+            "depends_on": sorted(self.depends_on),
+            "prevent_destroy": self.prevent_destroy,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_json(cls, address: str, data: dict[str, Any]) -> ResourceState:
+        return cls(
+            address=address,
+            type=data["type"],
+            remote_id=data.get("remote_id"),
+            attributes=dict(data.get("attributes") or {}),
+            sha256=data.get("sha256"),
+            depends_on=list(data.get("depends_on") or []),
+            prevent_destroy=bool(data.get("prevent_destroy", False)),
+            extra=dict(data.get("extra") or {}),
+        )
+
+
+@dataclass
+class State:
+    """The whole state document. Mutable: the engine works on a copy and persists it."""
+
+    lineage: str = field(default_factory=lambda: str(uuid.uuid4()))
+    serial: int = 0
+    endpoint: str | None = None
+    resources: dict[str, ResourceState] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    def copy(self) -> State:
+        return copy.deepcopy(self)
+
+    def get(self, address: str) -> ResourceState | None:
+        return self.resources.get(address)
+
+    def put(self, rs: ResourceState) -> None:
+        self.resources[rs.address] = rs
+
+    def remove(self, address: str) -> None:
+        self.resources.pop(address, None)
+
+    def content(self) -> dict[str, Any]:
+        """Everything but the serial: two states with equal content need no new serial."""
+        return {
+            "format_version": self.format_version,
+            "lineage": self.lineage,
+            "endpoint": self.endpoint,
+            "resources": {a: self.resources[a].to_json() for a in sorted(self.resources)},
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        doc = self.content()
+        doc["serial"] = self.serial
+        return {k: doc[k] for k in ("format_version", "lineage", "serial", "endpoint", "resources")}
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_json(cls, data: Any, source: str = "state") -> State:
+        if not isinstance(data, dict):
+            raise StateError(f"{source}: not a state document (expected a JSON object)")
+        version = data.get("format_version")
+        if not isinstance(version, int):
+            raise StateError(f"{source}: missing or invalid format_version")
+        if version > FORMAT_VERSION:
+            raise StateError(
+                f"{source}: written by a newer assistplan (format_version {version}, "
+                f"this one reads up to {FORMAT_VERSION}); upgrade assistplan"
+            )
+        try:
+            resources = {
+                addr: ResourceState.from_json(addr, rs)
+                for addr, rs in (data.get("resources") or {}).items()
+            }
+            return cls(
+                lineage=str(data["lineage"]),
+                serial=int(data["serial"]),
+                endpoint=data.get("endpoint"),
+                resources=resources,
+                format_version=FORMAT_VERSION,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StateError(f"{source}: corrupt state document ({exc})") from exc
+
+    @classmethod
+    def loads(cls, text: str, source: str = "state") -> State:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StateError(f"{source}: corrupt state file (not JSON: {exc.msg})") from exc
+        return cls.from_json(data, source)
