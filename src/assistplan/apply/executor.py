@@ -1,0 +1,342 @@
+"""apply(plan) -> state: carry out exactly the plan's changes in reference order.
+
+Each step is one node of a DAG (create, update, adopt, delete, delete of a replaced
+object); independent steps run in parallel up to --parallelism. State is persisted after
+every remote mutation, so a failure or a kill loses nothing that succeeded. Before an
+update or delete, the object is read again and must still match what the plan saw.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from assistplan.config.model import Config
+from assistplan.errors import ApplyError, AssistplanError, RemoteError, StalePlanError
+from assistplan.graph import DAG, walk
+from assistplan.plan.desired import sha256_file
+from assistplan.plan.model import Plan, ResourceChange
+from assistplan.plan.planner import changed_paths
+from assistplan.plan.refresh import Reader
+from assistplan.remote import normalize as norm
+from assistplan.remote.api import Remote
+from assistplan.state.manager import StateManager
+from assistplan.state.model import ResourceState, State
+
+Step = tuple[str, str]  # (operation, address)
+DONE = {
+    "create": "created",
+    "update": "updated",
+    "adopt": "adopted",
+    "delete": "deleted",
+    "delete_old": "deleted_old",
+}
+Event = Callable[[str, str, str], None]  # (address, phase, detail)
+
+
+def processing_timeout() -> float:
+    return float(os.environ.get("ASSISTPLAN_PROCESSING_TIMEOUT", "600"))
+
+
+@dataclass
+class ApplyResult:
+    state: State
+    applied: int
+    total: int
+
+
+class Applier:
+    """Runs one plan. Thread-safe: steps update `self.state` under a lock and persist it."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        config: Config,
+        remote: Remote,
+        manager: StateManager,
+        *,
+        parallelism: int = 10,
+        on_event: Event | None = None,
+    ):
+        self.plan = plan
+        self.config = config
+        self.remote = remote
+        self.manager = manager
+        self.parallelism = parallelism
+        self.on_event = on_event or (lambda a, p, d: None)
+        self.state = State.from_json(plan.prior_state, "plan")
+        self.reader = Reader(remote, self.state.copy(), parallelism)
+        self.ids = {a: rs.remote_id for a, rs in self.state.resources.items() if rs.remote_id}
+        self.changes = {c.address: c for c in plan.changes}
+        self._lock = threading.Lock()
+
+    # -- driver ------------------------------------------------------------------------------
+    def run(self) -> ApplyResult:
+        self._persist()  # the refreshed state, and the lineage our markers use, before any mutation
+        if self.plan.refresh_only:
+            return ApplyResult(self.state, 0, 0)
+        dag = self.build_dag()
+        result = walk(dag, self._step, self.parallelism)
+        self._persist()
+        if result.failed:
+            lines = [f"  {addr} ({op}): {exc}" for (op, addr), exc in result.failed.items()]
+            done = {a for _, a in result.done}
+            raise ApplyError(
+                f"apply stopped: {len(result.failed)} step(s) failed, {len(result.done)} done, "
+                f"{len(result.skipped)} not started\n" + "\n".join(lines) + "\n"
+                f"State was saved for everything that succeeded ({len(done)} resource(s)). Fix the cause, "
+                "then run `assistplan plan` to see what remains and `assistplan apply` to continue."
+            )
+        return ApplyResult(self.state, len({a for _, a in result.done}), len(self.changes))
+
+    def build_dag(self) -> DAG[Step]:
+        dag: DAG[Step] = DAG()
+        first: dict[str, Step] = {}  # the step that makes an address usable by its consumers
+        for c in self.plan.changes:
+            if c.is_noop:
+                continue
+            if c.adopt_id is not None:
+                first[c.address] = ("adopt", c.address)
+            elif c.actions == ("delete",):
+                dag.add(("delete", c.address))
+            elif "create" in c.actions:
+                first[c.address] = ("create", c.address)
+                if c.actions == ("create", "delete"):
+                    dag.add(("delete_old", c.address), [first[c.address]])
+            else:
+                first[c.address] = ("update", c.address)
+            if c.address in first:
+                dag.add(first[c.address])
+        for c in self.plan.changes:
+            step = first.get(c.address)
+            if step is not None:
+                dag.add(step, [first[r] for r in c.depends_on if r in first])
+        # An object goes away only after every consumer that used it has let go.
+        for c in self.plan.changes:
+            for ref in c.prior_depends_on:
+                for gone in (("delete", ref), ("delete_old", ref)):
+                    if gone in dag:
+                        dag.add(gone, [s for s in (first.get(c.address), ("delete", c.address)) if s in dag])
+            for ref in c.depends_on:
+                if ("delete_old", ref) in dag and c.address in first:
+                    dag.add(("delete_old", ref), [first[c.address]])
+        return dag
+
+    def _step(self, step: Step) -> None:
+        op, addr = step
+        c = self.changes[addr]
+        started = time.monotonic()
+        self.on_event(addr, op, "")
+        try:
+            getattr(self, f"_{op}")(c)
+        except AssistplanError:
+            self.on_event(addr, "failed", "")
+            raise
+        self.on_event(addr, DONE[op], f"{time.monotonic() - started:.1f}s")
+
+    # -- state -------------------------------------------------------------------------------
+    def _persist(self) -> None:
+        with self._lock:
+            self.manager.persist(self.state)
+
+    def _record(self, c: ResourceChange, remote_id: str, attrs: dict[str, Any], **extra: Any) -> None:
+        with self._lock:
+            prior = self.state.get(c.address)
+            rs = ResourceState(
+                address=c.address,
+                type=c.type,
+                remote_id=remote_id,
+                attributes=attrs,
+                sha256=attrs.get("sha256"),
+                depends_on=norm.refs_of(c.type, attrs),
+                prevent_destroy=self._prevent_destroy(c),
+                extra={**(prior.extra if prior else {}), **extra},
+            )
+            self.state.put(rs)
+            self.ids[c.address] = remote_id
+            self.manager.persist(self.state)
+
+    def _prevent_destroy(self, c: ResourceChange) -> bool:
+        specs: dict[str, Any] = {
+            "file": self.config.files,
+            "vector_store": self.config.vector_stores,
+            "assistant": self.config.assistants,
+        }
+        spec = specs[c.type].get(c.name)
+        return bool(spec and spec.prevent_destroy)
+
+    def _resolve(self, addr: str) -> str:
+        if "." not in addr:
+            return addr  # an unmanaged raw id kept as it was
+        with self._lock:
+            rid = self.ids.get(addr)
+        if rid is None:
+            raise ApplyError(f"{addr} has no remote id yet (a step it depends on did not run)")
+        return rid
+
+    def _check_unchanged(self, c: ResourceChange, remote_id: str) -> dict[str, Any] | None:
+        """The object's attributes now; StalePlanError if they moved since the plan."""
+        act = self.reader.read_one(c.type, c.address, remote_id)
+        now = act.attrs if act else None
+        if c.before is not None and now != c.before:
+            what = (
+                "was deleted" if now is None else "changed (" + ", ".join(changed_paths(c.before, now)) + ")"
+            )
+            raise StalePlanError(f"{c.address} {what} since the plan was made; re-run `assistplan plan`")
+        return now
+
+    # -- steps -------------------------------------------------------------------------------
+    def _adopt(self, c: ResourceChange) -> None:
+        assert c.adopt_id is not None and c.before is not None or c.type == "file"
+        self._record(c, c.adopt_id, c.before if c.before is not None else dict(c.after or {}))
+        if c.actions == ("update",):
+            self._update(c)
+
+    def _create(self, c: ResourceChange) -> None:
+        assert c.after is not None
+        if c.actions == ("create", "delete") and c.remote_id:
+            # Remember the old object before the new one exists: a kill in between must not orphan it.
+            with self._lock:
+                old = self.state.get(c.address)
+                if old is not None:
+                    old.extra["deposed"] = sorted({*old.extra.get("deposed", []), c.remote_id})
+                    self.manager.persist(self.state)
+        remote_id = getattr(self, f"_create_{c.type}")(c)
+        self._record(c, remote_id, dict(c.after))
+
+    def _create_file(self, c: ResourceChange) -> str:
+        assert c.after is not None
+        spec = self.config.files[c.name]
+        assert spec.path is not None
+        sha, _ = sha256_file(spec.path)
+        if sha != c.after["sha256"]:
+            raise StalePlanError(f"{c.address}: {spec.rel_path} changed since the plan was made; re-run plan")
+        obj = self.remote.upload_file(spec.path, spec.path.name, spec.purpose, c.address)
+        return str(obj["id"])
+
+    def _create_vector_store(self, c: ResourceChange) -> str:
+        a = c.after
+        assert a is not None
+        file_ids = [self._resolve(f) for f in a["file_ids"]]
+        params: dict[str, Any] = {"name": a["name"], "metadata": self._metadata(c, a)}
+        if a.get("description") is not None:
+            params["description"] = a["description"]
+        if a.get("expires_after") is not None:
+            params["expires_after"] = a["expires_after"]
+        if file_ids:
+            params["chunking_strategy"] = a["chunking_strategy"]
+            params["file_ids"] = file_ids[:500]
+        obj = self.remote.create_vector_store(params, c.address)
+        vs_id = str(obj["id"])
+        # Record now: an object that exists must be in state even if waiting for it fails.
+        self._record(c, vs_id, {**a, "file_ids": sorted(a["file_ids"][:500])})
+        if len(file_ids) > 500:
+            self.remote.attach_files(vs_id, file_ids[500:], a["chunking_strategy"], c.address)
+        self._wait_files(c, vs_id, file_ids)
+        return vs_id
+
+    def _create_assistant(self, c: ResourceChange) -> str:
+        assert c.after is not None
+        params = norm.assistant_params(c.after, self._resolve, self._marker(c))
+        return str(self.remote.create_assistant(params, c.address)["id"])
+
+    def _update(self, c: ResourceChange) -> None:
+        rid = c.adopt_id or c.remote_id
+        assert rid is not None and c.after is not None
+        now = self._check_unchanged(c, rid)
+        if c.type == "vector_store":
+            self._update_vector_store(c, rid, now or {})
+        elif c.type == "assistant":
+            params = norm.assistant_params(c.after, self._resolve, self._marker(c))
+            self.remote.update_assistant(rid, params, c.address)
+        else:
+            raise ApplyError(f"{c.address}: files cannot be updated in place")
+        self._record(c, rid, dict(c.after))
+
+    def _update_vector_store(self, c: ResourceChange, vs_id: str, now: dict[str, Any]) -> None:
+        a = c.after
+        assert a is not None
+        fields = {k: a[k] for k in ("name", "metadata", "expires_after") if now.get(k) != a[k]}
+        if fields:
+            if "metadata" in fields:
+                fields["metadata"] = self._metadata(c, a)
+            self.remote.update_vector_store(vs_id, fields, c.address)
+        want = {self._resolve(f): f for f in a["file_ids"]}
+        have = {self._resolve_old(f): f for f in now.get("file_ids", [])}
+        attach = [i for i in want if i not in have]
+        if attach:
+            self.remote.attach_files(vs_id, attach, a["chunking_strategy"], c.address)
+        for i in have:
+            if i not in want:
+                self.remote.detach_file(vs_id, i, c.address)
+        if attach:
+            self._wait_files(c, vs_id, attach)
+
+    def _resolve_old(self, addr: str) -> str:
+        """An id as the plan saw it (before any replacement in this apply)."""
+        if "." not in addr:
+            return addr
+        rs = self.reader.state.get(addr)
+        return rs.remote_id if rs and rs.remote_id else self._resolve(addr)
+
+    def _wait_files(self, c: ResourceChange, vs_id: str, file_ids: list[str]) -> None:
+        if not file_ids:
+            return
+        self.on_event(c.address, "waiting", f"{len(file_ids)} file(s) processing")
+        vs = self.remote.wait_processed(vs_id, c.address, time.monotonic() + processing_timeout())
+        if vs["file_counts"]["failed"]:
+            by_id = {v: k for k, v in self.ids.items()}
+            failed = [f for f in self.remote.failed_files(vs_id, c.address) if f["id"] in set(file_ids)]
+            if failed:
+                names = "; ".join(
+                    f"{by_id.get(f['id'], f['id'])} ({f['id']}): {_error_text(f)}" for f in failed
+                )
+                raise RemoteError(f"{c.address}: file processing failed for {names}")
+
+    def _delete(self, c: ResourceChange) -> None:
+        if c.action_reason == "forget_because_not_managed" or c.remote_id is None:
+            self._forget(c.address)
+            return
+        self._check_unchanged(c, c.remote_id)
+        self._delete_remote(c.type, c.remote_id, c.address)
+        self._forget(c.address)
+
+    def _delete_old(self, c: ResourceChange) -> None:
+        assert c.remote_id is not None
+        self._delete_remote(c.type, c.remote_id, c.address)
+        with self._lock:
+            rs = self.state.get(c.address)
+            if rs is not None:
+                rest = [d for d in rs.extra.get("deposed", []) if d != c.remote_id]
+                if rest:
+                    rs.extra["deposed"] = rest
+                else:
+                    rs.extra.pop("deposed", None)
+            self.manager.persist(self.state)
+
+    def _delete_remote(self, kind: str, remote_id: str, addr: str) -> None:
+        {
+            "file": self.remote.delete_file,
+            "vector_store": self.remote.delete_vector_store,
+            "assistant": self.remote.delete_assistant,
+        }[kind](remote_id, addr)
+
+    def _forget(self, addr: str) -> None:
+        with self._lock:
+            self.state.remove(addr)
+            self.ids.pop(addr, None)
+            self.manager.persist(self.state)
+
+    def _marker(self, c: ResourceChange) -> str:
+        return norm.marker(self.state.lineage, c.address)
+
+    def _metadata(self, c: ResourceChange, attrs: dict[str, Any]) -> dict[str, str]:
+        return {**attrs["metadata"], norm.MARKER_KEY: self._marker(c)}
+
+
+def _error_text(vs_file: dict[str, Any]) -> str:
+    return str((vs_file.get("last_error") or {}).get("message") or "failed")

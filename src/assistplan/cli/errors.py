@@ -1,0 +1,56 @@
+"""Turning errors into messages and exit codes: 1 for any error, never a traceback for a user error."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from assistplan.errors import AssistplanError, ConfigError
+
+
+def _redact(text: str) -> str:
+    key = os.environ.get("OPENAI_API_KEY")
+    if key and len(key) >= 4:
+        text = text.replace(key, "***")
+    return text
+
+
+def _err(message: str) -> None:
+    color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    prefix = click.style("Error:", fg="red", bold=True) if color else "Error:"
+    click.echo(f"{prefix} {_redact(message)}", err=True, color=color)
+
+
+def run_cli(group: click.Group) -> None:
+    """Run the click group; map every failure to a clean message and an exit code."""
+    try:
+        group.main(standalone_mode=False, prog_name="assistplan")
+    except ConfigError as exc:
+        for d in exc.diagnostics:
+            click.echo(_redact(str(d)), err=True)
+        sys.exit(1)
+    except AssistplanError as exc:
+        _err(str(exc))
+        sys.exit(1)
+    except click.exceptions.Abort:
+        _err("aborted")
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(1)  # usage errors are errors (exit 2 means "changes present")
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        _err("interrupted; state was saved after every completed step")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)
+    except Exception as exc:  # a bug, not a user error: say so, keep the details available
+        _err(f"internal error: {type(exc).__name__}: {exc} (set ASSISTPLAN_DEBUG=1 for details)")
+        if os.environ.get("ASSISTPLAN_DEBUG"):
+            traceback.print_exc()
+        sys.exit(1)
+    sys.exit(0)

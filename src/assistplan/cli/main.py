@@ -1,0 +1,346 @@
+"""The `assistplan` command: parse, call the library, render. No business logic lives here."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from assistplan import __version__
+from assistplan.apply.executor import Applier
+from assistplan.cli.errors import run_cli
+from assistplan.cli.render import Printer
+from assistplan.cli.session import Options, parse_lock_timeout
+from assistplan.config.model import Config
+from assistplan.errors import AssistplanError, PlanError
+from assistplan.plan import planfile
+from assistplan.plan.model import Plan
+from assistplan.plan.planner import make_plan
+from assistplan.state.manager import StateManager
+from assistplan.state.model import State
+
+pass_options = click.make_pass_decorator(Options)
+
+
+def _printer(opts: Options) -> Printer:
+    color = opts.color if opts.color is not None else sys.stdout.isatty()
+    return Printer(color)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run as if assistplan was started in DIR.",
+)
+@click.option(
+    "-c", "--config", "config_file", default="assistants.yaml", show_default=True, help="The config file."
+)
+@click.option(
+    "--sandbox", is_flag=True, help="Use the embedded sandbox under .assistplan/sandbox/ (no key needed)."
+)
+@click.option(
+    "--base-url", metavar="URL", help="API base URL (default: provider.base_url, $OPENAI_BASE_URL, OpenAI)."
+)
+@click.option("--no-color", is_flag=True, help="Plain output, no colors (also: NO_COLOR set).")
+@click.version_option(__version__, prog_name="assistplan")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    directory: Path | None,
+    config_file: str,
+    sandbox: bool,
+    base_url: str | None,
+    no_color: bool,
+) -> None:
+    """Terraform for OpenAI assistants: plan and apply assistants.yaml against the API."""
+    if directory is not None:
+        try:
+            os.chdir(directory)
+        except OSError as exc:
+            raise AssistplanError(f"-C {directory}: {exc.strerror}") from None
+    color = False if (no_color or os.environ.get("NO_COLOR")) else None
+    ctx.obj = Options(
+        directory=directory, config_file=config_file, sandbox=sandbox, base_url=base_url, color=color
+    )
+
+
+@cli.command()
+@pass_options
+def validate(opts: Options) -> None:
+    """Check the config: syntax, schema, references, limits, files."""
+    cfg = opts.config()
+    p = _printer(opts)
+    p.echo(
+        p.style("Success!", fg="green", bold=True)
+        + f" The configuration is valid: {len(cfg.files)} file(s), "
+        f"{len(cfg.vector_stores)} vector store(s), {len(cfg.assistants)} assistant(s), "
+        f"{len(cfg.pipelines)} pipeline(s), {len(cfg.experiments)} experiment(s)."
+    )
+
+
+def _parallelism(value: int) -> int:
+    if value < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--parallelism")
+    return value
+
+
+parallelism_option = click.option(
+    "--parallelism", default=10, show_default=True, type=int, help="Concurrent API requests at most."
+)
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    default="0s",
+    show_default=True,
+    metavar="DUR",
+    help="How long to wait for the state lock (e.g. 30s, 5m).",
+)
+
+
+def _make_plan(
+    opts: Options,
+    cfg: Config,
+    state: State,
+    *,
+    parallelism: int,
+    refresh_only: bool = False,
+    targets: tuple[str, ...] = (),
+    replace: tuple[str, ...] = (),
+) -> Plan:
+    ep = opts.endpoint(cfg)
+    return make_plan(
+        cfg,
+        state,
+        opts.remote(cfg, parallelism),
+        endpoint=ep.name,
+        prior_exists=state.serial > 0,
+        refresh_only=refresh_only,
+        targets=targets,
+        replace=replace,
+        parallelism=parallelism,
+    )
+
+
+@cli.command()
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply FILE`."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
+@click.option("--markdown", is_flag=True, help="Print the plan as Markdown for a pull-request comment.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@click.option("--refresh-only", is_flag=True, help="Only show drift; applying it accepts it into state.")
+@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Limit to ADDR and what it needs.")
+@click.option("--replace", "replace", multiple=True, metavar="ADDR", help="Force replacing ADDR.")
+@parallelism_option
+@lock_timeout_option
+@pass_options
+def plan(
+    opts: Options,
+    out: Path | None,
+    as_json: bool,
+    markdown: bool,
+    detailed_exitcode: bool,
+    refresh_only: bool,
+    targets: tuple[str, ...],
+    replace: tuple[str, ...],
+    parallelism: int,
+    lock_timeout: str,
+) -> None:
+    """Show what apply would change."""
+    cfg = opts.config()
+    manager = opts.manager(cfg)
+    with manager.locked("plan", parse_lock_timeout(lock_timeout)):
+        state = manager.load()
+        the_plan = _make_plan(
+            opts,
+            cfg,
+            state,
+            parallelism=_parallelism(parallelism),
+            refresh_only=refresh_only,
+            targets=targets,
+            replace=replace,
+        )
+    p = _printer(opts)
+    if as_json:
+        click.echo(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False))
+    elif markdown:
+        from assistplan.cli.markdown import render
+
+        click.echo(render(the_plan))
+    else:
+        p.plan(the_plan)
+    if the_plan.errored:
+        if as_json or markdown:
+            p.problems(the_plan)
+        raise SystemExit(1)
+    if out is not None:
+        planfile.save(the_plan, out)
+        if not as_json:
+            p.echo(
+                f"\nSaved the plan to {out}. To apply exactly it: assistplan apply {out}",
+                err=as_json or markdown,
+            )
+    if detailed_exitcode and the_plan.has_changes:
+        raise SystemExit(2)
+
+
+def _confirm(p: Printer, auto_approve: bool, what: str) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise AssistplanError(
+            f"{what} asks for confirmation, and there is no terminal to ask on: "
+            "pass --auto-approve, or apply a saved plan (`plan --out FILE`, `apply FILE`)"
+        )
+    answer = click.prompt(
+        f"\nDo you want to {what}? Only 'yes' will be accepted", default="", show_default=False
+    )
+    if answer.strip() != "yes":
+        raise AssistplanError(f"{what} cancelled")
+
+
+def _run_apply(opts: Options, cfg: Config, the_plan: Plan, manager: StateManager, parallelism: int) -> None:
+    p = _printer(opts)
+    applier = Applier(
+        the_plan, cfg, opts.remote(cfg, parallelism), manager, parallelism=parallelism, on_event=p.event
+    )
+    applier.run()
+    s = the_plan.summary()
+    if the_plan.refresh_only:
+        p.echo(p.style("Apply complete!", fg="green", bold=True) + " State updated from the remote objects.")
+        return
+    p.echo(
+        "\n"
+        + p.style("Apply complete!", fg="green", bold=True)
+        + f" Resources: {s['create']} added, {s['update']} changed, {s['replace']} replaced, "
+        f"{s['delete']} destroyed" + (f", {s['archive']} archived" if s["archive"] else "") + "."
+    )
+
+
+@cli.command()
+@click.argument(
+    "planfile_path", metavar="[PLANFILE]", required=False, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--refresh-only", is_flag=True, help="Accept drift into state without changing the remote.")
+@click.option("--target", "targets", multiple=True, metavar="ADDR")
+@click.option("--replace", "replace", multiple=True, metavar="ADDR")
+@parallelism_option
+@lock_timeout_option
+@pass_options
+def apply(
+    opts: Options,
+    planfile_path: Path | None,
+    auto_approve: bool,
+    refresh_only: bool,
+    targets: tuple[str, ...],
+    replace: tuple[str, ...],
+    parallelism: int,
+    lock_timeout: str,
+) -> None:
+    """Carry out the plan (a saved PLANFILE exactly, or a fresh one after confirmation)."""
+    parallelism = _parallelism(parallelism)
+    cfg = opts.config()
+    manager = opts.manager(cfg)
+    p = _printer(opts)
+    timeout = parse_lock_timeout(lock_timeout)
+    if planfile_path is not None:
+        the_plan = planfile.load(planfile_path)
+        with manager.locked("apply", timeout):
+            state = manager.load()
+            planfile.check_current(
+                the_plan, state if state.serial > 0 else None, opts.endpoint(cfg).name, cfg.digest
+            )
+            if the_plan.errored:
+                raise PlanError("the saved plan has errors and cannot be applied")
+            _run_apply(opts, cfg, the_plan, manager, parallelism)
+        return
+    with manager.locked("apply", timeout):
+        state = manager.load()
+        the_plan = _make_plan(
+            opts,
+            cfg,
+            state,
+            parallelism=parallelism,
+            refresh_only=refresh_only,
+            targets=targets,
+            replace=replace,
+        )
+        p.plan(the_plan)
+        if the_plan.errored:
+            raise SystemExit(1)
+        if not the_plan.has_changes:
+            if the_plan.drift and not refresh_only:
+                Applier(the_plan, cfg, opts.remote(cfg, parallelism), manager).run()
+            return
+        _confirm(p, auto_approve, "perform these actions")
+        _run_apply(opts, cfg, the_plan, manager, parallelism)
+
+
+@cli.command()
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@parallelism_option
+@lock_timeout_option
+@pass_options
+def destroy(opts: Options, auto_approve: bool, parallelism: int, lock_timeout: str) -> None:
+    """Delete every object this state manages (never anything unmanaged)."""
+    parallelism = _parallelism(parallelism)
+    cfg = opts.config()
+    empty = dataclasses.replace(cfg, files={}, vector_stores={}, assistants={}, pipelines={}, experiments={})
+    manager = opts.manager(cfg)
+    p = _printer(opts)
+    with manager.locked("destroy", parse_lock_timeout(lock_timeout)):
+        state = manager.load()
+        the_plan = _make_plan(opts, empty, state, parallelism=parallelism)
+        p.plan(the_plan)
+        if the_plan.errored:
+            raise SystemExit(1)
+        if not the_plan.has_changes:
+            return
+        _confirm(p, auto_approve, "destroy all managed objects")
+        _run_apply(opts, empty, the_plan, manager, parallelism)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_options
+def output(opts: Options, as_json: bool) -> None:
+    """The remote ids of managed objects, for applications to read."""
+    from assistplan.cli.outputs import outputs
+
+    cfg = opts.config()
+    doc = outputs(opts.manager(cfg).load())
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+        return
+    for section, items in doc.items():
+        for name, value in items.items():
+            click.echo(f"{section}.{name} = {json.dumps(value)}")
+
+
+@cli.command("force-unlock")
+@click.argument("lock_id")
+@pass_options
+def force_unlock(opts: Options, lock_id: str) -> None:
+    """Release a state lock left by a run that died."""
+    cfg = opts.config()
+    opts.backend(cfg).force_unlock(lock_id)
+    click.echo(f"The state lock {lock_id} has been released.")
+
+
+def _add_sandbox() -> None:
+    from assistplan.cli.sandbox_cmd import sandbox
+
+    cli.add_command(sandbox)
+
+
+_add_sandbox()
+
+
+def main() -> None:
+    run_cli(cli)

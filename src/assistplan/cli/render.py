@@ -1,0 +1,188 @@
+"""Human output: the plan as Terraform users know it (+, ~, -/+, -), drift, and apply progress."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+import click
+
+from assistplan.plan.model import (
+    CREATE,
+    DELETE,
+    NO_OP,
+    REPLACE_CBD,
+    REPLACE_DBC,
+    UPDATE,
+    Plan,
+    ResourceChange,
+)
+
+SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE_CBD: "+/-", REPLACE_DBC: "-/+", ("archive",): "-"}
+COLOR = {"+": "green", "~": "yellow", "-": "red", "+/-": "yellow", "-/+": "yellow"}
+VERB = {
+    CREATE: "will be created",
+    UPDATE: "will be updated in-place",
+    DELETE: "will be destroyed",
+    REPLACE_CBD: "must be replaced (created anew, consumers repointed, then the old one deleted)",
+    REPLACE_DBC: "must be replaced",
+    ("archive",): "will be archived",
+}
+REASONS = {
+    "delete_because_no_resource_config": "because it is no longer in the configuration",
+    "forget_because_not_managed": "from state only (a file referenced by id: the remote file stays)",
+    "recreate_because_deleted_outside_assistplan": "because it was deleted outside assistplan",
+    "replace_because_content_changed": "because the local file's content changed",
+    "replace_because_cannot_update": "because a changed attribute cannot be updated in place",
+    "replace_by_request": "as requested with --replace",
+    "adopt_created_by_interrupted_apply": "(adopting the object an interrupted apply created)",
+    "track_existing_file": "(an existing remote file, referenced by id: recorded in state, never uploaded)",
+}
+
+
+def fmt(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+class Printer:
+    def __init__(self, color: bool):
+        self.color = color
+
+    def style(self, text: str, fg: str | None = None, bold: bool = False) -> str:
+        return click.style(text, fg=fg, bold=bold) if self.color and (fg or bold) else text
+
+    def echo(self, text: str = "", err: bool = False) -> None:
+        click.echo(text, err=err, color=self.color)
+
+    # -- plan --------------------------------------------------------------------------------
+    def plan(self, plan: Plan) -> None:
+        if plan.drift:
+            self.drift(plan)
+        changes = [c for c in plan.changes if not c.is_noop]
+        if plan.refresh_only:
+            if plan.drift:
+                self.echo(
+                    "This is a refresh-only plan: apply it to accept these changes into state; "
+                    "nothing remote will change."
+                )
+            else:
+                self.echo(self.style("No changes.", bold=True) + " The state matches the remote objects.")
+            return
+        if not changes:
+            if not plan.errored:
+                self.echo(
+                    self.style("No changes.", bold=True) + " Your remote objects match the configuration."
+                )
+        else:
+            self.echo("assistplan will perform the following actions:\n")
+            for c in changes:
+                self.change(c)
+            s = plan.summary()
+            self.echo(
+                self.style("Plan:", bold=True) + f" {s['create']} to add, {s['update']} to change, "
+                f"{s['replace']} to replace, {s['delete']} to destroy"
+                + (f", {s['archive']} to archive" if s["archive"] else "")
+                + "."
+            )
+        self.problems(plan)
+
+    def problems(self, plan: Plan) -> None:
+        for e in plan.errors:
+            self.echo(self.style("Error: ", fg="red", bold=True) + e, err=True)
+        for b in plan.blocked:
+            self.echo(
+                self.style("Error: ", fg="red", bold=True) + f"cannot destroy {b.address}: live consumers",
+                err=True,
+            )
+
+    def drift(self, plan: Plan) -> None:
+        self.echo(self.style("Note: Objects have changed outside of assistplan", bold=True) + "\n")
+        self.echo(
+            "assistplan detected the following changes made outside of assistplan since the last apply:\n"
+        )
+        for d in plan.drift:
+            if d.actions == DELETE:
+                self.echo(f"  # {d.address} has been deleted")
+                self.echo(
+                    self.style(f'  - {d.type} "{d.name}"', fg="red") + f" {{ id = {fmt(d.remote_id)} }}\n"
+                )
+            else:
+                self.echo(f"  # {d.address} has changed")
+                self.body("~", d, only_changed=True)
+        self.echo("")
+
+    def change(self, c: ResourceChange) -> None:
+        sym = "~" if c.adopt_id and c.actions == UPDATE else SYMBOL.get(c.actions, "~")
+        verb = VERB.get(c.actions, "will change")
+        if c.actions == NO_OP and c.adopt_id:
+            sym, verb = "~", "will be recorded in state"
+        reason = REASONS.get(c.action_reason or "", "")
+        if (c.action_reason or "").startswith("repoint_because_replaced"):
+            reason = "to point at the replacement of " + c.action_reason.split(": ", 1)[1]  # type: ignore[union-attr]
+        self.echo(self.style(f"  # {c.address}", bold=True) + f" {verb}" + (f" {reason}" if reason else ""))
+        self.body(sym, c, only_changed=c.actions in (UPDATE, REPLACE_CBD, REPLACE_DBC))
+
+    def body(self, sym: str, c: ResourceChange, only_changed: bool) -> None:
+        color = COLOR.get(sym, "yellow")
+        self.echo(self.style(f'{sym:>3} {c.type} "{c.name}"', fg=color) + " {")
+        before, after = c.before or {}, c.after or {}
+        keys = sorted(set(before) | set(after))
+        width = max((len(k) for k in keys), default=0)
+        if c.remote_id:
+            self.echo(f"        {'id'.ljust(width)} = {fmt(c.remote_id)}")
+        hidden = 0
+        for k in keys:
+            b, a = before.get(k), after.get(k)
+            if c.after is None:
+                self.line("-", k, width, fmt(b))
+            elif c.before is None:
+                if a not in (None, {}, []):
+                    self.line("+", k, width, fmt(a))
+            elif b != a:
+                self.changed(k, width, b, a, forces=k in c.changed_paths and "create" in c.actions)
+            elif only_changed:
+                hidden += 1
+            else:
+                self.echo(f"        {k.ljust(width)} = {fmt(a)}")
+        if hidden:
+            self.echo(self.style(f"        # ({hidden} unchanged attributes hidden)", fg="bright_black"))
+        self.echo("    }\n")
+
+    def line(self, sym: str, key: str, width: int, text: str) -> None:
+        self.echo(self.style(f"      {sym} {key.ljust(width)}", fg=COLOR[sym]) + f" = {text}")
+
+    def changed(self, key: str, width: int, before: Any, after: Any, forces: bool) -> None:
+        note = self.style("  # forces replacement", fg="red") if forces else ""
+        if isinstance(before, str) and isinstance(after, str) and ("\n" in before or "\n" in after):
+            self.echo(self.style(f"      ~ {key.ljust(width)}", fg="yellow") + " = <<-EOT" + note)
+            for d in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=2):
+                if d.startswith(("---", "+++")):
+                    continue
+                fg = "green" if d.startswith("+") else "red" if d.startswith("-") else None
+                self.echo("          " + self.style(d, fg=fg))
+            self.echo("        EOT")
+            return
+        self.echo(
+            self.style(f"      ~ {key.ljust(width)}", fg="yellow")
+            + f" = {fmt(before)} -> {fmt(after)}"
+            + note
+        )
+
+    # -- apply -------------------------------------------------------------------------------
+    def event(self, address: str, phase: str, detail: str) -> None:
+        text = {
+            "create": "Creating...",
+            "update": "Modifying...",
+            "adopt": "Adopting...",
+            "delete": "Destroying...",
+            "delete_old": "Destroying the replaced object...",
+            "created": f"Creation complete after {detail}",
+            "updated": f"Modifications complete after {detail}",
+            "adopted": f"Adopted after {detail}",
+            "deleted": f"Destruction complete after {detail}",
+            "deleted_old": f"Replaced object destroyed after {detail}",
+            "waiting": f"Waiting: {detail}...",
+            "failed": "Failed.",
+        }.get(phase, phase)
+        self.echo(self.style(address, bold=True) + f": {text}")

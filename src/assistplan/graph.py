@@ -1,0 +1,120 @@
+"""A small generic DAG: topological order with cycle paths, and a bounded-parallel walker.
+
+Knows nothing about OpenAI or resources (as Terraform's dag package): nodes are any
+hashable keys, an edge `a -> b` means "a needs b first".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+N = TypeVar("N", bound=Hashable)
+
+
+class CycleError(ValueError):
+    def __init__(self, path: list[object]):
+        self.path = path
+        super().__init__("dependency cycle: " + " -> ".join(str(p) for p in path))
+
+
+@dataclass
+class DAG(Generic[N]):
+    """Nodes with dependencies; `deps[a]` is the set of nodes `a` needs first."""
+
+    deps: dict[N, set[N]] = field(default_factory=dict)
+
+    def add(self, node: N, needs: Iterable[N] = ()) -> None:
+        self.deps.setdefault(node, set()).update(needs)
+        for n in needs:
+            self.deps.setdefault(n, set())
+
+    def add_edge(self, node: N, needs: N) -> None:
+        self.add(node, (needs,))
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.deps
+
+    def __len__(self) -> int:
+        return len(self.deps)
+
+    def dependents(self) -> dict[N, set[N]]:
+        out: dict[N, set[N]] = {n: set() for n in self.deps}
+        for n, needs in self.deps.items():
+            for m in needs:
+                out[m].add(n)
+        return out
+
+    def topo_order(self) -> list[N]:
+        """Dependencies first; ties keep insertion order. Raises CycleError with the cycle's path."""
+        indeg = {n: len(needs) for n, needs in self.deps.items()}
+        users = self.dependents()
+        ready = [n for n in self.deps if indeg[n] == 0]
+        order: list[N] = []
+        i = 0
+        while i < len(ready):
+            n = ready[i]
+            i += 1
+            order.append(n)
+            for u in users[n]:
+                indeg[u] -= 1
+                if indeg[u] == 0:
+                    ready.append(u)
+        if len(order) != len(self.deps):
+            raise CycleError(self._find_cycle({n for n in self.deps if indeg[n] > 0}))
+        return order
+
+    def _find_cycle(self, candidates: set[N]) -> list[object]:
+        start = next(iter(candidates))
+        seen: dict[N, int] = {}
+        path: list[N] = []
+        node = start
+        while node not in seen:
+            seen[node] = len(path)
+            path.append(node)
+            node = next(m for m in self.deps[node] if m in candidates)
+        return [*path[seen[node] :], node]
+
+
+@dataclass
+class WalkResult(Generic[N]):
+    done: list[N] = field(default_factory=list)
+    failed: dict[N, BaseException] = field(default_factory=dict)
+    skipped: list[N] = field(default_factory=list)
+
+
+def walk(dag: DAG[N], fn: Callable[[N], None], parallelism: int = 10) -> WalkResult[N]:
+    """Run `fn` on every node once its dependencies are done, at most `parallelism` at a time.
+
+    After the first failure no new node starts (running ones finish); the rest are skipped.
+    """
+    dag.topo_order()  # raises on cycles before anything runs
+    users = dag.dependents()
+    pending = {n: len(needs) for n, needs in dag.deps.items()}
+    ready = [n for n, c in pending.items() if c == 0]
+    result: WalkResult[N] = WalkResult()
+    running: dict[Future[None], N] = {}
+    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+        while ready or running:
+            while ready and not result.failed:
+                n = ready.pop(0)
+                running[pool.submit(fn, n)] = n
+            if not running:
+                break
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                n = running.pop(fut)
+                exc = fut.exception()
+                if exc is not None:
+                    result.failed[n] = exc
+                    continue
+                result.done.append(n)
+                for u in users[n]:
+                    pending[u] -= 1
+                    if pending[u] == 0:
+                        ready.append(u)
+    finished_nodes = set(result.done) | set(result.failed)
+    result.skipped = [n for n in dag.deps if n not in finished_nodes]
+    return result

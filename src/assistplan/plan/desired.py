@@ -1,0 +1,75 @@
+"""Config -> the desired graph: one node per managed address, attributes in address space."""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistplan.config.model import Config, FileSpec
+from assistplan.remote import normalize as norm
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Desired:
+    """What the config wants at `address`. `refs` are the addresses it points at."""
+
+    address: str
+    type: str
+    name: str
+    attrs: dict[str, Any]
+    refs: tuple[str, ...]
+    prevent_destroy: bool
+    external: bool = False  # a file declared by id: referenced, never uploaded or deleted
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """Streaming sha256 and size: constant memory whatever the file's size."""
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def build_desired(config: Config, parallelism: int = 8) -> dict[str, Desired]:
+    """Every managed address the config declares, in dependency order (files, stores, assistants)."""
+    local = [f for f in config.files.values() if not f.external]
+    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, 8))) as pool:
+        hashes = dict(zip([f.name for f in local], pool.map(_hash_spec, local), strict=True))
+    out: dict[str, Desired] = {}
+    for f in config.files.values():
+        sha, size = hashes.get(f.name, (None, None))
+        attrs = norm.file_desired(f, sha, size)
+        out[f"file.{f.name}"] = Desired(
+            f"file.{f.name}", "file", f.name, attrs, (), f.prevent_destroy, f.external
+        )
+    for vs in config.vector_stores.values():
+        attrs = norm.vector_store_desired(vs)
+        addr = f"vector_store.{vs.name}"
+        out[addr] = Desired(
+            addr,
+            "vector_store",
+            vs.name,
+            attrs,
+            tuple(norm.refs_of("vector_store", attrs)),
+            vs.prevent_destroy,
+        )
+    for a in config.assistants.values():
+        attrs = norm.assistant_desired(a)
+        addr = f"assistant.{a.name}"
+        out[addr] = Desired(
+            addr, "assistant", a.name, attrs, tuple(norm.refs_of("assistant", attrs)), a.prevent_destroy
+        )
+    return out
+
+
+def _hash_spec(spec: FileSpec) -> tuple[str, int]:
+    assert spec.path is not None
+    return sha256_file(spec.path)

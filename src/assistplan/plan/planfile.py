@@ -1,0 +1,100 @@
+"""Saved plans (`plan --out FILE`, `apply FILE`): the frozen plan plus what proves it is still current.
+
+A saved plan applies only to the state it was made from (lineage + serial, or "no state at
+all"), the same endpoint and the same config (digest); anything else is a StalePlanError.
+The file holds no secret: attributes, ids and the refreshed prior state only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from assistplan.errors import PlanError, StalePlanError
+from assistplan.plan.model import PLAN_FORMAT_VERSION, Plan, ResourceChange
+from assistplan.state.model import State
+
+MAGIC = "assistplan-plan"
+
+
+def save(plan: Plan, path: Path) -> None:
+    doc: dict[str, Any] = {
+        "kind": MAGIC,
+        "format_version": plan.format_version,
+        "lineage": plan.lineage,
+        "serial": plan.serial,
+        "prior_exists": plan.prior_exists,
+        "endpoint": plan.endpoint,
+        "config_digest": plan.config_digest,
+        "refresh_only": plan.refresh_only,
+        "changes": [c.to_file() for c in plan.changes],
+        "drift": [c.to_file() for c in plan.drift],
+        "errors": list(plan.errors),
+        "prior_state": plan.prior_state,
+    }
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def load(path: Path) -> Plan:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanError(f"{path}: no such plan file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanError(f"{path}: not a readable assistplan plan file ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("kind") != MAGIC:
+        raise PlanError(f"{path}: not an assistplan plan file")
+    if doc.get("format_version") != PLAN_FORMAT_VERSION:
+        raise PlanError(
+            f"{path}: plan format {doc.get('format_version')} is not supported by this assistplan"
+        )
+    try:
+        return Plan(
+            lineage=doc["lineage"],
+            serial=int(doc["serial"]),
+            prior_exists=bool(doc["prior_exists"]),
+            endpoint=doc["endpoint"],
+            config_digest=doc["config_digest"],
+            refresh_only=bool(doc.get("refresh_only")),
+            changes=tuple(ResourceChange.from_file(c) for c in doc["changes"]),
+            drift=tuple(ResourceChange.from_file(c) for c in doc.get("drift", [])),
+            errors=tuple(doc.get("errors", [])),
+            prior_state=doc["prior_state"],
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanError(f"{path}: corrupt plan file ({exc})") from None
+
+
+def check_current(plan: Plan, stored: State | None, endpoint: str, config_digest: str) -> None:
+    """Raise StalePlanError unless the plan was made from exactly this state, endpoint and config."""
+    if plan.endpoint != endpoint:
+        raise StalePlanError(f"saved plan is for endpoint {plan.endpoint}, not {endpoint}")
+    if not plan.prior_exists:
+        if stored is not None:
+            raise StalePlanError(
+                "saved plan is stale: it was made when no state existed, and state has been written since "
+                f"(serial {stored.serial}); run `assistplan plan` again"
+            )
+    elif stored is None:
+        raise StalePlanError("saved plan is stale: the state it was made from no longer exists")
+    elif stored.lineage != plan.lineage:
+        raise StalePlanError(
+            f"saved plan does not match the state: it was made for lineage {plan.lineage}, "
+            f"the state has lineage {stored.lineage}"
+        )
+    elif stored.serial != plan.serial:
+        raise StalePlanError(
+            f"saved plan is stale: made at state serial {plan.serial}, the state is now at serial "
+            f"{stored.serial}; run `assistplan plan` again"
+        )
+    if plan.config_digest != config_digest:
+        raise StalePlanError(
+            "saved plan is stale: the configuration changed since it was made; run plan again"
+        )

@@ -1,0 +1,263 @@
+"""plan(config, prior state, remote) -> Plan. Reads the remote, never writes anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from assistplan.addrs import Address
+from assistplan.config.model import Config
+from assistplan.errors import PlanError
+from assistplan.plan.desired import Desired, build_desired
+from assistplan.plan.model import (
+    CREATE,
+    DELETE,
+    NO_OP,
+    REPLACE_CBD,
+    UPDATE,
+    Plan,
+    ResourceChange,
+)
+from assistplan.plan.refresh import KINDS, Reader, Refreshed
+from assistplan.remote import normalize as norm
+from assistplan.remote.api import Remote
+from assistplan.state.model import ResourceState, State
+
+REPLACE_FIELDS = {
+    "file": {"sha256", "filename", "purpose", "bytes"},
+    "vector_store": set(norm.VECTOR_STORE_CREATE_ONLY),
+    "assistant": set(),
+}
+
+
+def changed_paths(before: Any, after: Any, prefix: str = "") -> list[str]:
+    """Dotted paths where two attribute trees differ (dicts recurse; lists compare whole)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: list[str] = []
+        for key in sorted(set(before) | set(after), key=str):
+            if before.get(key) != after.get(key):
+                out.extend(changed_paths(before.get(key), after.get(key), f"{prefix}{key}."))
+        return out
+    return [prefix.rstrip(".")] if before != after else []
+
+
+def _change(d: Desired | ResourceState, actions: tuple[str, ...], **kw: Any) -> ResourceChange:
+    addr = d.address
+    kind = d.type
+    return ResourceChange(address=addr, type=kind, name=Address.parse(addr).name, actions=actions, **kw)
+
+
+def refreshed_state(state: State, refreshed: Refreshed) -> State:
+    """Prior state with what the remote says now: attributes refreshed, vanished objects dropped."""
+    prior = state.copy()
+    for addr in refreshed.missing:
+        prior.remove(addr)
+    for addr, act in refreshed.actual.items():
+        rs = prior.get(addr)
+        if rs is not None:
+            rs.attributes = act.attrs
+            rs.depends_on = norm.refs_of(rs.type, act.attrs)
+    return prior
+
+
+def drift_of(state: State, refreshed: Refreshed) -> list[ResourceChange]:
+    """Changes made outside assistplan since the last apply (state vs remote)."""
+    out: list[ResourceChange] = []
+    for addr, rs in state.resources.items():
+        if addr in refreshed.missing:
+            out.append(
+                _change(
+                    rs,
+                    DELETE,
+                    remote_id=rs.remote_id,
+                    action_reason="deleted_outside_assistplan",
+                    before=rs.attributes,
+                )
+            )
+            continue
+        act = refreshed.actual.get(addr)
+        if act is not None and act.attrs != rs.attributes:
+            paths = tuple(changed_paths(rs.attributes, act.attrs))
+            out.append(
+                _change(
+                    rs,
+                    UPDATE,
+                    remote_id=rs.remote_id,
+                    action_reason="changed_outside_assistplan",
+                    before=rs.attributes,
+                    after=act.attrs,
+                    changed_paths=paths,
+                )
+            )
+    return out
+
+
+def _diff_one(
+    d: Desired, prior: State, refreshed: Refreshed, recreated: set[str], replace: set[str]
+) -> ResourceChange | None:
+    rs = prior.get(d.address)
+    act = refreshed.actual.get(d.address) if rs is not None else None
+    deps = d.refs
+    if d.external:
+        if act is None:
+            return None  # reported as an error by the caller
+        if rs is not None and rs.remote_id == d.attrs["id"]:
+            return _change(d, NO_OP, remote_id=act.remote_id, before=act.attrs, after=d.attrs)
+        return _change(
+            d,
+            NO_OP,
+            remote_id=act.remote_id,
+            after=d.attrs,
+            adopt_id=act.remote_id,
+            action_reason="track_existing_file",
+        )
+    if act is None:
+        adopted = refreshed.adoptable.get(d.address)
+        if adopted is not None and d.address not in replace:
+            paths = tuple(changed_paths(adopted.attrs, d.attrs))
+            return _change(
+                d,
+                UPDATE if paths else NO_OP,
+                remote_id=adopted.remote_id,
+                before=adopted.attrs,
+                after=d.attrs,
+                changed_paths=paths,
+                depends_on=deps,
+                adopt_id=adopted.remote_id,
+                action_reason="adopt_created_by_interrupted_apply",
+            )
+        reason = "recreate_because_deleted_outside_assistplan" if d.address in refreshed.missing else None
+        return _change(d, CREATE, after=d.attrs, depends_on=deps, action_reason=reason)
+    paths = changed_paths(act.attrs, d.attrs)
+    repointed = sorted(r for r in d.refs if r in recreated)
+    common = dict(
+        remote_id=act.remote_id,
+        before=act.attrs,
+        after=d.attrs,
+        depends_on=deps,
+        prior_depends_on=tuple(rs.depends_on) if rs else (),
+    )
+    if d.address in replace:
+        return _change(
+            d, REPLACE_CBD, action_reason="replace_by_request", changed_paths=tuple(paths), **common
+        )
+    if set(paths) & REPLACE_FIELDS[d.type]:
+        reason = "replace_because_content_changed" if d.type == "file" else "replace_because_cannot_update"
+        return _change(d, REPLACE_CBD, action_reason=reason, changed_paths=tuple(paths), **common)
+    if repointed:
+        paths = sorted({*paths, *(_ref_path(d, r) for r in repointed)})
+        reason = "repoint_because_replaced: " + ", ".join(repointed)
+        return _change(d, UPDATE, action_reason=reason, changed_paths=tuple(paths), **common)
+    if paths:
+        return _change(d, UPDATE, changed_paths=tuple(paths), **common)
+    return _change(d, NO_OP, **common)
+
+
+def _ref_path(d: Desired, ref: str) -> str:
+    if d.type == "vector_store":
+        return "file_ids"
+    kind = "code_interpreter" if ref.startswith("file.") else "file_search"
+    return f"tool_resources.{kind}"
+
+
+def diff(
+    desired: dict[str, Desired], prior: State, refreshed: Refreshed, replace: set[str]
+) -> list[ResourceChange]:
+    """Desired vs refreshed prior state, in reference order, deletes last."""
+    changes: list[ResourceChange] = []
+    recreated: set[str] = set()
+    for d in desired.values():
+        ch = _diff_one(d, prior, refreshed, recreated, replace)
+        if ch is None:
+            continue
+        if "create" in ch.actions:
+            recreated.add(d.address)
+        changes.append(ch)
+    for addr, rs in prior.resources.items():
+        if rs.type in KINDS and addr not in desired:
+            external = "id" in rs.attributes
+            reason = "forget_because_not_managed" if external else "delete_because_no_resource_config"
+            changes.append(
+                _change(
+                    rs,
+                    DELETE,
+                    remote_id=rs.remote_id,
+                    before=rs.attributes,
+                    action_reason=reason,
+                    prior_depends_on=tuple(rs.depends_on),
+                )
+            )
+    return changes
+
+
+def _closure(targets: Iterable[str], desired: dict[str, Desired]) -> set[str]:
+    out: set[str] = set()
+    stack = list(targets)
+    while stack:
+        a = stack.pop()
+        if a in out:
+            continue
+        out.add(a)
+        if a in desired:
+            stack.extend(desired[a].refs)
+    return out
+
+
+def _check_addresses(kind: str, addrs: Iterable[str], known: set[str]) -> None:
+    bad = [a for a in addrs if a not in known]
+    if bad:
+        raise PlanError(
+            f"--{kind}: unknown address {', '.join(bad)} (known: {', '.join(sorted(known)) or 'none'})"
+        )
+
+
+def make_plan(
+    config: Config,
+    state: State,
+    remote: Remote,
+    *,
+    endpoint: str,
+    prior_exists: bool,
+    refresh_only: bool = False,
+    targets: tuple[str, ...] = (),
+    replace: tuple[str, ...] = (),
+    parallelism: int = 10,
+) -> Plan:
+    desired = build_desired(config, parallelism)
+    known = set(desired) | set(state.resources)
+    _check_addresses("target", targets, known)
+    _check_addresses("replace", replace, set(desired))
+    refreshed = Reader(remote, state, parallelism).refresh(desired)
+    prior = refreshed_state(state, refreshed)
+    drift = drift_of(state, refreshed)
+    errors: list[str] = []
+    for d in desired.values():
+        if d.external and d.address not in refreshed.actual:
+            errors.append(f"{d.address}: remote file {d.attrs['id']} does not exist on {endpoint}")
+    changes: list[ResourceChange] = [] if refresh_only else diff(desired, prior, refreshed, set(replace))
+    if targets:
+        keep = _closure(targets, desired)
+        changes = [c for c in changes if c.address in keep]
+    for c in changes:
+        rs = prior.get(c.address)
+        protected = (rs is not None and rs.prevent_destroy) or (
+            c.address in desired and desired[c.address].prevent_destroy
+        )
+        if protected and "delete" in c.actions and c.action_reason != "forget_because_not_managed":
+            errors.append(
+                f"{c.address} has lifecycle.prevent_destroy set (kept in state), but this plan would "
+                f"{'replace' if 'create' in c.actions else 'destroy'} it; to destroy it, first apply the "
+                "config with prevent_destroy: false"
+            )
+    return Plan(
+        lineage=state.lineage,
+        serial=state.serial,
+        prior_exists=prior_exists,
+        endpoint=endpoint,
+        config_digest=config.digest,
+        changes=tuple(changes),
+        drift=tuple(drift),
+        errors=tuple(errors),
+        refresh_only=refresh_only,
+        prior_state=prior.to_json(),
+    )

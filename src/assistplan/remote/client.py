@@ -1,0 +1,82 @@
+"""Building the SDK client for an endpoint: the real API, a compatible server, or the sandbox.
+
+The API key comes only from OPENAI_API_KEY and is never stored, logged or echoed; the
+endpoint's identity (for state binding) is the base URL without credentials or query.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import openai
+
+from assistplan.errors import RemoteError
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+SANDBOX_ENDPOINT = "sandbox"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where we talk to. `name` binds state to it; it carries no secret."""
+
+    name: str
+    base_url: str
+    sandbox_dir: Path | None = None
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.sandbox_dir is not None
+
+
+def clean_url(url: str) -> str:
+    """The URL without user:password, query or fragment, and without a trailing slash."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+def resolve_endpoint(
+    *, sandbox: bool, base_url: str | None, config_base_url: str | None, config_dir: Path
+) -> Endpoint:
+    """Precedence: --sandbox, then --base-url, then the config's provider.base_url, then env, then OpenAI."""
+    if sandbox:
+        return Endpoint(SANDBOX_ENDPOINT, "http://sandbox.invalid/v1", config_dir / ".assistplan" / "sandbox")
+    url = base_url or config_base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RemoteError(f"invalid base URL {clean_url(url)!r}: expected http(s)://host/path")
+    return Endpoint(clean_url(url), url)
+
+
+def make_openai(endpoint: Endpoint, *, max_retries: int = 6, pool_size: int = 32) -> openai.OpenAI:
+    """An SDK client for the endpoint. The sandbox runs in process (no socket, no key needed)."""
+    if endpoint.is_sandbox:
+        from assistplan.sandbox import Faults, http_client
+
+        return openai.OpenAI(
+            api_key=os.environ.get("OPENAI_API_KEY") or "sk-sandbox",
+            base_url=endpoint.base_url,
+            http_client=http_client(endpoint.sandbox_dir, Faults.from_env()),
+            max_retries=max_retries,
+        )
+    key = os.environ.get("OPENAI_API_KEY")
+    if not key:
+        raise RemoteError(
+            "OPENAI_API_KEY is not set: export it (the key is read only from the environment), "
+            "or use --sandbox to try assistplan locally"
+        )
+    import httpx2
+
+    limits = httpx2.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
+    return openai.OpenAI(
+        api_key=key,
+        base_url=endpoint.base_url,
+        max_retries=max_retries,
+        http_client=openai.DefaultHttpxClient(limits=limits),
+    )

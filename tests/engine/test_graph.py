@@ -1,0 +1,66 @@
+import threading
+import time
+
+import pytest
+
+from assistplan.graph import DAG, CycleError, walk
+
+
+def test_topo_order_puts_dependencies_first():
+    dag: DAG[str] = DAG()
+    dag.add("assistant", ["store", "file"])
+    dag.add("store", ["file"])
+    order = dag.topo_order()
+    assert order.index("file") < order.index("store") < order.index("assistant")
+
+
+def test_cycle_is_reported_with_its_path():
+    dag: DAG[str] = DAG()
+    dag.add("a", ["b"])
+    dag.add("b", ["c"])
+    dag.add("c", ["a"])
+    with pytest.raises(CycleError) as exc:
+        dag.topo_order()
+    assert exc.value.path[0] == exc.value.path[-1]
+    assert set(exc.value.path) == {"a", "b", "c"}
+
+
+def test_walk_respects_order_and_bounds_parallelism():
+    dag: DAG[int] = DAG()
+    for i in range(20):
+        dag.add(i, [100])
+    dag.add(100)
+    seen: list[int] = []
+    running = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def fn(n: int) -> None:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+            seen.append(n)
+        time.sleep(0.01)
+        with lock:
+            running -= 1
+
+    result = walk(dag, fn, parallelism=4)
+    assert seen[0] == 100
+    assert sorted(result.done) == sorted(dag.deps)
+    assert 1 < peak <= 4
+
+
+def test_walk_stops_starting_new_work_after_a_failure():
+    dag: DAG[str] = DAG()
+    dag.add("b", ["a"])
+    dag.add("c", ["b"])
+
+    def fn(n: str) -> None:
+        if n == "b":
+            raise RuntimeError("boom")
+
+    result = walk(dag, fn, parallelism=2)
+    assert result.done == ["a"]
+    assert list(result.failed) == ["b"]
+    assert result.skipped == ["c"]
