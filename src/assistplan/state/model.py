@@ -105,8 +105,8 @@ class State:
         if not isinstance(data, dict):
             raise StateError(f"{source}: not a state document (expected a JSON object)")
         version = data.get("format_version")
-        if not isinstance(version, int):
-            raise StateError(f"{source}: missing or invalid format_version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise StateError(f"{source}: not an assistplan state (missing or invalid format_version)")
         if version > FORMAT_VERSION:
             raise StateError(
                 f"{source}: written by a newer assistplan (format_version {version}, "
@@ -124,7 +124,9 @@ class State:
                 resources=resources,
                 format_version=FORMAT_VERSION,
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except KeyError as exc:
+            raise StateError(f"{source}: corrupt state document (missing field {exc})") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
             raise StateError(f"{source}: corrupt state document ({exc})") from exc
 
     @classmethod
