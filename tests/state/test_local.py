@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -144,6 +145,22 @@ def test_failed_fsync_leaves_old_state_and_no_temp_files(
     monkeypatch.undo()
     assert backend.read().serial == 1  # type: ignore[union-attr]
     assert leftovers(tmp_path) == []
+
+
+def test_directories_that_cannot_be_fsynced_are_tolerated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    backend = LocalBackend(tmp_path / "state.json")
+    backend.write(sample_state(serial=1))
+    assert backend.read().serial == 1  # type: ignore[union-attr]
 
 
 def test_readers_never_see_a_partial_write(tmp_path: Path) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
+_NO_DIR_FSYNC = {errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP}
 
 
 def ensure_dir(directory: Path) -> None:
@@ -41,10 +43,13 @@ def write_new(path: Path, data: bytes, *, fsync: bool = False) -> None:
 
 
 def fsync_dir(directory: Path) -> None:
-    """Make a rename/link in `directory` durable."""
+    """Make a rename/link in `directory` durable (a no-op where directories cannot be fsynced)."""
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _NO_DIR_FSYNC:
+            raise
     finally:
         os.close(fd)
 

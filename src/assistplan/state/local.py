@@ -82,12 +82,19 @@ class LocalBackend:
     # -- lock -----------------------------------------------------------------------------------
 
     def lock(self, operation: str, timeout: float) -> LockInfo:
+        """Create `state.json.lock`, waiting up to `timeout` seconds; LockError names the holder.
+
+        Never breaks a lock: a lock left by a dead process needs `force_unlock(ID)`. If the
+        holder ran on this host and its pid is gone, the LockError comes at once and says so.
+        """
         return self._lock.acquire(operation, timeout)
 
     def unlock(self, lock: LockInfo) -> None:
+        """Remove the lock file if it is `lock`; LockError if it is gone or someone else's."""
         self._lock.release(lock)
 
     def force_unlock(self, lock_id: str) -> None:
+        """Remove the lock file if its id is `lock_id`, whoever holds it; LockError otherwise."""
         self._lock.force_release(lock_id)
 
     # -- internals ------------------------------------------------------------------------------
