@@ -1,0 +1,95 @@
+"""``assistplan sandbox serve``: the sandbox on loopback (DESIGN.md sections 6 and 7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from assistplan.sandbox import Faults, serve
+from assistplan.sandbox.server import DEFAULT_HOST, DEFAULT_PORT
+
+DEFAULT_DATA_DIR = Path(".assistplan") / "sandbox"
+
+
+@click.group(name="sandbox")
+def sandbox() -> None:
+    """The local OpenAI emulator (assistants, files, vector stores)."""
+
+
+@sandbox.command(name="serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Directory the sandbox persists its objects in.",
+)
+@click.option(
+    "--token",
+    envvar="ASSISTPLAN_SANDBOX_TOKEN",
+    default=None,
+    help="Accept only 'Authorization: Bearer TOKEN' (default: any bearer token).",
+)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Delay every request [env ASSISTPLAN_SANDBOX_LATENCY_MS].",
+)
+@click.option(
+    "--error-rate",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Share of requests answered 500 [env ASSISTPLAN_SANDBOX_ERROR_RATE].",
+)
+@click.option(
+    "--rate-limit-rate",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Share of requests answered 429 with retry-after [env ASSISTPLAN_SANDBOX_RATE_LIMIT_RATE].",
+)
+@click.option(
+    "--seed", type=int, default=None, help="Seed for reproducible faults [env ASSISTPLAN_SANDBOX_SEED]."
+)
+@click.option(
+    "--retire",
+    type=click.Choice(["assistants"]),
+    multiple=True,
+    help="Answer 404 on these API paths, as OpenAI does since the sunset [env ASSISTPLAN_SANDBOX_RETIRED].",
+)
+def serve_cmd(
+    host: str,
+    port: int,
+    data_dir: Path,
+    token: str | None,
+    latency_ms: float | None,
+    error_rate: float | None,
+    rate_limit_rate: float | None,
+    seed: int | None,
+    retire: tuple[str, ...],
+) -> None:
+    """Serve the sandbox on HOST:PORT until interrupted (SIGINT/SIGTERM)."""
+    try:
+        faults = Faults.from_env(
+            latency_ms=latency_ms,
+            error_rate=error_rate,
+            rate_limit_rate=rate_limit_rate,
+            seed=seed,
+            retired=frozenset(retire) if retire else None,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        serve(host, port, data_dir, faults, token, announce=lambda line: click.echo(line))
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None

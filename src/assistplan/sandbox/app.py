@@ -1,0 +1,293 @@
+"""The WSGI app: routing, auth, beta header, faults, body parsing and the error envelope.
+
+A ``/v1`` request goes through, in order: stats, injected latency (slept outside every lock),
+auth (401), retired families (404), routing (404/405), injected 500/429 (decided before the
+handler runs, so a faulted request changes nothing), the ``OpenAI-Beta`` header (400), body
+parsing (400), then the operation. ``/_sandbox/stats`` is outside all of that.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+import tempfile
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from . import assistants, files, vector_store_files, vector_stores
+from .common import Body, Call
+from .errors import ApiError, invalid, invalid_url, rate_limited, server_error
+from .faults import FaultInjector, Faults
+from .store import Store, open_store
+
+ENV_PROCESSING_MS = "ASSISTPLAN_SANDBOX_PROCESSING_MS"
+DEFAULT_PROCESSING_MS = 30.0
+_BETA_PREFIXES = ("/v1/assistants", "/v1/vector_stores")
+_NO_KEY = (
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer "
+    "auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're "
+    "accessing the API from your browser and are prompted for a username. You can obtain an API key from "
+    "https://platform.openai.com/account/api-keys."
+)
+_WRONG_KEY = (
+    "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys."
+)
+_NO_BETA = (
+    "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the "
+    "header 'OpenAI-Beta: assistants=v2'."
+)
+_BAD_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP "
+    "library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. "
+    "If you have trouble figuring out how to fix this, please contact us through our help center at "
+    "help.openai.com.)"
+)
+
+Handler = Callable[[Call], "Body | Response"]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    rule: str
+    handler: Handler
+    body: str | None = None  # "json" or "multipart"
+    poll: bool = False  # send openai-poll-after-ms (processing objects)
+
+    @property
+    def template(self) -> str:
+        """``/v1/assistants/<assistant_id>`` -> ``/v1/assistants/{assistant_id}``."""
+        return self.rule.replace("<", "{").replace(">", "}")
+
+
+_VS = "/v1/vector_stores/<vector_store_id>"
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/v1/assistants", assistants.list_),
+    Route("POST", "/v1/assistants", assistants.create, "json"),
+    Route("GET", "/v1/assistants/<assistant_id>", assistants.retrieve),
+    Route("POST", "/v1/assistants/<assistant_id>", assistants.modify, "json"),
+    Route("DELETE", "/v1/assistants/<assistant_id>", assistants.delete),
+    Route("GET", "/v1/files", files.list_),
+    Route("POST", "/v1/files", files.create, "multipart"),
+    Route("GET", "/v1/files/<file_id>", files.retrieve),
+    Route("DELETE", "/v1/files/<file_id>", files.delete),
+    Route("GET", "/v1/files/<file_id>/content", files.content),
+    Route("GET", "/v1/vector_stores", vector_stores.list_),
+    Route("POST", "/v1/vector_stores", vector_stores.create, "json", poll=True),
+    Route("GET", _VS, vector_stores.retrieve, poll=True),
+    Route("POST", _VS, vector_stores.modify, "json"),
+    Route("DELETE", _VS, vector_stores.delete),
+    Route("GET", f"{_VS}/files", vector_store_files.list_),
+    Route("POST", f"{_VS}/files", vector_store_files.create, "json", poll=True),
+    Route("GET", f"{_VS}/files/<file_id>", vector_store_files.retrieve, poll=True),
+    Route("POST", f"{_VS}/files/<file_id>", vector_store_files.update, "json"),
+    Route("DELETE", f"{_VS}/files/<file_id>", vector_store_files.delete),
+    Route("POST", f"{_VS}/file_batches", vector_store_files.create_batch, "json", poll=True),
+    Route("GET", f"{_VS}/file_batches/<batch_id>", vector_store_files.retrieve_batch, poll=True),
+    Route("POST", f"{_VS}/file_batches/<batch_id>/cancel", vector_store_files.cancel_batch, poll=True),
+    Route("GET", f"{_VS}/file_batches/<batch_id>/files", vector_store_files.list_batch_files),
+)
+_URL_MAP = Map(
+    [Rule(r.rule, methods=[r.method], endpoint=i) for i, r in enumerate(ROUTES)],
+    strict_slashes=False,
+    merge_slashes=False,
+)
+
+
+class _Request(Request):
+    """Uploads are spooled straight into the store's blob dir (so 1 GB never sits in memory)."""
+
+    max_content_length = files.MAX_FILE_BYTES + 16 * 1024 * 1024
+    max_form_memory_size = 1024 * 1024
+    spool_dir: Path | None = None
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        super().__init__(environ)
+        self.spooled: list[IO[bytes]] = []
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        if self.spool_dir is None:
+            return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        stream = tempfile.NamedTemporaryFile("w+b", dir=self.spool_dir, prefix="tmp-", delete=False)
+        self.spooled.append(stream)
+        return stream
+
+    def discard_spooled(self) -> None:
+        for stream in self.spooled:
+            stream.close()
+            Path(stream.name).unlink(missing_ok=True)
+
+
+def processing_ms_from_env(env: dict[str, str] | None = None) -> float:
+    raw = (os.environ if env is None else env).get(ENV_PROCESSING_MS, "").strip()
+    if not raw:
+        return DEFAULT_PROCESSING_MS
+    try:
+        value = float(raw)
+        if not value >= 0:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"{ENV_PROCESSING_MS} must be a number of milliseconds >= 0, got {raw!r}") from None
+    return value
+
+
+def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(data, status=status, headers=headers, content_type="application/json")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+class SandboxApp:
+    """One WSGI app over one :class:`Store`; several apps (with different faults) may share a store."""
+
+    def __init__(self, store: Store, faults: Faults, token: str | None, processing_ms: float) -> None:
+        self.store = store
+        self.faults = faults
+        self.injector = FaultInjector(faults)
+        self.token = token
+        self.processing_ms = processing_ms
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = _Request(environ)
+        request.spool_dir = self.store.upload_dir
+        try:
+            response = self._respond(request)
+        finally:
+            request.discard_spooled()
+            request.close()
+        return response(environ, start_response)
+
+    def _respond(self, request: Request) -> Response:
+        if request.path.startswith("/_sandbox/"):
+            return self._control(request)
+        route, args, allowed = None, {}, False
+        try:
+            endpoint, args = _URL_MAP.bind_to_environ(request.environ).match()
+            route = ROUTES[endpoint]
+        except MethodNotAllowed:
+            allowed = True
+        except NotFound:
+            pass
+        self.store.stats.count(f"{request.method} {route.template if route else request.path}")
+        self.injector.delay()
+        headers = {"x-request-id": "req_" + secrets.token_hex(16)}
+        try:
+            response = self._handle(request, route, args, allowed)
+        except ApiError as err:
+            headers.update(err.headers)
+            response = _json_response(err.status, err.body())
+        except HTTPException as exc:  # e.g. 413 from the form parser
+            err = ApiError(exc.code or 400, exc.description or exc.name)
+            response = _json_response(err.status, err.body())
+        except Exception:
+            traceback.print_exc(file=request.environ.get("wsgi.errors"))
+            response = _json_response(500, server_error().body())
+        response.headers.update(headers)
+        return response
+
+    def _handle(self, request: Request, route: Route | None, args: dict[str, str], allowed: bool) -> Response:
+        self._authenticate(request)
+        method, path = request.method, request.path
+        if self.injector.is_retired(path):
+            raise invalid_url(method, path)
+        if route is None:
+            if allowed:
+                raise ApiError(405, f"Invalid method for URL ({method} {path})")
+            raise invalid_url(method, path)
+        fault = self.injector.roll()
+        if fault == "server_error":
+            raise server_error()
+        if fault == "rate_limit":
+            raise rate_limited()
+        if path.startswith(_BETA_PREFIXES):
+            self._check_beta(request)
+        body = self._body(request, route)
+        result = route.handler(Call(self.store, request, args, body, self.processing_ms))
+        if isinstance(result, Response):
+            return result
+        headers = {"openai-poll-after-ms": str(max(1, round(self.processing_ms)))} if route.poll else None
+        return _json_response(200, result, headers)
+
+    def _authenticate(self, request: Request) -> None:
+        scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, _NO_KEY, code="invalid_api_key")
+        if self.token is not None and not hmac.compare_digest(token.encode(), self.token.encode()):
+            raise ApiError(401, _WRONG_KEY, code="invalid_api_key")
+
+    @staticmethod
+    def _check_beta(request: Request) -> None:
+        values = {v.strip() for v in request.headers.get("OpenAI-Beta", "").split(",")}
+        if "assistants=v2" in values:
+            return
+        if "assistants=v1" in values:
+            raise invalid(
+                "The v1 Assistants API has been deprecated. Please try again by setting the header "
+                "'OpenAI-Beta: assistants=v2'.",
+                code="invalid_beta",
+            )
+        raise invalid(_NO_BETA, code="invalid_beta")
+
+    @staticmethod
+    def _body(request: Request, route: Route) -> Body:
+        if route.body == "multipart":
+            if request.mimetype != "multipart/form-data":
+                raise invalid(
+                    f"Invalid Content-Type header ({request.mimetype or 'none'}), "
+                    "expected multipart/form-data.",
+                    code="invalid_content_type",
+                )
+            return {}
+        if route.body != "json":
+            return {}
+        data = request.get_data(cache=False)
+        if not data.strip():
+            return {}
+        if request.mimetype != "application/json":
+            shown = request.mimetype or "none"
+            raise invalid(
+                f"Unsupported content type: '{shown}'. This API method only accepts 'application/json' "
+                f"requests, but you specified the header 'Content-Type: {shown}'. Please try again with a "
+                "supported content type.",
+                code="unsupported_content_type",
+            )
+        try:
+            return json.loads(data, parse_constant=_reject_constant)
+        except ValueError:
+            raise invalid(_BAD_JSON) from None
+
+    def _control(self, request: Request) -> Response:
+        if request.path == "/_sandbox/stats" and request.method == "GET":
+            return _json_response(200, self.store.stats.snapshot())
+        if request.path == "/_sandbox/stats/reset" and request.method == "POST":
+            self.store.stats.reset()
+            return _json_response(200, self.store.stats.snapshot())
+        return _json_response(404, invalid_url(request.method, request.path).body())
+
+
+def make_app(data_dir: Path | None, faults: Faults | None = None, token: str | None = None) -> SandboxApp:
+    """The sandbox as a WSGI app over the process's store for ``data_dir`` (None: in memory).
+
+    ``faults`` defaults to none at all; pass ``Faults.from_env()`` to honour the env vars.
+    The processing delay of vector-store files comes from ``ASSISTPLAN_SANDBOX_PROCESSING_MS``.
+    """
+    return SandboxApp(open_store(data_dir), faults or Faults(), token, processing_ms_from_env())

@@ -1,0 +1,24 @@
+"""The in-process way in: an ``httpx2`` client whose transport calls the WSGI app directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx2
+
+from .app import make_app
+from .faults import Faults
+
+SANDBOX_ORIGIN = "http://sandbox.invalid"
+SANDBOX_BASE_URL = f"{SANDBOX_ORIGIN}/v1"
+
+
+def http_client(
+    data_dir: Path | None, faults: Faults | None = None, token: str | None = None
+) -> httpx2.Client:
+    """An ``httpx2.Client`` served by the sandbox for ``data_dir`` without any socket.
+
+    Use it as ``openai.OpenAI(api_key=..., base_url=SANDBOX_BASE_URL, http_client=client)``.
+    """
+    transport = httpx2.WSGITransport(app=make_app(data_dir, faults, token))
+    return httpx2.Client(transport=transport, base_url=SANDBOX_ORIGIN)

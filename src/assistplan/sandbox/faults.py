@@ -1,0 +1,121 @@
+"""Fault injection knobs (DESIGN.md section 7) and the per-app injector that applies them."""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+RETIRABLE = frozenset({"assistants"})
+
+ENV_LATENCY_MS = "ASSISTPLAN_SANDBOX_LATENCY_MS"
+ENV_ERROR_RATE = "ASSISTPLAN_SANDBOX_ERROR_RATE"
+ENV_RATE_LIMIT_RATE = "ASSISTPLAN_SANDBOX_RATE_LIMIT_RATE"
+ENV_SEED = "ASSISTPLAN_SANDBOX_SEED"
+ENV_RETIRED = "ASSISTPLAN_SANDBOX_RETIRED"
+
+Fault = Literal["server_error", "rate_limit"]
+
+
+def _parse_retired(value: str | Iterable[str]) -> frozenset[str]:
+    items = value.split(",") if isinstance(value, str) else value
+    return frozenset(item.strip() for item in items if item.strip())
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What the sandbox does wrong on purpose.
+
+    ``latency_ms`` is slept on every ``/v1`` request; ``error_rate`` and ``rate_limit_rate``
+    are the shares of requests answered 500 and 429 (together at most 1); ``seed`` makes
+    that sequence reproducible; ``retired`` names API families that answer 404, as OpenAI's
+    switched-off routes do (only ``"assistants"``).
+    """
+
+    latency_ms: float = 0
+    error_rate: float = 0
+    rate_limit_rate: float = 0
+    seed: int | None = None
+    retired: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "retired", _parse_retired(self.retired))
+        if not self.latency_ms >= 0:
+            raise ValueError(f"latency_ms must be a number >= 0, got {self.latency_ms!r}")
+        for name in ("error_rate", "rate_limit_rate"):
+            rate = getattr(self, name)
+            if not 0 <= rate <= 1:
+                raise ValueError(f"{name} must be a number between 0 and 1, got {rate!r}")
+        if self.error_rate + self.rate_limit_rate > 1:
+            raise ValueError("error_rate + rate_limit_rate must not exceed 1")
+        unknown = self.retired - RETIRABLE
+        if unknown:
+            shown, allowed = ", ".join(sorted(unknown)), ", ".join(sorted(RETIRABLE))
+            raise ValueError(f"cannot retire {shown}: only {allowed} can be retired")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.latency_ms or self.error_rate or self.rate_limit_rate or self.retired)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Faults:
+        """Read the ``ASSISTPLAN_SANDBOX_*`` variables; an override that is not None wins."""
+        env = os.environ if env is None else env
+        names = {f.name for f in fields(cls)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise TypeError(f"unknown fault setting(s): {', '.join(sorted(unknown))}")
+        values: dict[str, Any] = {}
+        for name, var, parse, expected in (
+            ("latency_ms", ENV_LATENCY_MS, float, "a number of milliseconds >= 0"),
+            ("error_rate", ENV_ERROR_RATE, float, "a number between 0 and 1"),
+            ("rate_limit_rate", ENV_RATE_LIMIT_RATE, float, "a number between 0 and 1"),
+            ("seed", ENV_SEED, int, "an integer"),
+            ("retired", ENV_RETIRED, _parse_retired, "a comma-separated list of: assistants"),
+        ):
+            raw = env.get(var, "").strip()
+            if not raw:
+                continue
+            try:
+                values[name] = parse(raw)
+                cls(**{name: values[name]})
+            except ValueError:
+                raise ValueError(f"{var} must be {expected}, got {raw!r}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+class FaultInjector:
+    """Applies one :class:`Faults` to a stream of requests; thread-safe."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self._rng = random.Random(faults.seed)
+        self._lock = threading.Lock()
+
+    def delay(self) -> None:
+        """Sleep the injected latency; call it outside any lock so requests overlap."""
+        if self.faults.latency_ms > 0:
+            time.sleep(self.faults.latency_ms / 1000)
+
+    def roll(self) -> Fault | None:
+        """Decide, with one draw per request, whether this request fails and how."""
+        f = self.faults
+        if not (f.error_rate or f.rate_limit_rate):
+            return None
+        with self._lock:
+            draw = self._rng.random()
+        if draw < f.error_rate:
+            return "server_error"
+        if draw < f.error_rate + f.rate_limit_rate:
+            return "rate_limit"
+        return None
+
+    def is_retired(self, path: str) -> bool:
+        return any(
+            path == f"/v1/{family}" or path.startswith(f"/v1/{family}/") for family in self.faults.retired
+        )
