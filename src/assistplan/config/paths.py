@@ -1,0 +1,87 @@
+"""Paths named in the config: confined to the config's folder, then checked and read."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+
+class PathProblem(Exception):
+    """A path in the config that is not acceptable; the message is ready for a diagnostic."""
+
+
+def confine(base: Path, rel: str, cache: dict[str, str] | None = None) -> Path:
+    """Resolve `rel` against the resolved config folder `base`; it must stay inside it.
+
+    Rejects absolute paths, `..` that climbs out, and symbolic links leading outside
+    (the path is resolved before the check, so a link inside pointing out is caught).
+    `cache` memoises resolved parent folders across calls (one syscall per file, not per part).
+    """
+    if "\x00" in rel:
+        raise PathProblem(f"invalid path {rel!r} (contains a NUL character)")
+    win = PureWindowsPath(rel)
+    if PurePosixPath(rel).is_absolute() or win.is_absolute() or win.drive or win.root:
+        raise PathProblem(f"path {rel!r} must be relative to the config folder, not absolute")
+    if os.path.normpath(rel.replace("\\", "/")).split("/")[0] == "..":
+        raise PathProblem(f"path {rel!r} escapes the config folder")
+    root = str(base)
+    try:
+        parent, name = os.path.split(os.path.join(root, rel))
+        if name in ("", ".", ".."):
+            resolved = os.path.realpath(os.path.join(root, rel))
+        else:
+            # realpath(parent/name) == realpath(parent)/name unless name itself is a link.
+            real_parent = cache.get(parent) if cache is not None else None
+            if real_parent is None:
+                real_parent = os.path.realpath(parent)
+                if cache is not None:
+                    cache[parent] = real_parent
+            resolved = os.path.join(real_parent, name)
+            if os.path.islink(resolved):
+                resolved = os.path.realpath(resolved)
+    except (OSError, RuntimeError, ValueError) as e:
+        raise PathProblem(f"cannot resolve path {rel!r}: {e}") from None
+    if resolved != root and not resolved.startswith(root.rstrip(os.sep) + os.sep):
+        raise PathProblem(f"path {rel!r} resolves outside the config folder (through a symbolic link)")
+    return Path(resolved)
+
+
+def existing_file(base: Path, rel: str, cache: dict[str, str] | None = None) -> Path:
+    """`confine`, then require a readable regular file."""
+    resolved = confine(base, rel, cache)
+    try:
+        mode = resolved.stat().st_mode
+    except FileNotFoundError:
+        raise PathProblem(f"file not found: {rel!r} (paths are relative to the config folder)") from None
+    except OSError as e:
+        raise PathProblem(f"cannot access {rel!r}: {e.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise PathProblem(f"{rel!r} is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        raise PathProblem(f"{rel!r} is not a regular file")
+    if not os.access(resolved, os.R_OK):
+        raise PathProblem(f"cannot read {rel!r}: permission denied")
+    return resolved
+
+
+def read_text_file(
+    base: Path, rel: str, max_chars: int, cache: dict[str, str] | None = None
+) -> tuple[str, bytes]:
+    """Read a UTF-8 text file named in the config; returns (text, raw bytes)."""
+    resolved = existing_file(base, rel, cache)
+    # UTF-8 uses at most 4 bytes per character: a bigger file cannot be within the limit.
+    if resolved.stat().st_size > 4 * max_chars + 3:
+        raise PathProblem(f"{rel!r} is too long (at most {max_chars} characters)")
+    try:
+        raw = resolved.read_bytes()
+    except OSError as e:
+        raise PathProblem(f"cannot read {rel!r}: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PathProblem(f"{rel!r} is not valid UTF-8 text (invalid byte at offset {e.start})") from None
+    text = text.removeprefix("\ufeff")
+    if len(text) > max_chars:
+        raise PathProblem(f"{rel!r} is too long: {len(text)} characters (at most {max_chars})")
+    return text, raw

@@ -1,0 +1,361 @@
+"""A safe YAML loader that keeps the position of every node.
+
+Values are built from the parser's event stream (libyaml's C parser when available) with an
+explicit stack instead of recursion, so that:
+
+- every node's line/column is kept (`Document.pos`, `Document.key_pos`), keyed by its path;
+- duplicate mapping keys are reported at the second key;
+- nesting deeper than MAX_DEPTH stops at once (no RecursionError, no C-stack risk);
+- aliases are bounded in number and in total expansion ("billion laughs" fails fast),
+  and each alias use is an independent copy (no shared mutable values);
+- only the YAML 1.1 core tags of SafeLoader are accepted; timestamps stay strings, since the
+  config language is JSON-shaped.
+
+The cost is linear in the size of the document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+from assistplan.config.model import Pos
+
+MAX_DEPTH = 64
+MAX_ALIASES = 100
+MAX_ALIAS_EXPANSION = 100_000  # nodes added by all alias uses together
+
+Path_ = tuple[str | int, ...]
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp", "value")}
+_MERGE_TAG = f"{_TAG}merge"
+_CONTAINER_TAGS = {None, "!", f"{_TAG}map", f"{_TAG}seq"}
+_resolver = Resolver()
+_constructor = SafeConstructor()
+
+
+class YamlFatal(Exception):
+    """The document cannot be read any further (syntax error, bounds exceeded)."""
+
+    def __init__(self, pos: Pos, message: str):
+        super().__init__(message)
+        self.pos = pos
+        self.message = message
+
+
+@dataclass
+class Document:
+    """Parsed data plus positions. `problems` are recoverable findings (e.g. duplicate keys)."""
+
+    data: Any
+    # (line, col) tuples: building a frozen Pos per node would cost more than the parse itself.
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    problems: list[tuple[Pos, str]] = field(default_factory=list)
+
+    def pos(self, path: Path_) -> Pos:
+        """Position of the value at `path`, else of its nearest recorded ancestor."""
+        path = tuple(path)
+        while path:
+            found = self.positions.get(path)
+            if found is not None:
+                return Pos(*found)
+            path = path[:-1]
+        return Pos(*self.positions.get((), (1, 1)))
+
+    def key_pos(self, path: Path_) -> Pos:
+        """Position of the mapping key holding the value at `path` (else the value's position)."""
+        found = self.key_positions.get(tuple(path))
+        return Pos(*found) if found is not None else self.pos(path)
+
+
+_MERGE = object()  # pending key: a `<<` merge key
+_SKIP = object()  # pending key: a duplicate or invalid key whose value is dropped
+_HIDDEN = "\x00"  # path part for merged or dropped values: never looked up
+# Plain scalars that may resolve to something other than a string (YAML 1.1 as SafeLoader):
+# numbers, timestamps, `<<`, `=`, `~` by their first character; bools and nulls by spelling.
+_TYPED_FIRST = frozenset("0123456789-+.<=~")
+_TYPED_WORDS = frozenset(
+    w for b in ("yes", "no", "true", "false", "on", "off", "null") for w in (b, b.capitalize(), b.upper())
+)
+
+
+class _Frame:
+    __slots__ = ("is_map", "value", "path", "pos", "anchor", "size", "pending", "merges")
+
+    def __init__(self, is_map: bool, path: Path_, pos: tuple[int, int], anchor: str | None):
+        self.is_map = is_map
+        self.value: Any = {} if is_map else []
+        self.path = path
+        self.pos = pos
+        self.anchor = anchor
+        self.size = 1
+        self.pending: Any = None  # mapping: the key waiting for its value
+        self.merges: list[dict[str, Any]] = []
+
+
+def _copy(value: Any) -> Any:
+    # Depth is bounded by MAX_DEPTH and size by MAX_ALIAS_EXPANSION, so recursion is safe.
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.doc = Document(data=None)
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.aliases = 0
+        self.expanded = 0
+        self.done = False
+
+    def problem(self, pos: tuple[int, int], message: str) -> None:
+        self.doc.problems.append((Pos(*pos), message))
+
+    def scalar(self, ev: Any, pos: tuple[int, int]) -> Any:
+        """The slow path: implicit types (int, bool...) and explicit tags."""
+        tag = ev.tag
+        if tag is None or tag == "!":
+            tag = _resolver.resolve(ScalarNode, ev.value, ev.implicit)
+        if tag == f"{_TAG}str" or tag == f"{_TAG}timestamp" or tag == f"{_TAG}value":
+            return ev.value
+        if tag == _MERGE_TAG:
+            return _MERGE
+        if tag not in _SCALAR_TAGS:
+            self.problem(pos, f"unsupported YAML tag '{tag}'")
+            return None
+        try:
+            return _constructor.yaml_constructors[tag](_constructor, ScalarNode(tag, ev.value))
+        except (ValueError, yaml.YAMLError):
+            shown = ev.value if len(ev.value) <= 40 else ev.value[:37] + "..."
+            self.problem(pos, f"invalid {tag.rsplit(':', 1)[-1]} '{shown}'")
+            return None
+
+    def child_path(self) -> Path_ | None:
+        """Path of the next node, or None when the next node is a mapping key."""
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if not top.is_map:
+            return (*top.path, len(top.value))
+        pending = top.pending
+        if pending is None:
+            return None
+        if pending is _MERGE or pending is _SKIP:
+            return (*top.path, _HIDDEN)
+        return (*top.path, pending)
+
+    def place(
+        self, value: Any, pos: tuple[int, int], size: int, key_text: str | None, is_scalar: bool
+    ) -> None:
+        """Put a finished node into its parent (as an item, a key, or a key's value)."""
+        if not self.stack:
+            self.doc.data = value
+            self.done = True
+            return
+        top = self.stack[-1]
+        top.size += size
+        if not top.is_map:
+            top.value.append(value)
+            return
+        pending = top.pending
+        if pending is None:
+            self.key(top, value, pos, key_text, is_scalar)
+            return
+        top.pending = None
+        if pending is _SKIP:
+            return
+        if pending is _MERGE:
+            self.merge(top, value, pos)
+            return
+        top.value[pending] = value
+
+    def key(
+        self, top: _Frame, value: Any, pos: tuple[int, int], key_text: str | None, is_scalar: bool
+    ) -> None:
+        if value is _MERGE:
+            top.pending = _MERGE
+            return
+        top.pending = _SKIP
+        if not is_scalar:
+            self.problem(pos, "mapping keys must be plain scalars, not lists or mappings")
+            return
+        key = value if isinstance(value, str) else (key_text or "")
+        if key == "":
+            self.problem(pos, "empty mapping key")
+            return
+        path = (*top.path, key)
+        if key in top.value:
+            first = self.doc.key_positions.get(path)
+            where = f" (first defined at line {first[0]})" if first is not None else ""
+            self.problem(pos, f"duplicate key '{key}'{where}")
+            return
+        self.doc.key_positions[path] = pos
+        top.pending = key
+
+    def merge(self, top: _Frame, value: Any, pos: tuple[int, int]) -> None:
+        sources = value if isinstance(value, list) else [value]
+        if not all(isinstance(s, dict) for s in sources):
+            self.problem(pos, "a merge key '<<' takes a mapping or a list of mappings")
+            return
+        top.merges.extend(sources)
+
+    def fast_place(self, top: _Frame, value: str, pos: tuple[int, int]) -> bool:
+        """The common cases of `child_path` + `place` for a plain string scalar, inlined."""
+        pending = top.pending
+        if not top.is_map:
+            self.doc.positions[(*top.path, len(top.value))] = pos
+            top.value.append(value)
+        elif pending is None:
+            if value in top.value:
+                return False  # a duplicate key: the general path reports it
+            self.doc.key_positions[(*top.path, value)] = pos
+            top.pending = value
+        elif pending is _MERGE or pending is _SKIP:
+            return False
+        else:
+            self.doc.positions[(*top.path, pending)] = pos
+            top.value[pending] = value
+            top.pending = None
+        top.size += 1
+        return True
+
+    def run(self, loader: Any) -> None:
+        get_event = loader.get_event
+        positions = self.doc.positions
+        scalar_event = yaml.ScalarEvent
+        while not self.done:
+            ev = get_event()
+            kind = ev.__class__
+            mark = ev.start_mark
+            pos = (mark.line + 1, mark.column + 1)
+            if kind is scalar_event:
+                text = ev.value
+                # Fast path: quoted scalars, and plain ones that can only be strings.
+                if ev.tag is None and (
+                    not ev.implicit[0] or (text and text[0] not in _TYPED_FIRST and text not in _TYPED_WORDS)
+                ):
+                    value: Any = text
+                    top = self.stack[-1] if self.stack else None
+                    if top is not None and not ev.anchor and self.fast_place(top, value, pos):
+                        continue
+                else:
+                    value = self.scalar(ev, pos)
+                path = self.child_path()
+                if path is not None:
+                    positions[path] = pos
+                    if value is _MERGE:  # `<<` merges only as a key
+                        value = "<<"
+                if ev.anchor:
+                    self.anchors[ev.anchor] = (value, 1)
+                self.place(value, pos, 1, text, True)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                self.start(ev, pos, kind is yaml.MappingStartEvent)
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frame = self.stack.pop()
+                if frame.merges:
+                    # YAML merge keys: explicit keys win, then the earlier merged mapping wins.
+                    merged: dict[str, Any] = {}
+                    for source in frame.merges:
+                        for k, v in source.items():
+                            merged.setdefault(k, v)
+                    merged.update(frame.value)
+                    frame.value = merged
+                if frame.anchor:
+                    self.anchors[frame.anchor] = (frame.value, frame.size)
+                self.place(frame.value, frame.pos, frame.size, None, False)
+            elif kind is yaml.AliasEvent:
+                self.alias(ev, pos)
+            else:  # stream/document events cannot occur inside the root node
+                raise YamlFatal(Pos(*pos), "unexpected YAML event")
+
+    def start(self, ev: Any, pos: tuple[int, int], is_map: bool) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            raise YamlFatal(Pos(*pos), f"nesting deeper than {MAX_DEPTH} levels")
+        if ev.tag not in _CONTAINER_TAGS:
+            self.problem(pos, f"unsupported YAML tag '{ev.tag}'")
+        path = self.child_path()
+        if path is None:  # a container used as a mapping key; reported when it is placed
+            path = (*self.stack[-1].path, _HIDDEN)
+        else:
+            self.doc.positions[path] = pos
+        self.stack.append(_Frame(is_map, path, pos, ev.anchor))
+
+    def alias(self, ev: Any, pos: tuple[int, int]) -> None:
+        self.aliases += 1
+        if self.aliases > MAX_ALIASES:
+            raise YamlFatal(Pos(*pos), f"too many YAML aliases (more than {MAX_ALIASES})")
+        target = self.anchors.get(ev.anchor)
+        if target is None:
+            if any(f.anchor == ev.anchor for f in self.stack):
+                raise YamlFatal(
+                    Pos(*pos), f"alias '*{ev.anchor}' refers to a node that contains it (a cycle)"
+                )
+            raise YamlFatal(Pos(*pos), f"unknown alias '*{ev.anchor}' (no anchor '&{ev.anchor}' before it)")
+        value, size = target
+        self.expanded += size
+        if self.expanded > MAX_ALIAS_EXPANSION:
+            message = f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION} nodes ('billion laughs'?)"
+            raise YamlFatal(Pos(*pos), message)
+        path = self.child_path()
+        if path is not None:
+            self.doc.positions[path] = pos
+        is_scalar = not isinstance(value, dict | list)
+        self.place(_copy(value), pos, size, str(value) if is_scalar else None, is_scalar)
+
+
+def parse_yaml(text: str) -> Document:
+    """Parse one YAML document. Raises YamlFatal for syntax errors and exceeded bounds."""
+    loader = _Loader(text)
+    builder = _Builder()
+    try:
+        loader.get_event()  # StreamStart
+        ev = loader.get_event()
+        if isinstance(ev, yaml.StreamEndEvent):
+            return builder.doc  # no document at all: data None
+        builder.run(loader)
+        loader.get_event()  # DocumentEnd
+        ev = loader.get_event()
+        if not isinstance(ev, yaml.StreamEndEvent):
+            mark = ev.start_mark
+            raise YamlFatal(
+                Pos(mark.line + 1, mark.column + 1), "expected a single YAML document, found another one"
+            )
+    except yaml.MarkedYAMLError as e:
+        raise _syntax_error(e) from None
+    except yaml.reader.ReaderError as e:
+        raise YamlFatal(_byte_pos(text, e.position), f"invalid YAML: {e.reason}") from None
+    except yaml.YAMLError as e:
+        raise YamlFatal(Pos(1, 1), f"invalid YAML: {e}") from None
+    finally:
+        loader.dispose()
+    return builder.doc
+
+
+def _syntax_error(e: yaml.MarkedYAMLError) -> YamlFatal:
+    mark = e.problem_mark or e.context_mark
+    pos = Pos(mark.line + 1, mark.column + 1) if mark is not None else Pos(1, 1)
+    message = f"invalid YAML: {e.problem or e.context}"
+    if e.context and e.problem:
+        where = ""
+        if e.context_mark is not None and e.context_mark is not mark:
+            where = f" started at line {e.context_mark.line + 1}, column {e.context_mark.column + 1}"
+        message += f" ({e.context}{where})"
+    return YamlFatal(pos, message)
+
+
+def _byte_pos(text: str, offset: int) -> Pos:
+    """Line/column of a byte offset into the UTF-8 encoding of `text` (libyaml counts bytes here)."""
+    prefix = text.encode("utf-8")[:offset].decode("utf-8", errors="replace")
+    line = prefix.count("\n") + 1
+    return Pos(line, len(prefix) - (prefix.rfind("\n") + 1) + 1)
