@@ -149,7 +149,7 @@ class _Checker:
             resources = spec.get("tool_resources")
             if not isinstance(resources, dict):
                 continue
-            kinds = {t.get("type") for t in tools if isinstance(t, dict)}
+            kinds = {t.get("type") for t in tools if isinstance(t, dict) and isinstance(t.get("type"), str)}
             tools_ok = (*path, "tools") not in self.broken
             for kind, key, section in (
                 ("code_interpreter", "files", "files"),
@@ -268,7 +268,7 @@ class _Checker:
         published = spec.get("published")
         at = (*path, "published")
         if (
-            published is None
+            not isinstance(published, int | float)
             or isinstance(published, bool)
             or at in self.broken
             or (*path, "releases") in self.broken

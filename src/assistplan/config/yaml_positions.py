@@ -217,8 +217,8 @@ class _Builder:
             self.doc.positions[(*top.path, len(top.value))] = pos
             top.value.append(value)
         elif pending is None:
-            if value in top.value:
-                return False  # a duplicate key: the general path reports it
+            if not value or value in top.value:
+                return False  # an empty or duplicate key: the general path reports it
             self.doc.key_positions[(*top.path, value)] = pos
             top.pending = value
         elif pending is _MERGE or pending is _SKIP:
