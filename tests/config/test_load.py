@@ -94,17 +94,17 @@ def test_design_example_round_trips(tmp_path: Path) -> None:
     assert config.files == {
         "handbook": FileSpec(
             name="handbook",
-            pos=Pos(7, 13),
+            pos=Pos(7, 3),
             path=(tmp_path / "docs/handbook.pdf").resolve(),
             rel_path="docs/handbook.pdf",
         ),
-        "old-report": FileSpec(name="old-report", pos=Pos(8, 15), id="file-abc123"),
+        "old-report": FileSpec(name="old-report", pos=Pos(8, 3), id="file-abc123"),
     }
     assert config.files["old-report"].external and not config.files["handbook"].external
     assert config.vector_stores == {
         "hr-docs": VectorStoreSpec(
             name="hr-docs",
-            pos=Pos(11, 5),
+            pos=Pos(10, 3),
             display_name="HR documents",
             files=("handbook",),
             chunking_strategy={
@@ -118,7 +118,7 @@ def test_design_example_round_trips(tmp_path: Path) -> None:
     assert config.assistants == {
         "hr-bot": AssistantSpec(
             name="hr-bot",
-            pos=Pos(18, 5),
+            pos=Pos(17, 3),
             model="gpt-4.1",
             display_name="HR Bot",
             instructions="You answer HR questions from the handbook.\n",
@@ -144,7 +144,7 @@ def test_design_example_round_trips(tmp_path: Path) -> None:
     assert config.pipelines == {
         "triage": PipelineSpec(
             name="triage",
-            pos=Pos(35, 5),
+            pos=Pos(34, 3),
             nodes=(
                 NodeSpec(name="router", type="assistant", assistant="hr-bot"),
                 NodeSpec(name="summarise", type="llm", params={"model": "gpt-4.1-mini"}),
@@ -154,7 +154,7 @@ def test_design_example_round_trips(tmp_path: Path) -> None:
     assert config.experiments == {
         "hr-pilot": ExperimentSpec(
             name="hr-pilot",
-            pos=Pos(40, 5),
+            pos=Pos(39, 3),
             assistant="hr-bot",
             releases=(ReleaseSpec(1), ReleaseSpec(2), ReleaseSpec(3, "longer answers")),
             published=3,
@@ -282,7 +282,7 @@ experiments:
         NodeSpec("second", "tool.call"),
     )
     assert config.experiments["e"] == ExperimentSpec(
-        name="e", pos=Pos(10, 6), pipeline="p", releases=(ReleaseSpec(7),), published=None
+        name="e", pos=Pos(10, 3), pipeline="p", releases=(ReleaseSpec(7),), published=None
     )
 
 

@@ -33,7 +33,8 @@ def build_config(doc: Document, checked: Checked, config_path: Path, digest: str
     data: dict[str, Any] = doc.data
 
     def pos(*path: str | int) -> Pos:
-        return doc.pos(path)
+        # A resource is where its name is written (`hr-bot:`), as Terraform points at the block header.
+        return doc.key_pos(path)
 
     files = {
         name: FileSpec(
