@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
-from assistplan.config import load_config
+from assistplan.config import load_config, yaml_positions
 from assistplan.errors import ConfigError
 
 from .corpus import CASES, Case
@@ -87,3 +88,17 @@ def test_unreadable_instructions_file(tmp_path: Path) -> None:
     config.write_text("version: 1\nassistants:\n  a:\n    model: m\n    instructions_file: p.md\n")
     with pytest.raises(ConfigError, match="permission denied"):
         load_config(config)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_pure_python_parser_gives_the_same_positions(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without libyaml the loader falls back to PyYAML's own parser; only YAML syntax wording differs.
+    monkeypatch.setattr(yaml_positions, "_Loader", yaml.SafeLoader)
+    config = _write(tmp_path, case)
+    with pytest.raises(ConfigError) as info:
+        load_config(config)
+    got = [(d.line, d.col) for d in info.value.diagnostics]
+    want = [tuple(int(n) for n in w.partition(": ")[0].split(":")) for w in case.expect]
+    assert got == want

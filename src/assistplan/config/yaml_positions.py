@@ -316,9 +316,10 @@ class _Builder:
 
 def parse_yaml(text: str) -> Document:
     """Parse one YAML document. Raises YamlFatal for syntax errors and exceeded bounds."""
-    loader = _Loader(text)
     builder = _Builder()
+    loader = None
     try:
+        loader = _Loader(text)  # the pure-Python reader already checks characters here
         loader.get_event()  # StreamStart
         ev = loader.get_event()
         if isinstance(ev, yaml.StreamEndEvent):
@@ -334,11 +335,14 @@ def parse_yaml(text: str) -> Document:
     except yaml.MarkedYAMLError as e:
         raise _syntax_error(e) from None
     except yaml.reader.ReaderError as e:
-        raise YamlFatal(_byte_pos(text, e.position), f"invalid YAML: {e.reason}") from None
+        # libyaml reports a byte offset; the pure-Python reader a character index.
+        at = _byte_pos(text, e.position) if _Loader is not yaml.SafeLoader else _char_pos(text, e.position)
+        raise YamlFatal(at, f"invalid YAML: {e.reason}") from None
     except yaml.YAMLError as e:
         raise YamlFatal(Pos(1, 1), f"invalid YAML: {e}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return builder.doc
 
 
@@ -356,6 +360,10 @@ def _syntax_error(e: yaml.MarkedYAMLError) -> YamlFatal:
 
 def _byte_pos(text: str, offset: int) -> Pos:
     """Line/column of a byte offset into the UTF-8 encoding of `text` (libyaml counts bytes here)."""
-    prefix = text.encode("utf-8")[:offset].decode("utf-8", errors="replace")
+    return _char_pos(text, len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore")))
+
+
+def _char_pos(text: str, offset: int) -> Pos:
+    prefix = text[:offset]
     line = prefix.count("\n") + 1
     return Pos(line, len(prefix) - (prefix.rfind("\n") + 1) + 1)
