@@ -24,10 +24,10 @@ def _err(message: str) -> None:
     click.echo(f"{prefix} {_redact(message)}", err=True, color=color)
 
 
-def run_cli(group: click.Group) -> None:
-    """Run the click group; map every failure to a clean message and an exit code."""
+def run_cli(group: click.Group, args: list[str] | None = None) -> None:
+    """Run the click group; map every failure to a clean message and an exit code (via SystemExit)."""
     try:
-        group.main(standalone_mode=False, prog_name="assistplan")
+        rc = group.main(args=args, standalone_mode=False, prog_name="assistplan")
     except ConfigError as exc:
         for d in exc.diagnostics:
             click.echo(_redact(str(d)), err=True)
@@ -48,9 +48,12 @@ def run_cli(group: click.Group) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(1)
+    except OSError as exc:  # e.g. a file the user named cannot be written
+        _err(f"{exc.filename or ''}: {exc.strerror or exc}")
+        sys.exit(1)
     except Exception as exc:  # a bug, not a user error: say so, keep the details available
         _err(f"internal error: {type(exc).__name__}: {exc} (set ASSISTPLAN_DEBUG=1 for details)")
         if os.environ.get("ASSISTPLAN_DEBUG"):
             traceback.print_exc()
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(rc if isinstance(rc, int) else 0)

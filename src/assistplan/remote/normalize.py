@@ -11,9 +11,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from assistplan.config import RESERVED_METADATA_KEY
 from assistplan.config.model import AssistantSpec, FileSpec, VectorStoreSpec
 
-MARKER_KEY = "assistplan"  # the reserved metadata key: "<lineage>:<address>"
+MARKER_KEY = RESERVED_METADATA_KEY  # value: "<lineage>:<address>"
 
 # Fields the API fills in when not given; equal to "not set" for the diff.
 ASSISTANT_DEFAULTS: dict[str, Any] = {

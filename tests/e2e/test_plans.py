@@ -1,0 +1,179 @@
+"""Saved plans, stale-plan refusal, --json / --markdown, --target, --replace, output, locking."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.e2e.conftest import changes
+
+# These tests call the deprecated assistants methods of the plain SDK on purpose (changes "behind our back").
+pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
+
+
+def test_saved_plan_applies_exactly_and_only_once(make_project):
+    p = make_project("math-tutor")
+    assert p.run("plan", "--out", "tfplan").code == 0
+    assert (p.root / "tfplan").stat().st_mode & 0o777 == 0o600
+    p.ok("apply", "tfplan")
+    assert "assistant.math-tutor" in p.state()["resources"]
+    again = p.run("apply", "tfplan")
+    assert again.code == 1
+    assert "stale" in again.err
+
+
+def test_plan_made_on_empty_state_is_stale_once_state_exists(make_project):
+    p = make_project("math-tutor")
+    p.ok("plan", "--out", "first")
+    p.ok("plan", "--out", "second")
+    p.ok("apply", "first")
+    r = p.run("apply", "second")
+    assert r.code == 1 and "no state existed" in r.err
+    sdk = p.sdk()
+    assert len(list(sdk.beta.assistants.list())) == 1
+
+
+def test_saved_plan_is_refused_after_the_config_changed(make_project):
+    p = make_project("math-tutor")
+    p.ok("apply", "--auto-approve")
+    p.edit("Write and run code", "Write and run Python")
+    p.ok("plan", "--out", "tfplan")
+    p.edit("Write and run Python", "Write and run Julia")
+    r = p.run("apply", "tfplan")
+    assert r.code == 1 and "configuration changed" in r.err
+
+
+def test_saved_plan_is_refused_after_another_apply(make_project):
+    p = make_project("math-tutor")
+    p.ok("apply", "--auto-approve")
+    p.edit("Write and run code", "Write and run Python")
+    p.ok("plan", "--out", "tfplan")
+    p.ok("apply", "--auto-approve")
+    r = p.run("apply", "tfplan")
+    assert r.code == 1 and "serial" in r.err
+
+
+def test_plan_json_has_the_documented_shape(make_project):
+    p = make_project("hr-bot")
+    plan = p.plan_json()
+    assert set(plan) >= {
+        "format_version",
+        "lineage",
+        "serial",
+        "applyable",
+        "errored",
+        "resource_changes",
+        "resource_drift",
+        "blocked",
+        "summary",
+    }
+    assert plan["applyable"] is True and plan["errored"] is False
+    assert plan["summary"] == {"create": 4, "update": 0, "replace": 0, "delete": 0, "archive": 0, "no-op": 0}
+    c = plan["resource_changes"][0]
+    assert set(c) == {
+        "address",
+        "type",
+        "name",
+        "remote_id",
+        "actions",
+        "action_reason",
+        "before",
+        "after",
+        "changed_paths",
+    }
+    assert [c["address"] for c in plan["resource_changes"]] == [
+        "file.handbook",
+        "file.leave-policy",
+        "vector_store.hr-docs",
+        "assistant.hr-bot",
+    ]
+
+
+def test_markdown_plan_reads_as_a_pr_comment(make_project):
+    p = make_project("hr-bot")
+    r = p.run("plan", "--markdown")
+    assert r.code == 0
+    assert r.out.startswith("## assistplan plan")
+    assert "**Plan:** 4 to add, 0 to change, 0 to replace, 0 to destroy." in r.out
+    assert "```diff" in r.out and "`assistant.hr-bot`" in r.out
+
+
+def test_human_plan_uses_terraform_symbols(make_project):
+    p = make_project("hr-bot")
+    r = p.run("plan")
+    assert '  + assistant "hr-bot" {' in r.out
+    assert "Plan: 4 to add, 0 to change, 0 to replace, 0 to destroy." in r.out
+    p.ok("apply", "--auto-approve")
+    p.edit("temperature: 0.2", "temperature: 0.3")
+    r = p.run("plan")
+    assert '  ~ assistant "hr-bot" {' in r.out
+    assert "~ temperature" in r.out and "0.2 -> 0.3" in r.out
+
+
+def test_target_limits_the_plan_to_the_address_and_what_it_needs(make_project):
+    p = make_project("travel-bot")
+    plan = p.plan_json("--target", "vector_store.travel-guides")
+    assert changes(plan) == {"file.destinations": ["create"], "vector_store.travel-guides": ["create"]}
+    bad = p.run("plan", "--target", "assistant.nope")
+    assert bad.code == 1 and "unknown address assistant.nope" in bad.err
+
+
+def test_replace_forces_a_replacement(make_project):
+    p = make_project("math-tutor")
+    p.ok("apply", "--auto-approve")
+    old = p.ids()["assistant.math-tutor"]
+    plan = p.plan_json("--replace", "assistant.math-tutor")
+    assert changes(plan) == {"assistant.math-tutor": ["create", "delete"]}
+    p.ok("apply", "--auto-approve", "--replace", "assistant.math-tutor")
+    new = p.ids()["assistant.math-tutor"]
+    assert new != old
+    assert [a.id for a in p.sdk().beta.assistants.list()] == [new]
+
+
+def test_output_json_lists_remote_ids(make_project):
+    p = make_project("hr-bot")
+    p.ok("apply", "--auto-approve")
+    out = json.loads(p.ok("output", "--json").out)
+    ids = p.ids()
+    assert out["assistants"] == {"hr-bot": {"id": ids["assistant.hr-bot"]}}
+    assert out["vector_stores"] == {"hr-docs": {"id": ids["vector_store.hr-docs"]}}
+    assert set(out["files"]) == {"handbook", "leave-policy"}
+
+
+def test_apply_without_a_terminal_refuses_to_guess(make_project):
+    p = make_project("math-tutor")
+    r = p.run("apply")
+    assert r.code == 1 and "--auto-approve" in r.err
+    assert not (p.root / ".assistplan" / "state.json").exists()
+
+
+def test_state_file_is_private_and_bound_to_its_endpoint(make_project):
+    p = make_project("math-tutor")
+    p.ok("apply", "--auto-approve")
+    path = p.root / ".assistplan" / "state.json"
+    assert path.stat().st_mode & 0o777 == 0o600
+    st = p.state()
+    assert st["endpoint"] == "sandbox" and st["serial"] >= 1 and len(st["lineage"]) == 36
+    r = p.run("--base-url", "http://127.0.0.1:9/v1", "plan", sandbox=False)
+    assert r.code == 1 and "belongs to endpoint sandbox" in r.err
+
+
+def test_a_held_lock_names_its_holder_and_can_be_forced(make_project):
+    from assistplan.state import LocalBackend
+
+    p = make_project("math-tutor")
+    backend = LocalBackend(p.root / ".assistplan" / "state.json")
+    lock = backend.lock("apply", 0)
+    r = p.run("plan")
+    assert r.code == 1 and lock.id in r.err and "apply" in r.err
+    p.ok("force-unlock", lock.id)
+    p.ok("plan")
+
+
+def test_retired_assistants_endpoint_is_one_clear_line(make_project, monkeypatch):
+    monkeypatch.setenv("ASSISTPLAN_SANDBOX_RETIRED", "assistants")
+    p = make_project("math-tutor")
+    r = p.run("plan")
+    assert r.code == 1
+    assert "no longer serves the Assistants API" in r.err
+    assert len(r.err.strip().splitlines()) == 1
