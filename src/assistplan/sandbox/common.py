@@ -43,7 +43,7 @@ class Call:
 
 def new_id(prefix: str, length: int = 24) -> str:
     """An id shaped like OpenAI's: ``asst_`` + 24 alphanumerics, ``file-`` + 22, ..."""
-    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    return prefix + "".join(_ALPHABET[byte % len(_ALPHABET)] for byte in secrets.token_bytes(length))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -31,9 +32,16 @@ def make_server(
     faults: Faults | None = None,
     token: str | None = None,
 ) -> serving.BaseWSGIServer:
-    """A bound, not yet serving, threaded server (``port=0`` picks a free port: see ``.port``)."""
+    """A bound, not yet serving, threaded server (``port=0`` picks a free port: see ``.port``).
+
+    Raises ``OSError`` when the address cannot be bound (werkzeug alone would exit the process).
+    """
     app = make_app(data_dir, faults, token)
-    return serving.make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.create_server((host, port), family=family, backlog=128) as listening:
+        return serving.make_server(
+            host, port, app, threaded=True, request_handler=_QuietHandler, fd=listening.fileno()
+        )
 
 
 def server_url(server: serving.BaseWSGIServer) -> str:
@@ -59,5 +67,10 @@ def serve(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _interrupt)
     shown = "in memory" if data_dir is None else str(Path(data_dir).resolve())
-    announce(f"assistplan sandbox listening on {server_url(server)} (data: {shown})")
-    server.serve_forever()  # returns on KeyboardInterrupt, closing the socket
+    try:
+        announce(f"assistplan sandbox listening on {server_url(server)} (data: {shown})")
+        server.serve_forever()
+    except KeyboardInterrupt:  # a signal that came before serve_forever could catch it
+        pass
+    finally:
+        server.server_close()
