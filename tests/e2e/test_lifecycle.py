@@ -168,3 +168,21 @@ def test_destroy_removes_managed_objects_and_keeps_unmanaged_ones(make_project):
     assert list(sdk.files.list()) == []
     assert p.state()["resources"] == {}
     assert p.run("plan", "--detailed-exitcode").code == 2  # everything would be created again
+
+
+def test_a_file_that_fails_processing_is_named_in_the_error(make_project):
+    p = make_project("hr-bot")
+    (p.root / "docs" / "scan.bin").write_bytes(b"\x00\x01binary")
+    p.edit(
+        "  leave-policy: {path: docs/leave-policy.md}",
+        "  leave-policy: {path: docs/leave-policy.md}\n  scan: {path: docs/scan.bin}",
+    )
+    p.edit("files: [handbook, leave-policy]", "files: [handbook, leave-policy, scan]")
+    r = p.run("apply", "--auto-approve")
+    assert r.code == 1
+    assert "file processing failed for file.scan" in r.err
+    state = p.state()["resources"]
+    assert "file.scan" in state and "vector_store.hr-docs" in state  # what succeeded is kept
+    assert "assistant.hr-bot" not in state  # not started after the failure
+    plan = p.plan_json()
+    assert changes(plan)["vector_store.hr-docs"] == ["update"]  # the failed attachment is still pending

@@ -177,3 +177,26 @@ def test_retired_assistants_endpoint_is_one_clear_line(make_project, monkeypatch
     assert r.code == 1
     assert "no longer serves the Assistants API" in r.err
     assert len(r.err.strip().splitlines()) == 1
+
+
+def test_lock_timeout_waits_for_the_holder(make_project):
+    import threading
+
+    from assistplan.state import LocalBackend
+
+    p = make_project("math-tutor")
+    backend = LocalBackend(p.root / ".assistplan" / "state.json")
+    lock = backend.lock("apply", 0)
+    threading.Timer(0.5, backend.unlock, args=(lock,)).start()
+    assert p.run("plan", "--lock-timeout", "0s").code == 1
+    r = p.run("plan", "--lock-timeout", "20s")
+    assert r.code == 0, r.err
+    bad = p.run("plan", "--lock-timeout", "soon")
+    assert bad.code == 1 and "--lock-timeout" in bad.err
+
+
+def test_real_endpoint_needs_the_key_from_the_environment(make_project, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    p = make_project("math-tutor")
+    r = p.run("--base-url", "http://127.0.0.1:9/v1", "plan", sandbox=False)
+    assert r.code == 1 and "OPENAI_API_KEY is not set" in r.err

@@ -136,7 +136,8 @@ class Applier:
         except AssistplanError:
             self.on_event(addr, "failed", "")
             raise
-        self.on_event(addr, DONE[op], f"{time.monotonic() - started:.1f}s")
+        rid = self.ids.get(addr) if op != "delete" else c.remote_id
+        self.on_event(addr, DONE[op], f"{time.monotonic() - started:.1f}s" + (f" [id={rid}]" if rid else ""))
 
     # -- state -------------------------------------------------------------------------------
     def _persist(self) -> None:

@@ -137,7 +137,12 @@ class Printer:
             if c.after is None:
                 self.line("-", k, width, fmt(b))
             elif c.before is None:
-                if a not in (None, {}, []):
+                if isinstance(a, str) and "\n" in a.rstrip("\n"):
+                    self.line("+", k, width, "<<-EOT")
+                    for text in a.rstrip("\n").splitlines():
+                        self.echo(f"          {text}")
+                    self.echo("        EOT")
+                elif a not in (None, {}, []):
                     self.line("+", k, width, fmt(a))
             elif b != a:
                 self.changed(k, width, b, a, forces=k in c.changed_paths and "create" in c.actions)

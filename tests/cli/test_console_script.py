@@ -1,0 +1,43 @@
+"""The installed `assistplan` command as a user runs it: a real process, real exit codes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "default"}  # show any warning that leaks past our filters
+    exe = Path(sys.executable).with_name("assistplan")
+    return subprocess.run([str(exe), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_demo_flow_in_a_real_process(tmp_path: Path) -> None:
+    root = tmp_path / "hr-bot"
+    shutil.copytree(EXAMPLES / "hr-bot", root)
+    assert _run("--sandbox", "validate", cwd=root).returncode == 0
+    plan = _run("--sandbox", "plan", "--detailed-exitcode", cwd=root)
+    assert plan.returncode == 2, plan.stderr
+    applied = _run("--sandbox", "apply", "--auto-approve", cwd=root)
+    assert applied.returncode == 0, applied.stderr
+    assert "Apply complete! Resources: 4 added" in applied.stdout
+    again = _run("--sandbox", "plan", "--detailed-exitcode", cwd=root)
+    assert again.returncode == 0, again.stdout + again.stderr
+    for proc in (plan, applied, again):
+        assert "Warning" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    (tmp_path / "assistants.yaml").write_text("version: 1\nassistants:\n  bot: {modle: gpt-4o}\n")
+    r = _run("--sandbox", "plan", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert "assistants.yaml:3:9: unknown key 'modle'" in r.stderr
+    assert _run("--sandbox", "apply", "missing.plan", cwd=tmp_path).returncode == 1
+    usage = _run("plan", "--no-such-flag", cwd=tmp_path)
+    assert usage.returncode == 1 and "No such option" in usage.stderr
