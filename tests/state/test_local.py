@@ -377,7 +377,7 @@ def test_open_backend_local(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({"kind": "postgres", "path": Path("s.json")}, "unknown state backend 'postgres'"),
+        ({"kind": "s3", "path": Path("s.json")}, "unknown state backend 's3'"),
         ({"kind": "local"}, "needs a state file path"),
         ({"kind": "local", "path": Path("s.json"), "workspace": "../x"}, "invalid workspace name '../x'"),
         ({"kind": "local", "path": Path("s.json"), "workspace": ""}, "invalid workspace name ''"),
