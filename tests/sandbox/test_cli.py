@@ -93,6 +93,7 @@ def test_retire_and_rate_limit_flags(tmp_path: Path) -> None:
         (["--retire", "files"], {}, "--retire"),
         ([], {"ASSISTPLAN_SANDBOX_SEED": "abc"}, "ASSISTPLAN_SANDBOX_SEED must be an integer, got 'abc'"),
         (["--error-rate", "0.7", "--rate-limit-rate", "0.7"], {}, "must not exceed 1"),
+        ([], {"ASSISTPLAN_SANDBOX_PROCESSING_MS": "later"}, "ASSISTPLAN_SANDBOX_PROCESSING_MS must be"),
     ],
 )
 def test_bad_settings_are_usage_errors(
@@ -109,6 +110,13 @@ def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
         port = taken.getsockname()[1]
         result = CliRunner().invoke(sandbox, ["serve", "--port", str(port), "--data", str(tmp_path / "d")])
     assert result.exit_code == 1 and f"cannot serve on 127.0.0.1:{port}" in result.output
+
+
+def test_an_unusable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = CliRunner().invoke(sandbox, ["serve", "--port", "0", "--data", str(blocker / "sandbox")])
+    assert result.exit_code == 1 and "as the sandbox's data dir" in result.output
 
 
 def _peak_rss_kib(pid: int) -> int:

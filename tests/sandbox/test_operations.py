@@ -3,6 +3,7 @@ and over a real loopback socket; then every response of the run is validated aga
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,10 +12,17 @@ import httpx2
 import openai
 import pytest
 
+import assistplan.sandbox
 from assistplan.sandbox import http_client
 
 from .helpers import IGNORE_ASSISTANTS_DEPRECATION, Recorder, loopback, sdk
-from .spec_check import NON_JSON_RESPONSES, RESPONSE_ALLOWANCES, all_operation_ids, check_exchanges
+from .spec_check import (
+    CONTRACT_DIR,
+    NON_JSON_RESPONSES,
+    RESPONSE_ALLOWANCES,
+    all_operation_ids,
+    check_exchanges,
+)
 
 pytestmark = pytest.mark.filterwarnings(IGNORE_ASSISTANTS_DEPRECATION)
 
@@ -237,3 +245,19 @@ def test_every_operation_through_the_sdk_and_every_response_matches_the_spec(
         "non-json-content",
     }
     assert len(NON_JSON_RESPONSES) == 1
+
+
+def test_the_bundled_spec_is_the_official_subset() -> None:
+    bundled = Path(assistplan.sandbox.__file__).with_name("openapi-subset.json")
+    assert bundled.read_bytes() == (CONTRACT_DIR / "openapi-subset.json").read_bytes()
+
+
+def test_the_sandbox_imports_nothing_else_from_assistplan() -> None:
+    package = Path(assistplan.sandbox.__file__).parent
+    for module in package.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level <= 1, f"{module.name} imports from outside the sandbox package"
+                assert node.level == 1 or not (node.module or "").startswith("assistplan"), module.name
+            elif isinstance(node, ast.Import):
+                assert not any(alias.name.startswith("assistplan") for alias in node.names), module.name

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import click
 
-from assistplan.sandbox import Faults, serve
+from assistplan.sandbox import Faults, open_store, serve
+from assistplan.sandbox.app import processing_ms_from_env
 from assistplan.sandbox.server import DEFAULT_HOST, DEFAULT_PORT
 
 DEFAULT_DATA_DIR = Path(".assistplan") / "sandbox"
@@ -87,8 +89,13 @@ def serve_cmd(
             seed=seed,
             retired=frozenset(retire) if retire else None,
         )
+        processing_ms_from_env()
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    try:
+        open_store(data_dir)
+    except (OSError, sqlite3.Error) as exc:
+        raise click.ClickException(f"cannot use {data_dir} as the sandbox's data dir: {exc}") from None
     try:
         serve(host, port, data_dir, faults, token, announce=lambda line: click.echo(line))
     except OSError as exc:

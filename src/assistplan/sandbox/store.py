@@ -271,7 +271,7 @@ class Store:
 
     def drop_file(self, id_: str) -> None:
         """Delete a file and detach it from every vector store."""
-        for vs_id in sorted(self.stores_of_file.get(id_, ())):
+        for vs_id in sorted(self.stores_of_file.pop(id_, ())):
             self.detach(self.vector_stores[vs_id], id_)
         self._forget(FILE, id_)
         del self.files[id_]
@@ -320,7 +320,7 @@ class Store:
     def detach(self, vs: VectorStoreState, file_id: str) -> None:
         self._forget(VECTOR_STORE_FILE, file_id, vs.rec["id"])
         vs.remove(file_id)
-        self.stores_of_file[file_id].discard(vs.rec["id"])
+        self.stores_of_file.get(file_id, set()).discard(vs.rec["id"])
 
     def replace_vs_file(self, vs: VectorStoreState, vf: Record) -> None:
         """Store a changed record of an attached file (same status and position)."""
