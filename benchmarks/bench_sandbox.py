@@ -29,7 +29,12 @@ import openai
 from assistplan.sandbox import SANDBOX_BASE_URL, http_client
 
 HEADERS = {"Authorization": "Bearer sk-bench", "OpenAI-Beta": "assistants=v2"}
-BODY = {"model": "gpt-4.1", "name": "bench", "instructions": "Answer briefly.", "tools": [{"type": "file_search"}]}
+BODY = {
+    "model": "gpt-4.1",
+    "name": "bench",
+    "instructions": "Answer briefly.",
+    "tools": [{"type": "file_search"}],
+}
 
 
 def rate(n: int, call: Callable[[int], Any], threads: int = 1) -> float:
@@ -80,14 +85,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests per figure (default 2000)")
     n = parser.parse_args().requests
     os.environ.setdefault("ASSISTPLAN_SANDBOX_PROCESSING_MS", "0")
-    results: dict[str, Any] = {"requests_per_figure": n, "python": platform.python_version(), "cpus": os.cpu_count()}
+    results: dict[str, Any] = {
+        "requests_per_figure": n,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         with http_client(root / "in-process") as client:
             client.headers.update(HEADERS)
             results["in_process"] = measure(client, n)
             results["in_process_8_threads"] = measure(client, n, threads=8)
-        sdk = openai.OpenAI(api_key="sk-bench", base_url=SANDBOX_BASE_URL, http_client=http_client(root / "sdk"))
+        sdk = openai.OpenAI(
+            api_key="sk-bench", base_url=SANDBOX_BASE_URL, http_client=http_client(root / "sdk")
+        )
         results["in_process_openai_sdk"] = measure_sdk(sdk, n // 2)
 
         proc, url = start_server(root / "loopback")

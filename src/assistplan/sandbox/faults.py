@@ -57,10 +57,6 @@ class Faults:
             shown, allowed = ", ".join(sorted(unknown)), ", ".join(sorted(RETIRABLE))
             raise ValueError(f"cannot retire {shown}: only {allowed} can be retired")
 
-    @property
-    def active(self) -> bool:
-        return bool(self.latency_ms or self.error_rate or self.rate_limit_rate or self.retired)
-
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Faults:
         """Read the ``ASSISTPLAN_SANDBOX_*`` variables; an override that is not None wins."""

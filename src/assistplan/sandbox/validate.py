@@ -59,8 +59,10 @@ class _Rewriter:
     def _tagged_union(self, branches: list[Any]) -> dict[str, Any] | None:
         tags = []
         for branch in branches:
+            if not isinstance(branch, dict):
+                return None
             tag = self._target(branch).get("properties", {}).get("type", {}).get("enum", [])
-            if not isinstance(branch, dict) or len(tag) != 1:
+            if len(tag) != 1:
                 return None
             tags.append(tag[0])
         return {
