@@ -20,8 +20,9 @@ from assistplan.errors import ApplyError, AssistplanError, RemoteError, StalePla
 from assistplan.graph import DAG, walk
 from assistplan.plan.desired import sha256_file
 from assistplan.plan.model import Plan, ResourceChange
-from assistplan.plan.planner import changed_paths
+from assistplan.plan.planner import STATE_ONLY, changed_paths
 from assistplan.plan.refresh import Reader
+from assistplan.plan.releases import freeze
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.manager import StateManager
@@ -34,6 +35,7 @@ DONE = {
     "adopt": "adopted",
     "delete": "deleted",
     "delete_old": "deleted_old",
+    "archive": "archived",
 }
 Event = Callable[[str, str, str], None]  # (address, phase, detail)
 
@@ -71,7 +73,7 @@ class Applier:
         self.state = State.from_json(plan.prior_state, "plan")
         self.reader = Reader(remote, self.state.copy(), parallelism)
         self.ids = {a: rs.remote_id for a, rs in self.state.resources.items() if rs.remote_id}
-        self.changes = {c.address: c for c in plan.changes}
+        self.changes = {c.key: c for c in plan.changes}
         self._lock = threading.Lock()
 
     # -- driver ------------------------------------------------------------------------------
@@ -94,41 +96,52 @@ class Applier:
         return ApplyResult(self.state, len({a for _, a in result.done}), len(self.changes))
 
     def build_dag(self) -> DAG[Step]:
+        """Steps keyed by change key; consumers wait for what they use, objects go after their users."""
         dag: DAG[Step] = DAG()
         first: dict[str, Step] = {}  # the step that makes an address usable by its consumers
+        gone: dict[str, list[Step]] = {}  # the steps that delete objects of an address
         for c in self.plan.changes:
             if c.is_noop:
                 continue
+            k = c.key
             if c.adopt_id is not None:
-                first[c.address] = ("adopt", c.address)
-            elif c.actions == ("delete",):
-                dag.add(("delete", c.address))
+                first[c.address] = ("adopt", k)
+            elif c.actions in (("delete",), ("archive",)):
+                step = ("delete" if c.actions == ("delete",) else "archive", k)
+                dag.add(step)
+                gone.setdefault(c.address, []).append(step)
             elif "create" in c.actions:
-                first[c.address] = ("create", c.address)
-                if c.actions == ("create", "delete"):
-                    dag.add(("delete_old", c.address), [first[c.address]])
+                first[c.address] = ("create", k)
+                if c.actions == ("create", "delete") and not c.retain_old:
+                    dag.add(("delete_old", k), [first[c.address]])
+                    gone.setdefault(c.address, []).append(("delete_old", k))
             else:
-                first[c.address] = ("update", c.address)
+                first[c.address] = ("update", k)
             if c.address in first:
                 dag.add(first[c.address])
         for c in self.plan.changes:
             step = first.get(c.address)
-            if step is not None:
+            if step is not None and not c.deposed:
                 dag.add(step, [first[r] for r in c.depends_on if r in first])
-        # An object goes away only after every consumer that used it has let go.
         for c in self.plan.changes:
+            if c.is_noop:
+                continue
+            mine = [s for s in [first.get(c.address), *gone.get(c.address, [])] if s is not None]
+            # An object goes away only after every consumer that used it has let go of it.
             for ref in c.prior_depends_on:
-                for gone in (("delete", ref), ("delete_old", ref)):
-                    if gone in dag:
-                        dag.add(gone, [s for s in (first.get(c.address), ("delete", c.address)) if s in dag])
+                for g in gone.get(ref, []):
+                    dag.add(g, mine)
+            # A replaced object goes only after its consumers point at the replacement.
             for ref in c.depends_on:
-                if ("delete_old", ref) in dag and c.address in first:
-                    dag.add(("delete_old", ref), [first[c.address]])
+                for g in gone.get(ref, []):
+                    if g[0] == "delete_old" and c.address in first:
+                        dag.add(g, [first[c.address]])
         return dag
 
     def _step(self, step: Step) -> None:
-        op, addr = step
-        c = self.changes[addr]
+        op, key = step
+        c = self.changes[key]
+        addr = c.address
         started = time.monotonic()
         self.on_event(addr, op, "")
         try:
@@ -136,7 +149,7 @@ class Applier:
         except AssistplanError:
             self.on_event(addr, "failed", "")
             raise
-        rid = self.ids.get(addr) if op != "delete" else c.remote_id
+        rid = c.remote_id if op in ("delete", "delete_old") else self.ids.get(addr)
         self.on_event(addr, DONE[op], f"{time.monotonic() - started:.1f}s" + (f" [id={rid}]" if rid else ""))
 
     # -- state -------------------------------------------------------------------------------
@@ -144,7 +157,13 @@ class Applier:
         with self._lock:
             self.manager.persist(self.state)
 
-    def _record(self, c: ResourceChange, remote_id: str, attrs: dict[str, Any], **extra: Any) -> None:
+    def _record(self, c: ResourceChange, remote_id: str | None, attrs: dict[str, Any], **extra: Any) -> None:
+        depends_on = norm.refs_of(c.type, attrs)
+        if "@" in c.address and c.type in ("assistant", "vector_store"):
+            attrs = freeze(attrs, self._resolve)  # a snapshot keeps the file ids it was made with
+            depends_on = list(c.depends_on)
+        elif c.type in STATE_ONLY:
+            depends_on = list(c.depends_on)
         with self._lock:
             prior = self.state.get(c.address)
             rs = ResourceState(
@@ -153,15 +172,18 @@ class Applier:
                 remote_id=remote_id,
                 attributes=attrs,
                 sha256=attrs.get("sha256"),
-                depends_on=norm.refs_of(c.type, attrs),
+                depends_on=depends_on,
                 prevent_destroy=self._prevent_destroy(c),
                 extra={**(prior.extra if prior else {}), **extra},
             )
             self.state.put(rs)
-            self.ids[c.address] = remote_id
+            if remote_id is not None:
+                self.ids[c.address] = remote_id
             self.manager.persist(self.state)
 
     def _prevent_destroy(self, c: ResourceChange) -> bool:
+        if "@" in c.address or c.type in STATE_ONLY:
+            return False
         specs: dict[str, Any] = {
             "file": self.config.files,
             "vector_store": self.config.vector_stores,
@@ -199,6 +221,9 @@ class Applier:
 
     def _create(self, c: ResourceChange) -> None:
         assert c.after is not None
+        if c.type in STATE_ONLY:
+            self._record(c, None, dict(c.after))
+            return
         if c.actions == ("create", "delete") and c.remote_id:
             # Remember the old object before the new one exists: a kill in between must not orphan it.
             with self._lock:
@@ -246,6 +271,10 @@ class Applier:
         return str(self.remote.create_assistant(params, c.address)["id"])
 
     def _update(self, c: ResourceChange) -> None:
+        if c.type in STATE_ONLY:
+            assert c.after is not None
+            self._record(c, None, dict(c.after))
+            return
         rid = c.adopt_id or c.remote_id
         assert rid is not None and c.after is not None
         now = self._check_unchanged(c, rid)
@@ -298,7 +327,14 @@ class Applier:
                 )
                 raise RemoteError(f"{c.address}: file processing failed for {names}")
 
+    def _archive(self, c: ResourceChange) -> None:
+        assert c.after is not None
+        self._record(c, None, dict(c.after))
+
     def _delete(self, c: ResourceChange) -> None:
+        if c.deposed is not None:
+            self._delete_old(c)
+            return
         if c.action_reason == "forget_because_not_managed" or c.remote_id is None:
             self._forget(c.address)
             return

@@ -74,7 +74,7 @@ def cli(
 @pass_options
 def validate(opts: Options) -> None:
     """Check the config: syntax, schema, references, limits, files."""
-    cfg = opts.config()
+    cfg = opts.config(strict=True)
     p = _printer(opts)
     p.echo(
         p.style("Success!", fg="green", bold=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from assistplan.guard import advice
 from assistplan.plan.model import (
     CREATE,
     DELETE,
@@ -15,6 +16,7 @@ from assistplan.plan.model import (
     REPLACE_CBD,
     REPLACE_DBC,
     UPDATE,
+    Blocked,
     Plan,
     ResourceChange,
 )
@@ -38,6 +40,8 @@ REASONS = {
     "replace_by_request": "as requested with --replace",
     "adopt_created_by_interrupted_apply": "(adopting the object an interrupted apply created)",
     "track_existing_file": "(an existing remote file, referenced by id: recorded in state, never uploaded)",
+    "archive_because_release_removed": "(its snapshot objects are deleted)",
+    "delete_because_version_archived": "because its experiment version is archived",
 }
 
 
@@ -59,7 +63,7 @@ class Printer:
     def plan(self, plan: Plan) -> None:
         if plan.drift:
             self.drift(plan)
-        changes = [c for c in plan.changes if not c.is_noop]
+        changes = [c for c in plan.changes if not c.is_noop or c.retained]
         if plan.refresh_only:
             if plan.drift:
                 self.echo(
@@ -91,10 +95,28 @@ class Printer:
         for e in plan.errors:
             self.echo(self.style("Error: ", fg="red", bold=True) + e, err=True)
         for b in plan.blocked:
-            self.echo(
-                self.style("Error: ", fg="red", bold=True) + f"cannot destroy {b.address}: live consumers",
-                err=True,
-            )
+            self.blocked(b)
+
+    def blocked(self, b: Blocked) -> None:
+        what = "archive" if b.address.startswith("assistant.") else "remove"
+        self.echo(
+            self.style("Error: ", fg="red", bold=True)
+            + f"cannot {what} {b.address}: it still has live consumers\n",
+            err=True,
+        )
+        sections = [
+            ("Experiments", b.experiments),
+            ("Pipelines", b.pipelines),
+            ("Experiments referencing pipeline", b.experiments_referencing_pipeline),
+        ]
+        width = max((len(c.address) for _, cs in sections for c in cs), default=10)
+        for title, consumers in sections:
+            self.echo(f"  {self.style(title, bold=True)}", err=True)
+            if not consumers:
+                self.echo("    (none)", err=True)
+            for c in consumers:
+                self.echo(f"    {c.address.ljust(width)}  {c.version.ljust(10)}  {c.status}", err=True)
+        self.echo(f"\n  To go on: {advice(b)}.\n", err=True)
 
     def drift(self, plan: Plan) -> None:
         self.echo(self.style("Note: Objects have changed outside of assistplan", bold=True) + "\n")
@@ -117,6 +139,19 @@ class Printer:
         verb = VERB.get(c.actions, "will change")
         if c.actions == NO_OP and c.adopt_id:
             sym, verb = "~", "will be recorded in state"
+        if c.retained:
+            users = (c.action_reason or "").split(": ", 1)[-1]
+            self.echo(
+                self.style(f"  # {c.address}", bold=True) + f" is retained: it left the config, but {users} "
+                "still uses it (it goes when its last user is archived)\n"
+            )
+            return
+        if c.deposed:
+            self.echo(
+                self.style(f"  # {c.address} (replaced object {c.deposed})", bold=True)
+                + " will be destroyed: no snapshot uses it any more\n"
+            )
+            return
         reason = REASONS.get(c.action_reason or "", "")
         if (c.action_reason or "").startswith("repoint_because_replaced"):
             reason = "to point at the replacement of " + c.action_reason.split(": ", 1)[1]  # type: ignore[union-attr]
@@ -187,6 +222,8 @@ class Printer:
             "adopted": f"Adopted after {detail}",
             "deleted": f"Destruction complete after {detail}",
             "deleted_old": f"Replaced object destroyed after {detail}",
+            "archive": "Archiving...",
+            "archived": f"Archived after {detail}",
             "waiting": f"Waiting: {detail}...",
             "failed": "Failed.",
         }.get(phase, phase)

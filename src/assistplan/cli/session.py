@@ -29,9 +29,11 @@ class Options:
     def config_path(self) -> Path:
         return Path(self.config_file)
 
-    def config(self) -> Config:
+    def config(self, *, strict: bool = False) -> Config:
+        """The loaded config. Not `strict`: references to removed assistants/pipelines are left to
+        the plan, which knows from state whether they name live consumers (the guard)."""
         if self._config is None:
-            self._config = load_config(self.config_path())
+            self._config = load_config(self.config_path(), allow_dangling=not strict)
         return self._config
 
     def endpoint(self, config: Config) -> Endpoint:

@@ -38,6 +38,10 @@ class Checked:
     file_paths: dict[str, Path] = field(default_factory=dict)
     instructions: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     state_path: Path | None = None
+    # References from pipelines/experiments to undeclared assistants/pipelines: (finding, consumer, target).
+    # The planner decides: a target still in state is being removed (the guard names the consumer),
+    # anything else is an ordinary "unknown reference" error.
+    dangling: list[tuple[Finding, str, str]] = field(default_factory=list)
 
 
 class _Checker:
@@ -68,8 +72,11 @@ class _Checker:
     def line(self, path: Path_) -> int:
         return self.doc.pos(path).line
 
-    def ref(self, path: Path_, name: Any, section: str) -> None:
-        """A reference by name to an entry of `section`; reports unknown names with a hint."""
+    def ref(self, path: Path_, name: Any, section: str, consumer: str | None = None) -> None:
+        """A reference by name to an entry of `section`; reports unknown names with a hint.
+
+        With `consumer` (the referring address) an unknown name is recorded as dangling instead.
+        """
         if not isinstance(name, str) or path in self.broken:
             return
         if section in self.data and not isinstance(self.data[section], dict):
@@ -79,7 +86,11 @@ class _Checker:
             return
         match = hint(name, names, list_all=False)
         tail = match or f" (not defined under '{section}')"
-        self.add(path, f"{where(path)}: unknown {SECTIONS[section]} {short(name)}{tail}")
+        finding = Finding(path, f"{where(path)}: unknown {SECTIONS[section]} {short(name)}{tail}")
+        if consumer is None:
+            self.out.findings.append(finding)
+        else:
+            self.out.dangling.append((finding, consumer, f"{SECTIONS[section].replace(' ', '_')}.{name}"))
 
     def ref_list(self, path: Path_, names: Any, section: str) -> None:
         if not isinstance(names, list):
@@ -220,6 +231,7 @@ class _Checker:
                     seen[nname] = i
 
     def node(self, at: Path_, node: dict[str, Any]) -> None:
+        consumer = f"pipeline.{at[1]}"
         kind = node.get("type")
         if "assistant" in node:
             if kind is not None and kind != "assistant":
@@ -228,7 +240,7 @@ class _Checker:
                     f"{where((*at, 'type'))}: a node with 'assistant' has type 'assistant', "
                     f"got {short(kind)}",
                 )
-            self.ref((*at, "assistant"), node["assistant"], "assistants")
+            self.ref((*at, "assistant"), node["assistant"], "assistants", consumer)
         elif kind == "assistant":
             self.add(at, f"{where(at)}: a node of type 'assistant' needs 'assistant: NAME'")
         elif kind is None:
@@ -244,10 +256,11 @@ class _Checker:
                 )
             elif "assistant" not in spec and "pipeline" not in spec:
                 self.add(path, f"{where(path)}: needs 'assistant' or 'pipeline'")
+            consumer = f"experiment.{path[1]}"
             if "assistant" in spec:
-                self.ref((*path, "assistant"), spec["assistant"], "assistants")
+                self.ref((*path, "assistant"), spec["assistant"], "assistants", consumer)
             if "pipeline" in spec:
-                self.ref((*path, "pipeline"), spec["pipeline"], "pipelines")
+                self.ref((*path, "pipeline"), spec["pipeline"], "pipelines", consumer)
             self.releases(path, spec)
 
     def releases(self, path: Path_, spec: dict[str, Any]) -> None:

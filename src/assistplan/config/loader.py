@@ -7,6 +7,7 @@ Every problem found on the way is reported together, as FILE:LINE:COL diagnostic
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from assistplan.config.build import build_config
 from assistplan.config.checks import run_checks
 from assistplan.config.messages import Finding, kind_of
-from assistplan.config.model import Config, Pos
+from assistplan.config.model import Config, DanglingRef, Pos
 from assistplan.config.schema import schema_findings
 from assistplan.config.yaml_positions import Document, YamlFatal, parse_yaml
 from assistplan.errors import ConfigError, Diagnostic
@@ -22,20 +23,24 @@ from assistplan.errors import ConfigError, Diagnostic
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
 
-def load_config(path: Path | str) -> Config:
-    """Load and validate the config at `path`. Raises ConfigError with every problem found."""
+def load_config(path: Path | str, *, allow_dangling: bool = False) -> Config:
+    """Load and validate the config at `path`. Raises ConfigError with every problem found.
+
+    With `allow_dangling`, references from pipelines/experiments to undeclared assistants or
+    pipelines are returned in `Config.dangling` for the planner to judge against state.
+    """
     # The loader allocates many small acyclic containers; pausing the cyclic GC meanwhile
     # saves about a third of the time on big configs.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(path)
+        return _load(path, allow_dangling)
     finally:
         if enabled:
             gc.enable()
 
 
-def _load(path: Path | str) -> Config:
+def _load(path: Path | str, allow_dangling: bool) -> Config:
     shown = str(path)
     config_path = Path(path).absolute()
     raw = _read(config_path, shown)
@@ -59,7 +64,9 @@ def _load(path: Path | str) -> Config:
     checked = run_checks(doc, base, findings)
     diagnostics = [Diagnostic(shown, p.line, p.col, m) for p, m in doc.problems]
     diagnostics += [_diagnostic(shown, doc, f) for f in findings + checked.findings]
-    if diagnostics:
+    dangling = [DanglingRef(c, t, _diagnostic(shown, doc, f)) for f, c, t in checked.dangling]
+    if diagnostics or (dangling and not allow_dangling):
+        diagnostics += [d.diagnostic for d in dangling]
         raise ConfigError(list(dict.fromkeys(diagnostics)))
 
     digest = hashlib.sha256(raw)
@@ -67,7 +74,8 @@ def _load(path: Path | str) -> Config:
         rel = doc.data["assistants"][name]["instructions_file"]
         digest.update(b"\0instructions_file\0" + rel.encode("utf-8") + b"\0")
         digest.update(hashlib.sha256(checked.instructions[name][1]).digest())
-    return build_config(doc, checked, config_path, digest.hexdigest())
+    config = build_config(doc, checked, config_path, digest.hexdigest())
+    return dataclasses.replace(config, dangling=tuple(dangling)) if dangling else config
 
 
 def _fail(shown: str, pos: Pos, message: str) -> ConfigError:

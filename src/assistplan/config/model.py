@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistplan.errors import Diagnostic
+
 
 @dataclass(frozen=True)
 class Pos:
@@ -117,6 +119,19 @@ class StateConfig:
 
 
 @dataclass(frozen=True)
+class DanglingRef:
+    """A pipeline or experiment naming an assistant/pipeline the config no longer declares.
+
+    Only a plan can judge it: when state still holds `target`, the user is removing it and
+    the guard lists `consumer` as a live consumer; otherwise `diagnostic` is the error.
+    """
+
+    consumer: str  # e.g. "experiment.hr-pilot"
+    target: str  # e.g. "assistant.hr-bot"
+    diagnostic: Diagnostic
+
+
+@dataclass(frozen=True)
 class Config:
     """A loaded, validated config. Mappings keep the file's order."""
 
@@ -130,6 +145,7 @@ class Config:
     assistants: dict[str, AssistantSpec] = field(default_factory=dict)
     pipelines: dict[str, PipelineSpec] = field(default_factory=dict)
     experiments: dict[str, ExperimentSpec] = field(default_factory=dict)
+    dangling: tuple[DanglingRef, ...] = ()
 
     @property
     def dir(self) -> Path:

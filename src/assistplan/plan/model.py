@@ -72,10 +72,21 @@ class ResourceChange:
     depends_on: tuple[str, ...] = ()
     prior_depends_on: tuple[str, ...] = ()
     adopt_id: str | None = None  # a remote object an interrupted apply created: take it over
+    deposed: str | None = None  # this change is about an older object of the address (replaced, kept)
+    retain_old: bool = False  # a replace that keeps the old object: a live snapshot still uses it
+
+    @property
+    def key(self) -> str:
+        """Unique within a plan: the address, or the address and the deposed object's id."""
+        return f"{self.address}#{self.deposed}" if self.deposed else self.address
 
     @property
     def is_noop(self) -> bool:
         return self.actions == NO_OP and self.adopt_id is None
+
+    @property
+    def retained(self) -> bool:
+        return (self.action_reason or "").startswith("retained_because_in_use")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +99,7 @@ class ResourceChange:
             "before": self.before,
             "after": self.after,
             "changed_paths": list(self.changed_paths),
+            **({"deposed": self.deposed} if self.deposed else {}),
         }
 
     def to_file(self) -> dict[str, Any]:
@@ -96,6 +108,7 @@ class ResourceChange:
             "depends_on": list(self.depends_on),
             "prior_depends_on": list(self.prior_depends_on),
             "adopt_id": self.adopt_id,
+            "retain_old": self.retain_old,
         }
 
     @classmethod
@@ -113,6 +126,8 @@ class ResourceChange:
             depends_on=tuple(d.get("depends_on") or ()),
             prior_depends_on=tuple(d.get("prior_depends_on") or ()),
             adopt_id=d.get("adopt_id"),
+            deposed=d.get("deposed"),
+            retain_old=bool(d.get("retain_old")),
         )
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
+from assistplan import guard
 from assistplan.addrs import Address
 from assistplan.config.model import Config
 from assistplan.errors import PlanError
 from assistplan.plan.desired import Desired, build_desired
 from assistplan.plan.model import (
+    ARCHIVE,
     CREATE,
     DELETE,
     NO_OP,
@@ -19,10 +22,12 @@ from assistplan.plan.model import (
     ResourceChange,
 )
 from assistplan.plan.refresh import KINDS, Reader, Refreshed
+from assistplan.plan.releases import ARCHIVED, build_releases
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
 
+STATE_ONLY = ("pipeline", "experiment", "experiment_version")
 REPLACE_FIELDS = {
     "file": {"sha256", "filename", "purpose", "bytes"},
     "vector_store": set(norm.VECTOR_STORE_CREATE_ONLY),
@@ -96,8 +101,21 @@ def _diff_one(
     d: Desired, prior: State, refreshed: Refreshed, recreated: set[str], replace: set[str]
 ) -> ResourceChange | None:
     rs = prior.get(d.address)
-    act = refreshed.actual.get(d.address) if rs is not None else None
     deps = d.refs
+    if d.type in STATE_ONLY:
+        if rs is None:
+            return _change(d, CREATE, after=d.attrs, depends_on=deps)
+        paths = tuple(changed_paths(rs.attributes, d.attrs))
+        return _change(
+            d,
+            UPDATE if paths else NO_OP,
+            before=rs.attributes,
+            after=d.attrs,
+            changed_paths=paths,
+            depends_on=deps,
+            prior_depends_on=tuple(rs.depends_on),
+        )
+    act = refreshed.actual.get(d.address) if rs is not None else None
     if d.external:
         if act is None:
             return None  # reported as an error by the caller
@@ -129,7 +147,9 @@ def _diff_one(
         reason = "recreate_because_deleted_outside_assistplan" if d.address in refreshed.missing else None
         return _change(d, CREATE, after=d.attrs, depends_on=deps, action_reason=reason)
     paths = changed_paths(act.attrs, d.attrs)
-    repointed = sorted(r for r in d.refs if r in recreated)
+    # A snapshot is frozen: it follows only its own snapshot vector store, never a working file.
+    snapshot = "@" in d.address
+    repointed = sorted(r for r in d.refs if r in recreated and (not snapshot or "@" in r))
     common = dict(
         remote_id=act.remote_id,
         before=act.attrs,
@@ -161,9 +181,16 @@ def _ref_path(d: Desired, ref: str) -> str:
 
 
 def diff(
-    desired: dict[str, Desired], prior: State, refreshed: Refreshed, replace: set[str]
+    desired: dict[str, Desired],
+    prior: State,
+    refreshed: Refreshed,
+    replace: set[str],
+    protected: frozenset[str] | set[str] = frozenset(),
 ) -> list[ResourceChange]:
-    """Desired vs refreshed prior state, in reference order, deletes last."""
+    """Desired vs refreshed prior state, in reference order, then deletes and archives.
+
+    Nothing in `protected` (held by live consumers, see guard) is destroyed.
+    """
     changes: list[ResourceChange] = []
     recreated: set[str] = set()
     for d in desired.values():
@@ -174,9 +201,39 @@ def diff(
             recreated.add(d.address)
         changes.append(ch)
     for addr, rs in prior.resources.items():
-        if rs.type in KINDS and addr not in desired:
+        if addr in desired or addr in protected:
+            continue
+        if rs.type == "experiment_version":
+            if rs.attributes.get("status") != ARCHIVED:
+                after = {**rs.attributes, "status": ARCHIVED, "assistants": {}, "nodes": {}}
+                changes.append(
+                    _change(
+                        rs,
+                        ARCHIVE,
+                        before=rs.attributes,
+                        after=after,
+                        action_reason="archive_because_release_removed",
+                        changed_paths=tuple(changed_paths(rs.attributes, after)),
+                        prior_depends_on=tuple(rs.depends_on),
+                    )
+                )
+            continue
+        if rs.type in STATE_ONLY:
+            changes.append(
+                _change(
+                    rs,
+                    DELETE,
+                    before=rs.attributes,
+                    action_reason="delete_because_no_resource_config",
+                    prior_depends_on=tuple(rs.depends_on),
+                )
+            )
+            continue
+        if rs.type in KINDS:
             external = "id" in rs.attributes
             reason = "forget_because_not_managed" if external else "delete_because_no_resource_config"
+            if "@" in addr:
+                reason = "delete_because_version_archived"
             changes.append(
                 _change(
                     rs,
@@ -223,32 +280,33 @@ def make_plan(
     replace: tuple[str, ...] = (),
     parallelism: int = 10,
 ) -> Plan:
-    desired = build_desired(config, parallelism)
+    working = build_desired(config, parallelism)
+    book = build_releases(config, state, working)
+    desired = {**working, **book.desired}
     known = set(desired) | set(state.resources)
     _check_addresses("target", targets, known)
     _check_addresses("replace", replace, set(desired))
+    verdict = guard.check(config, state, desired)
+    for v in verdict.cascaded:  # archived with the family: the version and all its snapshots
+        va = Address.parse(v)
+        suffix = f"@{va.name}.v{va.version}"
+        for a in [a for a in desired if a == v or a.endswith(suffix)]:
+            desired.pop(a)
     refreshed = Reader(remote, state, parallelism).refresh(desired)
     prior = refreshed_state(state, refreshed)
     drift = drift_of(state, refreshed)
-    errors: list[str] = []
+    errors: list[str] = list(book.errors)
     for d in desired.values():
         if d.external and d.address not in refreshed.actual:
             errors.append(f"{d.address}: remote file {d.attrs['id']} does not exist on {endpoint}")
-    changes: list[ResourceChange] = [] if refresh_only else diff(desired, prior, refreshed, set(replace))
+    changes: list[ResourceChange] = []
+    if not refresh_only:
+        changes = diff(desired, prior, refreshed, set(replace), verdict.protected)
+        changes = retain_in_use(changes, desired, prior)
     if targets:
         keep = _closure(targets, desired)
         changes = [c for c in changes if c.address in keep]
-    for c in changes:
-        rs = prior.get(c.address)
-        protected = (rs is not None and rs.prevent_destroy) or (
-            c.address in desired and desired[c.address].prevent_destroy
-        )
-        if protected and "delete" in c.actions and c.action_reason != "forget_because_not_managed":
-            errors.append(
-                f"{c.address} has lifecycle.prevent_destroy set (kept in state), but this plan would "
-                f"{'replace' if 'create' in c.actions else 'destroy'} it; to destroy it, first apply the "
-                "config with prevent_destroy: false"
-            )
+    errors += _protected_errors(changes, prior, desired)
     return Plan(
         lineage=state.lineage,
         serial=state.serial,
@@ -257,7 +315,80 @@ def make_plan(
         config_digest=config.digest,
         changes=tuple(changes),
         drift=tuple(drift),
+        blocked=tuple(verdict.blocked),
         errors=tuple(errors),
         refresh_only=refresh_only,
         prior_state=prior.to_json(),
     )
+
+
+def _protected_errors(changes: list[ResourceChange], prior: State, desired: dict[str, Desired]) -> list[str]:
+    """lifecycle.prevent_destroy, as last applied (state) or as configured, refuses a destroy."""
+    errors = []
+    for c in changes:
+        rs = prior.get(c.address)
+        d = desired.get(c.address)
+        protected = (rs is not None and rs.prevent_destroy) or (d is not None and d.prevent_destroy)
+        if (
+            protected
+            and "delete" in c.actions
+            and not c.deposed
+            and c.action_reason != "forget_because_not_managed"
+        ):
+            errors.append(
+                f"{c.address} has lifecycle.prevent_destroy set (kept in state), but this plan would "
+                f"{'replace' if 'create' in c.actions else 'destroy'} it; to destroy it, first apply the "
+                "config with prevent_destroy: false"
+            )
+    return errors
+
+
+def _raw_ids(d: Desired) -> set[str]:
+    attrs = d.attrs
+    ids = list(attrs.get("file_ids", [])) + list(attrs.get("tool_resources", {}).get("code_interpreter", []))
+    return {i for i in ids if "." not in i}
+
+
+def retain_in_use(
+    changes: list[ResourceChange], desired: dict[str, Desired], prior: State
+) -> list[ResourceChange]:
+    """Keep what a live snapshot still uses; collect replaced objects no snapshot uses any more.
+
+    A file that left the config, or was replaced, stays while a snapshot that stays live
+    holds its id; the apply that archives its last consumer deletes it.
+    """
+    users: dict[str, list[str]] = {}
+    for d in desired.values():
+        if "@" in d.address and d.type in KINDS:
+            for rid in _raw_ids(d):
+                users.setdefault(rid, []).append(d.address)
+    out: list[ResourceChange] = []
+    for c in changes:
+        if c.type in ("file", "vector_store") and c.remote_id in users and "delete" in c.actions:
+            who = ", ".join(sorted(users[c.remote_id]))
+            if c.actions == DELETE:
+                c = dataclasses.replace(
+                    c, actions=NO_OP, action_reason=f"retained_because_in_use: {who}", after=c.before
+                )
+            else:
+                c = dataclasses.replace(
+                    c,
+                    retain_old=True,
+                    action_reason=f"{c.action_reason}; the old one is kept while {who} uses it",
+                )
+        out.append(c)
+    for addr, rs in prior.resources.items():
+        for rid in rs.extra.get("deposed", []):
+            if rid not in users:
+                out.append(
+                    ResourceChange(
+                        address=addr,
+                        type=rs.type,
+                        name=Address.parse(addr).name,
+                        actions=DELETE,
+                        remote_id=rid,
+                        deposed=rid,
+                        action_reason="delete_replaced_object_no_longer_used",
+                    )
+                )
+    return out

@@ -47,6 +47,8 @@ class Reader:
         self.pool_size = max(1, parallelism)
         self.to_addr = {rs.remote_id: a for a, rs in state.resources.items() if rs.remote_id}
         self.external: set[str] = {a for a, rs in state.resources.items() if "id" in rs.attributes}
+        # A snapshot keeps the raw file ids it was frozen with; only its snapshot stores map to addresses.
+        self.snapshot_addr = {rid: a for rid, a in self.to_addr.items() if "@" in a}
 
     def refresh(self, desired: dict[str, Desired], addresses: set[str] | None = None) -> Refreshed:
         managed: dict[str, dict[str, str]] = {k: {} for k in KINDS}
@@ -133,10 +135,11 @@ class Reader:
     def _actual(self, kind: str, addr: str, obj: dict[str, Any], members: list[str] | None) -> Actual:
         prior = self.state.resources.get(addr)
         prior_attrs = prior.attributes if prior else None
+        to_addr = self.snapshot_addr if "@" in addr else self.to_addr
         if kind == "file":
             attrs = {"id": obj["id"]} if addr in self.external else norm.file_actual(obj, prior_attrs)
         elif kind == "vector_store":
-            attrs = norm.vector_store_actual(obj, members or [], self.to_addr, prior_attrs)
+            attrs = norm.vector_store_actual(obj, members or [], to_addr, prior_attrs)
         else:
-            attrs = norm.assistant_actual(obj, self.to_addr)
+            attrs = norm.assistant_actual(obj, to_addr)
         return Actual(addr, obj["id"], attrs, obj)

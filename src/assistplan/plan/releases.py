@@ -1,0 +1,180 @@
+"""Experiments, pipelines and their releases -> desired graph nodes.
+
+Pipelines, experiments and experiment versions live only in state (no remote object).
+A release `experiment.E@vN` freezes a snapshot of every assistant E reaches: a remote
+assistant "NAME vN" (`assistant.A@E.vN`) and, for file search, a vector store holding the
+same file ids (`vector_store.V@E.vN`). A new snapshot is built from the working desired
+attributes (file references resolved and frozen to ids at apply); an existing one is
+desired exactly as state recorded it, so any remote edit is drift that apply reverts.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistplan.addrs import Address
+from assistplan.config.model import Config, ExperimentSpec
+from assistplan.plan.desired import Desired
+from assistplan.remote import normalize as norm
+from assistplan.state.model import State
+
+PUBLISHED, RELEASED, ARCHIVED = "published", "released", "archived"
+
+
+@dataclass
+class Releases:
+    """The desired pipeline/experiment/version/snapshot nodes, plus problems found on the way."""
+
+    desired: dict[str, Desired] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def version_address(experiment: str, version: int) -> str:
+    return f"experiment.{experiment}@v{version}"
+
+
+def snapshot_address(kind: str, name: str, experiment: str, version: int) -> str:
+    return f"{kind}.{name}@{experiment}.v{version}"
+
+
+def _node(address: str, kind: str, attrs: dict[str, Any], refs: list[str]) -> Desired:
+    a = Address.parse(address)
+    return Desired(address, kind, a.name, attrs, tuple(dict.fromkeys(refs)), False)
+
+
+def reachable(spec: ExperimentSpec, config: Config) -> list[tuple[str | None, str]]:
+    """(node name or None, assistant name) for every assistant the experiment reaches."""
+    if spec.assistant is not None:
+        return [(None, spec.assistant)]
+    pipeline = config.pipelines.get(spec.pipeline or "")
+    if pipeline is None:
+        return []
+    return [(n.name, n.assistant) for n in pipeline.nodes if n.assistant is not None]
+
+
+def build_releases(config: Config, state: State, working: dict[str, Desired]) -> Releases:
+    """`state` is the state as last applied (a snapshot's frozen attributes live there)."""
+    out = Releases()
+    for p in config.pipelines.values():
+        nodes = [
+            {
+                "name": n.name,
+                "type": n.type,
+                "assistant": f"assistant.{n.assistant}" if n.assistant else None,
+                "params": n.params,
+            }
+            for n in p.nodes
+        ]
+        refs = [n["assistant"] for n in nodes if n["assistant"]]
+        out.desired[f"pipeline.{p.name}"] = _node(f"pipeline.{p.name}", "pipeline", {"nodes": nodes}, refs)
+    for e in config.experiments.values():
+        target = f"assistant.{e.assistant}" if e.assistant else f"pipeline.{e.pipeline}"
+        attrs = {
+            "assistant": f"assistant.{e.assistant}" if e.assistant else None,
+            "pipeline": f"pipeline.{e.pipeline}" if e.pipeline else None,
+            "releases": [r.version for r in e.releases],
+            "published": e.published,
+        }
+        out.desired[f"experiment.{e.name}"] = _node(f"experiment.{e.name}", "experiment", attrs, [target])
+        for rel in e.releases:
+            status = PUBLISHED if rel.version == e.published else RELEASED
+            _version(out, config, state, working, e, rel.version, rel.description, status)
+    return out
+
+
+def _version(
+    out: Releases,
+    config: Config,
+    state: State,
+    working: dict[str, Desired],
+    e: ExperimentSpec,
+    n: int,
+    description: str | None,
+    status: str,
+) -> None:
+    vaddr = version_address(e.name, n)
+    prior = state.get(vaddr)
+    if prior is not None and prior.attributes.get("status") == ARCHIVED:
+        out.errors.append(
+            f"{vaddr} was archived and versions are immutable: release a new version number instead"
+        )
+        return
+    if prior is not None:
+        attrs = {**prior.attributes, "status": status, "description": description}
+        snaps = _snapshots_of(state, e.name, n)
+        for addr, rs in snaps.items():
+            out.desired[addr] = _node(addr, rs.type, copy.deepcopy(rs.attributes), list(rs.depends_on))
+        out.desired[vaddr] = _node(vaddr, "experiment_version", attrs, list(snaps))
+        return
+    assistants: dict[str, str] = {}
+    nodes: dict[str, str | None] = {}
+    for node_name, a in reachable(e, config):
+        src = working.get(f"assistant.{a}")
+        if src is None:
+            out.errors.append(f"cannot release {vaddr}: assistant.{a} is not in the configuration")
+            return
+        snap = snapshot_address("assistant", a, e.name, n)
+        if snap not in out.desired:
+            out.desired[snap] = _snapshot_assistant(src, working, snap, e.name, n, out)
+        assistants[a] = snap
+        if node_name is not None:
+            nodes[node_name] = snap
+    if e.pipeline is not None:
+        pipeline = config.pipelines.get(e.pipeline)
+        for node in pipeline.nodes if pipeline else ():
+            nodes.setdefault(node.name, None)
+    attrs = {
+        "version": n,
+        "description": description,
+        "status": status,
+        "assistants": assistants,
+        "pipeline": f"pipeline.{e.pipeline}" if e.pipeline else None,
+        "nodes": nodes,
+    }
+    out.desired[vaddr] = _node(vaddr, "experiment_version", attrs, sorted(set(assistants.values())))
+
+
+def _snapshots_of(state: State, experiment: str, version: int) -> dict[str, Any]:
+    suffix = f"@{experiment}.v{version}"
+    return {
+        a: rs
+        for a, rs in state.resources.items()
+        if a.endswith(suffix) and rs.type in ("assistant", "vector_store")
+    }
+
+
+def _snapshot_assistant(
+    src: Desired, working: dict[str, Desired], snap: str, experiment: str, n: int, out: Releases
+) -> Desired:
+    attrs = copy.deepcopy(src.attrs)
+    attrs["name"] = f"{attrs['name']} v{n}"
+    tr = attrs.get("tool_resources", {})
+    stores = []
+    for vs in tr.get("file_search", []):
+        v = working.get(vs)
+        if v is None:
+            continue
+        vsnap = snapshot_address("vector_store", Address.parse(vs).name, experiment, n)
+        if vsnap not in out.desired:
+            vattrs = copy.deepcopy(v.attrs)
+            vattrs["name"] = f"{vattrs['name']} v{n}"
+            out.desired[vsnap] = _node(vsnap, "vector_store", vattrs, norm.refs_of("vector_store", vattrs))
+        stores.append(vsnap)
+    if stores:
+        tr["file_search"] = stores
+    return _node(snap, "assistant", attrs, norm.refs_of("assistant", attrs))
+
+
+def freeze(attrs: dict[str, Any], resolve: Any) -> dict[str, Any]:
+    """A snapshot's attributes as recorded: file references become the file ids they had."""
+    out = copy.deepcopy(attrs)
+    if "file_ids" in out:
+        out["file_ids"] = sorted(resolve(f) if f.startswith("file.") else f for f in out["file_ids"])
+    tr = out.get("tool_resources", {})
+    if "code_interpreter" in tr:
+        tr["code_interpreter"] = sorted(
+            resolve(f) if f.startswith("file.") else f for f in tr["code_interpreter"]
+        )
+    return out
