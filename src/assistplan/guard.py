@@ -35,6 +35,11 @@ class GuardResult:
     protected: set[str] = field(default_factory=set)  # addresses whose destroy is refused
 
 
+def held(target: str, addresses: set[str] | dict[str, object]) -> bool:
+    """Whether state still holds `target` (or any snapshot of it)."""
+    return target in addresses or any(a.startswith(f"{target}@") for a in addresses)
+
+
 def family_of(assistant: str, state: State) -> list[str]:
     """`assistant.A` and every `assistant.A@E.vN` state knows."""
     return [a for a in state.resources if a == assistant or a.startswith(f"{assistant}@")]
@@ -50,7 +55,7 @@ def check(config: Config, prior: State, desired: dict[str, Desired]) -> GuardRes
     dangling: dict[str, list[str]] = defaultdict(list)
     unknown = []
     for ref in config.dangling:
-        if ref.target in prior.resources or any(a.startswith(f"{ref.target}@") for a in prior.resources):
+        if held(ref.target, prior.resources):
             dangling[ref.target].append(ref.consumer)
         else:
             unknown.append(ref.diagnostic)

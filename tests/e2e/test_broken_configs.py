@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tests.config.corpus import CASES, Case
 from tests.config.test_corpus import _write
 from tests.e2e.conftest import Project

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tests.e2e.conftest import changes
 
 # These tests call the deprecated assistants methods of the plain SDK on purpose (changes "behind our back").

@@ -20,7 +20,7 @@ from assistplan.errors import ApplyError, AssistplanError, RemoteError, StalePla
 from assistplan.graph import DAG, walk
 from assistplan.plan.desired import sha256_file
 from assistplan.plan.model import Plan, ResourceChange
-from assistplan.plan.planner import STATE_ONLY, changed_paths
+from assistplan.plan.planner import LIFECYCLE, STATE_ONLY, changed_paths
 from assistplan.plan.refresh import Reader
 from assistplan.plan.releases import freeze
 from assistplan.remote import normalize as norm
@@ -277,6 +277,9 @@ class Applier:
             return
         rid = c.adopt_id or c.remote_id
         assert rid is not None and c.after is not None
+        if c.changed_paths == (LIFECYCLE,):  # only the lifecycle flag moved: nothing to send
+            self._record(c, rid, dict(c.after))
+            return
         now = self._check_unchanged(c, rid)
         if c.type == "vector_store":
             self._update_vector_store(c, rid, now or {})

@@ -334,9 +334,11 @@ def force_unlock(opts: Options, lock_id: str) -> None:
 
 
 def _add_sandbox() -> None:
+    from assistplan.cli.graph_cmd import graph
     from assistplan.cli.sandbox_cmd import sandbox
 
     cli.add_command(sandbox)
+    cli.add_command(graph)
 
 
 _add_sandbox()

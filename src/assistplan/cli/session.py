@@ -8,7 +8,8 @@ from pathlib import Path
 
 from assistplan.config import load_config
 from assistplan.config.model import Config
-from assistplan.errors import AssistplanError
+from assistplan.errors import AssistplanError, ConfigError
+from assistplan.guard import held
 from assistplan.remote.api import Remote
 from assistplan.remote.client import Endpoint, make_openai, resolve_endpoint
 from assistplan.state import StateManager, open_backend, parse_duration
@@ -33,7 +34,16 @@ class Options:
         """The loaded config. Not `strict`: references to removed assistants/pipelines are left to
         the plan, which knows from state whether they name live consumers (the guard)."""
         if self._config is None:
-            self._config = load_config(self.config_path(), allow_dangling=not strict)
+            cfg = load_config(self.config_path(), allow_dangling=not strict)
+            if cfg.dangling:
+                # Judge what we can before any lock or sandbox is touched: with no state at all,
+                # every dangling reference is simply unknown.
+                stored = self.backend(cfg).read()
+                known = set(stored.resources) if stored else set()
+                unknown = [r.diagnostic for r in cfg.dangling if not held(r.target, known)]
+                if unknown:
+                    raise ConfigError(unknown)
+            self._config = cfg
         return self._config
 
     def endpoint(self, config: Config) -> Endpoint:

@@ -28,6 +28,7 @@ from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
 
 STATE_ONLY = ("pipeline", "experiment", "experiment_version")
+LIFECYCLE = "lifecycle.prevent_destroy"
 REPLACE_FIELDS = {
     "file": {"sha256", "filename", "purpose", "bytes"},
     "vector_store": set(norm.VECTOR_STORE_CREATE_ONLY),
@@ -61,7 +62,8 @@ def refreshed_state(state: State, refreshed: Refreshed) -> State:
         rs = prior.get(addr)
         if rs is not None:
             rs.attributes = act.attrs
-            rs.depends_on = norm.refs_of(rs.type, act.attrs)
+            if "@" not in addr:  # a snapshot's edges are the addresses it was frozen from
+                rs.depends_on = norm.refs_of(rs.type, act.attrs)
     return prior
 
 
@@ -168,6 +170,8 @@ def _diff_one(
         paths = sorted({*paths, *(_ref_path(d, r) for r in repointed)})
         reason = "repoint_because_replaced: " + ", ".join(repointed)
         return _change(d, UPDATE, action_reason=reason, changed_paths=tuple(paths), **common)
+    if rs is not None and rs.prevent_destroy != d.prevent_destroy:
+        paths = [*paths, LIFECYCLE]  # kept in state, so changing it is a change to apply
     if paths:
         return _change(d, UPDATE, changed_paths=tuple(paths), **common)
     return _change(d, NO_OP, **common)
@@ -307,6 +311,7 @@ def make_plan(
         keep = _closure(targets, desired)
         changes = [c for c in changes if c.address in keep]
     errors += _protected_errors(changes, prior, desired)
+    errors += _published_errors(changes, config)
     return Plan(
         lineage=state.lineage,
         serial=state.serial,
@@ -392,3 +397,18 @@ def retain_in_use(
                     )
                 )
     return out
+
+
+def _published_errors(changes: list[ResourceChange], config: Config) -> list[str]:
+    """The published version of an experiment that stays cannot be archived until another is published."""
+    errors = []
+    for c in changes:
+        if c.actions != ARCHIVE or (c.before or {}).get("status") != "published":
+            continue
+        exp = config.experiments.get(c.name)
+        if exp is not None and exp.published is None:
+            errors.append(
+                f"{c.address} is published and cannot be archived while it is: publish another version "
+                f"(experiments.{c.name}.published) first, then remove this one from releases"
+            )
+    return errors

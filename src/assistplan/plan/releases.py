@@ -97,9 +97,10 @@ def _version(
     vaddr = version_address(e.name, n)
     prior = state.get(vaddr)
     if prior is not None and prior.attributes.get("status") == ARCHIVED:
-        out.errors.append(
-            f"{vaddr} was archived and versions are immutable: release a new version number instead"
-        )
+        # Archived stays archived (its snapshots are gone); it cannot be the default version again.
+        if status == PUBLISHED:
+            out.errors.append(f"{vaddr} is archived and cannot be published: release a new version instead")
+        out.desired[vaddr] = _node(vaddr, "experiment_version", dict(prior.attributes), [])
         return
     if prior is not None:
         attrs = {**prior.attributes, "status": status, "description": description}

@@ -78,4 +78,3 @@ class Backend(Protocol):
     def force_unlock(self, lock_id: str) -> None:
         """Release a lock by id whoever holds it; LockError if no such lock is held."""
         ...
-

@@ -114,8 +114,7 @@ class State:
             )
         try:
             resources = {
-                addr: ResourceState.from_json(addr, rs)
-                for addr, rs in (data.get("resources") or {}).items()
+                addr: ResourceState.from_json(addr, rs) for addr, rs in (data.get("resources") or {}).items()
             }
             return cls(
                 lineage=str(data["lineage"]),
