@@ -187,3 +187,57 @@ def test_a_file_that_fails_processing_is_named_in_the_error(make_project):
     assert "assistant.hr-bot" not in state  # not started after the failure
     plan = p.plan_json()
     assert changes(plan)["vector_store.hr-docs"] == ["update"]  # the failed attachment is still pending
+
+
+def test_processing_deadline_names_what_is_still_processing(make_project, monkeypatch):
+    monkeypatch.setenv("ASSISTPLAN_SANDBOX_PROCESSING_MS", "60000")
+    monkeypatch.setenv("ASSISTPLAN_PROCESSING_TIMEOUT", "0.3")
+    p = make_project("hr-bot")
+    r = p.run("apply", "--auto-approve")
+    assert r.code == 1
+    assert "vector_store.hr-docs" in r.err and "still processing when the deadline passed" in r.err
+    assert "vector_store.hr-docs" in p.state()["resources"]  # created, so recorded
+
+
+def test_many_files_attach_in_file_batches(make_project):
+    from assistplan.sandbox import http_client
+
+    p = make_project("hr-bot")
+    p.ok("apply", "--auto-approve")
+    names = [f"note{i}" for i in range(30)]
+    for n in names:
+        (p.root / "docs" / f"{n}.md").write_text(f"# Note {n}\n")
+    p.edit(
+        "  leave-policy: {path: docs/leave-policy.md}",
+        "  leave-policy: {path: docs/leave-policy.md}\n"
+        + "\n".join(f"  {n}: {{path: docs/{n}.md}}" for n in names),
+    )
+    p.edit("files: [handbook, leave-policy]", "files: [handbook, leave-policy, " + ", ".join(names) + "]")
+    client = http_client(p.root / ".assistplan" / "sandbox")
+    client.post("/_sandbox/stats/reset")
+    plan = p.plan_json()
+    assert changes(plan)["vector_store.hr-docs"] == ["update"]
+    p.ok("apply", "--auto-approve")
+    stats = client.get("/_sandbox/stats").json()["requests"]
+    assert stats["POST /v1/vector_stores/{vector_store_id}/file_batches"] == 1
+    assert stats.get("POST /v1/vector_stores/{vector_store_id}/files", 0) == 0
+    vs = p.ids()["vector_store.hr-docs"]
+    assert len(list(p.sdk().vector_stores.files.list(vs, limit=100))) == 32
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_hr_pilot_example_applies_and_is_stable(make_project):
+    import json
+
+    p = make_project("hr-pilot")
+    p.ok("apply", "--auto-approve")
+    assert p.run("plan", "--detailed-exitcode").code == 0
+    out = json.loads(p.ok("output", "--json").out)["experiments"]
+    ids = p.ids()
+    assert out["hr-pilot"]["published"] == {
+        "version": 2,
+        "assistants": {"hr-bot": ids["assistant.hr-bot@hr-pilot.v2"]},
+    }
+    assert [v["status"] for v in out["hr-pilot"]["versions"]] == ["released", "published"]
+    assert set(out["helpdesk"]["published"]["assistants"]) == {"hr-bot", "triage-bot"}
+    assert out["helpdesk"]["working"]["assistants"]["triage-bot"] == ids["assistant.triage-bot"]
