@@ -21,7 +21,7 @@ from assistplan.graph import DAG, walk
 from assistplan.plan.desired import sha256_file
 from assistplan.plan.model import Plan, ResourceChange
 from assistplan.plan.planner import LIFECYCLE, STATE_ONLY, changed_paths
-from assistplan.plan.refresh import Reader
+from assistplan.plan.refresh import PENDING, Reader
 from assistplan.plan.releases import freeze
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
@@ -174,7 +174,7 @@ class Applier:
                 sha256=attrs.get("sha256"),
                 depends_on=depends_on,
                 prevent_destroy=self._prevent_destroy(c),
-                extra={**(prior.extra if prior else {}), **extra},
+                extra={k: v for k, v in {**(prior.extra if prior else {}), **extra}.items() if k != PENDING},
             )
             self.state.put(rs)
             if remote_id is not None:
@@ -224,15 +224,35 @@ class Applier:
         if c.type in STATE_ONLY:
             self._record(c, None, dict(c.after))
             return
-        if c.actions == ("create", "delete") and c.remote_id:
-            # Remember the old object before the new one exists: a kill in between must not orphan it.
-            with self._lock:
-                old = self.state.get(c.address)
-                if old is not None:
-                    old.extra["deposed"] = sorted({*old.extra.get("deposed", []), c.remote_id})
-                    self.manager.persist(self.state)
+        self._intend(c)
         remote_id = getattr(self, f"_create_{c.type}")(c)
         self._record(c, remote_id, dict(c.after))
+
+    def _intend(self, c: ResourceChange) -> None:
+        """Write down, before the remote object exists, that we are about to create it.
+
+        A kill between the API call and `_record` then leaves enough behind for the next plan
+        to adopt what was made instead of making it twice: the intent (when, and for a file its
+        name, size and hash) plus, for a replace, the old object as deposed so it is not orphaned.
+        """
+        assert c.after is not None
+        intent: dict[str, Any] = {"since": time.time()}
+        if c.type == "file":
+            intent.update(
+                filename=c.after["filename"],
+                bytes=c.after["bytes"],
+                sha256=c.after["sha256"],
+                purpose=c.after["purpose"],
+            )
+        with self._lock:
+            rs = self.state.get(c.address)
+            if rs is None:
+                rs = ResourceState(address=c.address, type=c.type)
+                self.state.put(rs)
+            if c.actions == ("create", "delete") and c.remote_id:
+                rs.extra["deposed"] = sorted({*rs.extra.get("deposed", []), c.remote_id})
+            rs.extra[PENDING] = intent
+            self.manager.persist(self.state)
 
     def _create_file(self, c: ResourceChange) -> str:
         assert c.after is not None

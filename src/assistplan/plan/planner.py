@@ -131,21 +131,29 @@ def _diff_one(
             adopt_id=act.remote_id,
             action_reason="track_existing_file",
         )
+    adopted = refreshed.adoptable.get(d.address)
+    if (
+        adopted is not None
+        and d.address not in replace
+        and (act is None or adopted.remote_id != act.remote_id)
+    ):
+        # What an interrupted apply created: take it over (a replaced predecessor stays deposed).
+        paths = tuple(changed_paths(adopted.attrs, d.attrs))
+        if paths and d.type == "file":
+            paths = ()  # recorded as uploaded; a later plan replaces it if the local bytes moved on
+        return _change(
+            d,
+            UPDATE if paths else NO_OP,
+            remote_id=adopted.remote_id,
+            before=adopted.attrs,
+            after=d.attrs,
+            changed_paths=paths,
+            depends_on=deps,
+            adopt_id=adopted.remote_id,
+            action_reason="adopt_created_by_interrupted_apply",
+            prior_depends_on=tuple(rs.depends_on) if rs else (),
+        )
     if act is None:
-        adopted = refreshed.adoptable.get(d.address)
-        if adopted is not None and d.address not in replace:
-            paths = tuple(changed_paths(adopted.attrs, d.attrs))
-            return _change(
-                d,
-                UPDATE if paths else NO_OP,
-                remote_id=adopted.remote_id,
-                before=adopted.attrs,
-                after=d.attrs,
-                changed_paths=paths,
-                depends_on=deps,
-                adopt_id=adopted.remote_id,
-                action_reason="adopt_created_by_interrupted_apply",
-            )
         reason = "recreate_because_deleted_outside_assistplan" if d.address in refreshed.missing else None
         return _change(d, CREATE, after=d.attrs, depends_on=deps, action_reason=reason)
     paths = changed_paths(act.attrs, d.attrs)
@@ -201,8 +209,11 @@ def diff(
         ch = _diff_one(d, prior, refreshed, recreated, replace)
         if ch is None:
             continue
-        if "create" in ch.actions:
-            recreated.add(d.address)
+        rs = prior.get(d.address)
+        if "create" in ch.actions or (
+            ch.adopt_id and rs is not None and rs.remote_id not in (None, ch.adopt_id)
+        ):
+            recreated.add(d.address)  # consumers must be pointed at the new object
         changes.append(ch)
     for addr, rs in prior.resources.items():
         if addr in desired or addr in protected:
