@@ -51,6 +51,7 @@ class Reader:
         self.external: set[str] = {a for a, rs in state.resources.items() if "id" in rs.attributes}
         # A snapshot keeps the raw file ids it was frozen with; only its snapshot stores map to addresses.
         self.snapshot_addr = {rid: a for rid, a in self.to_addr.items() if "@" in a}
+        self.forgotten = set(state.forgotten)  # `state rm` let these go: never adopt them back
 
     def refresh(self, desired: dict[str, Desired], addresses: set[str] | None = None) -> Refreshed:
         managed: dict[str, dict[str, str]] = {k: {} for k in KINDS}
@@ -80,7 +81,7 @@ class Reader:
                     strict=True,
                 )
             )
-            stores = {**found["vector_store"][0], **found["vector_store"][1]}
+            stores = {**found["vector_store"][0], **{o["id"]: o for o in found["vector_store"][1].values()}}
             members = dict(zip(stores, pool.map(self._members, stores.values()), strict=True))
         for kind in KINDS:
             objs, marked = found[kind]
@@ -112,8 +113,8 @@ class Reader:
                 for obj in page:
                     if remaining.pop(obj["id"], None) is not None:
                         objs[obj["id"]] = obj
-                    elif obj["id"] in self.to_addr:
-                        continue  # ours already (e.g. a deposed object)
+                    elif obj["id"] in self.to_addr or obj["id"] in self.forgotten:
+                        continue  # ours already (e.g. a deposed object), or let go by `state rm`
                     elif uploads:
                         addr = self._match_upload(obj, uploads)
                         if addr is not None and addr not in marked:
