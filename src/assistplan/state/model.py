@@ -70,6 +70,8 @@ class State:
     endpoint: str | None = None
     resources: dict[str, ResourceState] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    # Remote ids `state rm` forgot: they carry our marker, but are never adopted back by it.
+    forgotten: list[str] = field(default_factory=list)
 
     def copy(self) -> State:
         return copy.deepcopy(self)
@@ -90,12 +92,14 @@ class State:
             "lineage": self.lineage,
             "endpoint": self.endpoint,
             "resources": {a: self.resources[a].to_json() for a in sorted(self.resources)},
+            **({"forgotten": sorted(set(self.forgotten))} if self.forgotten else {}),
         }
 
     def to_json(self) -> dict[str, Any]:
         doc = self.content()
         doc["serial"] = self.serial
-        return {k: doc[k] for k in ("format_version", "lineage", "serial", "endpoint", "resources")}
+        keys = ("format_version", "lineage", "serial", "endpoint", "resources", "forgotten")
+        return {k: doc[k] for k in keys if k in doc}
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
@@ -122,6 +126,7 @@ class State:
                 endpoint=data.get("endpoint"),
                 resources=resources,
                 format_version=FORMAT_VERSION,
+                forgotten=[str(i) for i in data.get("forgotten") or []],
             )
         except KeyError as exc:
             raise StateError(f"{source}: corrupt state document (missing field {exc})") from exc
