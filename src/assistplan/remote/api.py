@@ -4,6 +4,7 @@ and turns SDK exceptions into RemoteError naming the resource and the API's own 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import warnings
@@ -162,6 +163,22 @@ class Remote:
             )
         assert obj is not None
         return obj.to_dict()
+
+    def file_sha256(self, remote_id: str, what: str) -> str | None:
+        """sha256 of a file's content, streamed; None when the API refuses the download (OpenAI
+        does for purpose `assistants`: 400) or the file is gone."""
+
+        def fetch() -> str | None:
+            h = hashlib.sha256()
+            try:
+                with self.client.files.with_streaming_response.content(remote_id) as resp:
+                    for chunk in resp.iter_bytes(1 << 20):
+                        h.update(chunk)
+            except (openai.BadRequestError, openai.PermissionDeniedError, openai.NotFoundError):
+                return None
+            return h.hexdigest()
+
+        return self._call(f"{what}: download {remote_id}", fetch)
 
     def delete_file(self, remote_id: str, what: str) -> None:
         self._call(f"{what}: delete", lambda: self.client.files.delete(remote_id), missing_ok=True)

@@ -17,6 +17,8 @@ from assistplan.errors import RemoteError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 SANDBOX_ENDPOINT = "sandbox"
+MAX_RETRIES_ENV = "ASSISTPLAN_MAX_RETRIES"  # the SDK's retry budget per request (default 6)
+DEFAULT_MAX_RETRIES = 6
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,28 @@ def resolve_endpoint(
     return Endpoint(clean_url(url), url)
 
 
-def make_openai(endpoint: Endpoint, *, max_retries: int = 6, pool_size: int = 32) -> openai.OpenAI:
-    """An SDK client for the endpoint. The sandbox runs in process (no socket, no key needed)."""
+def max_retries_from_env() -> int:
+    """$ASSISTPLAN_MAX_RETRIES (an integer >= 0), else 6."""
+    text = os.environ.get(MAX_RETRIES_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_RETRIES
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise RemoteError(f"{MAX_RETRIES_ENV}={text!r}: expected a whole number of retries (0 or more)")
+    return value
+
+
+def make_openai(endpoint: Endpoint, *, max_retries: int | None = None, pool_size: int = 32) -> openai.OpenAI:
+    """An SDK client for the endpoint. The sandbox runs in process (no socket, no key needed).
+
+    `max_retries` (per request, for 408/409/429/5xx and connection errors) defaults to
+    $ASSISTPLAN_MAX_RETRIES, else 6.
+    """
+    if max_retries is None:
+        max_retries = max_retries_from_env()
     if endpoint.is_sandbox:
         from assistplan.sandbox import Faults, http_client
 

@@ -180,6 +180,16 @@ def refs_of(kind: str, attrs: dict[str, Any]) -> list[str]:
     return []
 
 
+def map_refs(kind: str, attrs: dict[str, Any], fn: Callable[[str], str]) -> dict[str, Any]:
+    """`attrs` with every reference (an address or a raw id) replaced by `fn(ref)`; lists stay sorted."""
+    out = dict(attrs)
+    if kind == "vector_store" and "file_ids" in out:
+        out["file_ids"] = sorted(fn(r) for r in out["file_ids"])
+    elif kind == "assistant" and "tool_resources" in out:
+        out["tool_resources"] = {k: sorted(fn(r) for r in v) for k, v in out["tool_resources"].items()}
+    return out
+
+
 # -- requests ---------------------------------------------------------------------------------
 def assistant_params(attrs: dict[str, Any], to_id: Callable[[str], str], mark: str) -> dict[str, Any]:
     """The create/update body for an assistant, ids resolved, our marker added."""
