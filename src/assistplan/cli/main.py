@@ -335,10 +335,16 @@ def force_unlock(opts: Options, lock_id: str) -> None:
 
 def _add_sandbox() -> None:
     from assistplan.cli.graph_cmd import graph
+    from assistplan.cli.import_cmd import import_
     from assistplan.cli.sandbox_cmd import sandbox
+    from assistplan.cli.state_cmd import state
+    from assistplan.cli.status_cmd import status
 
     cli.add_command(sandbox)
     cli.add_command(graph)
+    cli.add_command(status)
+    cli.add_command(import_)
+    cli.add_command(state)
 
 
 _add_sandbox()

@@ -1,0 +1,104 @@
+"""`assistplan status`: the sync check, one line per managed object plus what differs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from assistplan.cli.common import parallelism_option, pass_options, printer
+from assistplan.cli.render import Printer
+from assistplan.cli.session import Options
+from assistplan.plan.status import DRIFTED, IN_SYNC, MISSING, FieldDiff, StatusReport, sync_status
+
+MARK = {
+    IN_SYNC: ("✓", "green", "in sync"),
+    DRIFTED: ("~", "yellow", "drifted"),
+    MISSING: ("✗", "red", "missing"),
+}
+MAX_VALUE = 80
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: {resources: [...], summary}.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when anything is drifted or missing, 0 when all is in sync.",
+)
+@parallelism_option
+@pass_options
+def status(opts: Options, as_json: bool, detailed_exitcode: bool, parallelism: int) -> None:
+    """Check every managed object against the remote: in sync, drifted, or missing.
+
+    Drifted objects name the changed fields (server defaults and tool order are not changes)
+    and, for vector stores and assistants, the files attached remotely but not declared and the
+    declared files the remote lacks. Reads only; exit 1 when the remote cannot be read.
+    """
+    cfg = opts.config()
+    state = opts.manager(cfg).load()
+    report = sync_status(cfg, state, opts.remote(cfg, parallelism), parallelism)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        render(printer(opts), report)
+    if detailed_exitcode and not report.in_sync:
+        raise SystemExit(2)
+
+
+def render(p: Printer, report: StatusReport) -> None:
+    if not report.resources:
+        p.echo("Nothing to check: the configuration declares no files, vector stores or assistants.")
+        return
+    width = max(len(r.address) for r in report.resources)
+    for r in report.resources:
+        mark, color, label = MARK[r.status]
+        head = p.style(f"{mark} {r.address.ljust(width)}", fg=color, bold=r.status != IN_SYNC)
+        ident = f"  [{r.remote_id}]" if r.remote_id else ""
+        p.echo(f"{head}  {label}{ident}" + (f": {r.note}" if r.note else ""))
+        for d in r.diffs:
+            p.echo(f"      ~ {_diff_text(d)}")
+        for f in r.files_missing_locally:
+            p.echo(f"      + {_file(f, report)}: attached remotely, not declared")
+        for f in r.files_missing_remotely:
+            p.echo(f"      - {_file(f, report)}: declared, not attached remotely")
+    counts = report.counts()
+    p.echo(
+        "\n"
+        + p.style("Status:", bold=True)
+        + f" {counts[IN_SYNC]} in sync, {counts[DRIFTED]} drifted, {counts[MISSING]} missing."
+    )
+
+
+def _file(ref: str, report: StatusReport) -> str:
+    name = report.filenames.get(ref)
+    return f"{ref} ({name})" if name else ref
+
+
+def _short(value: Any) -> str:
+    if value is None or value == []:
+        return "(not set)"
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def _diff_text(d: FieldDiff) -> str:
+    if d.path == "tools" and isinstance(d.config, list) and isinstance(d.remote, list):
+        return "tools: " + "; ".join(_tool_changes(d.config, d.remote))
+    return f"{d.path}: {_short(d.remote)} remotely, {_short(d.config)} in the configuration"
+
+
+def _tool_name(tool: dict[str, Any]) -> str:
+    if tool.get("type") == "function":
+        return f"function {(tool.get('function') or {}).get('name')}"
+    return str(tool.get("type"))
+
+
+def _tool_changes(config: list[dict[str, Any]], remote: list[dict[str, Any]]) -> list[str]:
+    ours = {_tool_name(t): t for t in config}
+    theirs = {_tool_name(t): t for t in remote}
+    out = [f"{n} only remotely" for n in theirs if n not in ours]
+    out += [f"{n} only in the configuration" for n in ours if n not in theirs]
+    out += [f"{n} differs" for n in ours if n in theirs and ours[n] != theirs[n]]
+    return out or ["differ"]
