@@ -12,6 +12,7 @@ import click
 
 from assistplan import __version__
 from assistplan.apply.executor import Applier
+from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
 from assistplan.cli.errors import run_cli
 from assistplan.cli.render import Printer
 from assistplan.cli.session import Options, parse_lock_timeout
@@ -22,13 +23,6 @@ from assistplan.plan.model import Plan
 from assistplan.plan.planner import make_plan
 from assistplan.state.manager import StateManager
 from assistplan.state.model import State
-
-pass_options = click.make_pass_decorator(Options)
-
-
-def _printer(opts: Options) -> Printer:
-    color = opts.color if opts.color is not None else sys.stdout.isatty()
-    return Printer(color)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -75,31 +69,13 @@ def cli(
 def validate(opts: Options) -> None:
     """Check the config: syntax, schema, references, limits, files."""
     cfg = opts.config(strict=True)
-    p = _printer(opts)
+    p = printer(opts)
     p.echo(
         p.style("Success!", fg="green", bold=True)
         + f" The configuration is valid: {len(cfg.files)} file(s), "
         f"{len(cfg.vector_stores)} vector store(s), {len(cfg.assistants)} assistant(s), "
         f"{len(cfg.pipelines)} pipeline(s), {len(cfg.experiments)} experiment(s)."
     )
-
-
-def _parallelism(value: int) -> int:
-    if value < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--parallelism")
-    return value
-
-
-parallelism_option = click.option(
-    "--parallelism", default=10, show_default=True, type=int, help="Concurrent API requests at most."
-)
-lock_timeout_option = click.option(
-    "--lock-timeout",
-    default="0s",
-    show_default=True,
-    metavar="DUR",
-    help="How long to wait for the state lock (e.g. 30s, 5m).",
-)
 
 
 def _make_plan(
@@ -160,12 +136,12 @@ def plan(
             opts,
             cfg,
             state,
-            parallelism=_parallelism(parallelism),
+            parallelism=parallelism,
             refresh_only=refresh_only,
             targets=targets,
             replace=replace,
         )
-    p = _printer(opts)
+    p = printer(opts)
     if as_json:
         click.echo(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False))
     elif markdown:
@@ -205,7 +181,7 @@ def _confirm(p: Printer, auto_approve: bool, what: str) -> None:
 
 
 def _run_apply(opts: Options, cfg: Config, the_plan: Plan, manager: StateManager, parallelism: int) -> None:
-    p = _printer(opts)
+    p = printer(opts)
     applier = Applier(
         the_plan, cfg, opts.remote(cfg, parallelism), manager, parallelism=parallelism, on_event=p.event
     )
@@ -244,10 +220,9 @@ def apply(
     lock_timeout: str,
 ) -> None:
     """Carry out the plan (a saved PLANFILE exactly, or a fresh one after confirmation)."""
-    parallelism = _parallelism(parallelism)
     cfg = opts.config()
     manager = opts.manager(cfg)
-    p = _printer(opts)
+    p = printer(opts)
     timeout = parse_lock_timeout(lock_timeout)
     if planfile_path is not None:
         the_plan = planfile.load(planfile_path)
@@ -289,11 +264,10 @@ def apply(
 @pass_options
 def destroy(opts: Options, auto_approve: bool, parallelism: int, lock_timeout: str) -> None:
     """Delete every object this state manages (never anything unmanaged)."""
-    parallelism = _parallelism(parallelism)
     cfg = opts.config()
     empty = dataclasses.replace(cfg, files={}, vector_stores={}, assistants={}, pipelines={}, experiments={})
     manager = opts.manager(cfg)
-    p = _printer(opts)
+    p = printer(opts)
     with manager.locked("destroy", parse_lock_timeout(lock_timeout)):
         state = manager.load()
         the_plan = _make_plan(opts, empty, state, parallelism=parallelism)
