@@ -94,7 +94,7 @@ def test_markdown_plan_reads_as_a_pr_comment(make_project):
     p = make_project("hr-bot")
     r = p.run("plan", "--markdown")
     assert r.code == 0
-    assert r.out.startswith("## assistplan plan")
+    assert r.out.startswith("### assistplan · **Plan:**")
     assert "**Plan:** 4 to add, 0 to change, 0 to replace, 0 to destroy." in r.out
     assert "```diff" in r.out and "`assistant.hr-bot`" in r.out
 

@@ -145,9 +145,9 @@ def plan(
     if as_json:
         click.echo(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False))
     elif markdown:
-        from assistplan.cli.markdown import render
+        from assistplan.cli.show_cmd import markdown as render_markdown
 
-        click.echo(render(the_plan))
+        click.echo(render_markdown(opts, the_plan, cfg), nl=False)
     else:
         p.plan(the_plan)
     if the_plan.errored:
@@ -182,10 +182,10 @@ def _confirm(p: Printer, auto_approve: bool, what: str) -> None:
 
 def _run_apply(opts: Options, cfg: Config, the_plan: Plan, manager: StateManager, parallelism: int) -> None:
     p = printer(opts)
-    applier = Applier(
-        the_plan, cfg, opts.remote(cfg, parallelism), manager, parallelism=parallelism, on_event=p.event
-    )
-    applier.run()
+    with p.progress(the_plan) as on_event:
+        Applier(
+            the_plan, cfg, opts.remote(cfg, parallelism), manager, parallelism=parallelism, on_event=on_event
+        ).run()
     s = the_plan.summary()
     if the_plan.refresh_only:
         p.echo(p.style("Apply complete!", fg="green", bold=True) + " State updated from the remote objects.")
@@ -311,6 +311,7 @@ def _add_sandbox() -> None:
     from assistplan.cli.graph_cmd import graph
     from assistplan.cli.import_cmd import import_
     from assistplan.cli.sandbox_cmd import sandbox
+    from assistplan.cli.show_cmd import show
     from assistplan.cli.state_cmd import state
     from assistplan.cli.status_cmd import status
 
@@ -319,6 +320,7 @@ def _add_sandbox() -> None:
     cli.add_command(status)
     cli.add_command(import_)
     cli.add_command(state)
+    cli.add_command(show)
 
 
 _add_sandbox()

@@ -1,11 +1,49 @@
-"""`plan --markdown`: the plan as a pull-request comment (summary, warnings, one diff block per change)."""
+"""`plan --markdown` / `show --markdown`: the plan as a pull-request comment, as Atlantis and tfcmt do.
+
+Pure: `render(plan, ...) -> str`, nothing read or written. Top to bottom:
+
+1. a one-line summary (a heading), then a hidden marker, `<!-- assistplan-plan config="PATH" -->`,
+   by which a CI job finds and updates its own comment, and one line of context;
+2. GitHub alerts: CAUTION when the plan is blocked or has errors, WARNING when it destroys or
+   replaces anything;
+3. per blocked destroy: the consumers in the guard's three sections, what to do, and a Mermaid
+   diagram of the reference graph around it (the object, its family, its consumers highlighted);
+4. a table of the changes, then one collapsed ```diff block per change (unchanged attributes
+   hidden, multi-line strings diffed line by line);
+5. "Changed outside assistplan": the drift, in diff blocks too.
+
+A comment has a size limit (GitHub: 65,536 characters); past `limit`, diff bodies are cut short,
+then dropped, then the list of changes is cut, each time with a note saying so.
+"""
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from assistplan.plan.model import CREATE, DELETE, REPLACE_CBD, REPLACE_DBC, UPDATE, Plan, ResourceChange
+from assistplan.guard import advice
+from assistplan.plan.model import (
+    ARCHIVE,
+    CREATE,
+    DELETE,
+    NO_OP,
+    REPLACE_CBD,
+    REPLACE_DBC,
+    UPDATE,
+    Blocked,
+    Consumer,
+    Plan,
+    ResourceChange,
+)
+
+MARKER = "<!-- assistplan-plan"
+GITHUB_LIMIT = 65_536
+LIMIT = 60_000  # leaves room for what a workflow may add around the comment
+BODY_CAPS = (None, 80, 25, 8, 0)  # diff lines shown per change, tried in turn until the comment fits
 
 ICON = {
     CREATE: "➕ create",
@@ -13,7 +51,32 @@ ICON = {
     DELETE: "🗑️ destroy",
     REPLACE_CBD: "♻️ replace",
     REPLACE_DBC: "♻️ replace",
-    ("archive",): "📦 archive",
+    ARCHIVE: "📦 archive",
+}
+REASONS = {
+    "delete_because_no_resource_config": "no longer in the configuration",
+    "forget_because_not_managed": "forgotten from state only (referenced by id: the remote file stays)",
+    "recreate_because_deleted_outside_assistplan": "deleted outside assistplan",
+    "replace_because_content_changed": "the local file's content changed",
+    "replace_because_cannot_update": "a changed attribute cannot be updated in place",
+    "replace_by_request": "requested with `--replace`",
+    "adopt_created_by_interrupted_apply": "adopts the object an interrupted apply created",
+    "track_existing_file": "an existing remote file, referenced by id: recorded, never uploaded",
+    "archive_because_release_removed": "release removed: its snapshot objects are deleted",
+    "delete_because_version_archived": "its experiment version is archived",
+}
+SECTIONS = (
+    ("Experiments", "experiments"),
+    ("Pipelines", "pipelines"),
+    ("Experiments referencing pipeline", "experiments_referencing_pipeline"),
+)
+SHAPES = {
+    "file": '(["{}"])',
+    "vector_store": '[("{}")]',
+    "assistant": '["{}"]',
+    "pipeline": '{{{{"{}"}}}}',
+    "experiment": '[/"{}"/]',
+    "experiment_version": '[/"{}"/]',
 }
 
 
@@ -21,76 +84,362 @@ def _v(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _diff_lines(c: ResourceChange) -> list[str]:
-    before, after = c.before or {}, c.after or {}
-    out: list[str] = []
-    for k in sorted(set(before) | set(after)):
-        b, a = before.get(k), after.get(k)
-        if c.before is None:
-            if a not in (None, {}, []):
-                out.append(f"+ {k} = {_v(a)}")
-        elif c.after is None:
-            out.append(f"- {k} = {_v(b)}")
-        elif a != b:
-            if isinstance(a, str) and isinstance(b, str) and ("\n" in a or "\n" in b):
-                out.extend(f"- {k}: {line}" for line in b.splitlines())
-                out.extend(f"+ {k}: {line}" for line in a.splitlines())
-            else:
-                out.append(f"- {k} = {_v(b)}")
-                out.append(f"+ {k} = {_v(a)}")
+def _esc(text: str) -> str:
+    """Free text for Markdown/HTML: no tags, no table breaks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def _fence(lines: list[str], lang: str) -> list[str]:
+    """A code block whose fence no line inside can close."""
+    longest = max((len(m) for line in lines for m in re.findall(r"`{3,}", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + lang, *lines, fence]
+
+
+def config_marker(config: str | None) -> str:
+    """The hidden line a workflow finds its own comment by (one per config file)."""
+    return f'{MARKER} config="{config}" -->' if config else f"{MARKER} -->"
+
+
+def reason(c: ResourceChange) -> str:
+    why = c.action_reason or ""
+    if why.startswith("repoint_because_replaced"):
+        return f"points at the replacement of `{why.split(': ', 1)[1]}`"
+    if c.retained:
+        return f"retained: left the config, but {why.split(': ', 1)[-1]} still uses it"
+    if c.deposed:
+        return f"the replaced object `{c.deposed}`: no snapshot uses it any more"
+    if why in REASONS:
+        return REASONS[why]
+    if why:
+        return _esc(why.replace("_", " "))
+    if c.actions == CREATE:
+        return "new in the configuration"
+    if c.changed_paths:
+        return "changed: " + ", ".join(f"`{p}`" for p in c.changed_paths)
+    return ""
+
+
+def _verb(c: ResourceChange) -> str:
+    if c.retained:
+        return "📌 retained"
+    if c.actions == NO_OP and c.adopt_id:
+        return "📝 record"
+    return ICON.get(c.actions, "🔄 update")
+
+
+# -- diff bodies -------------------------------------------------------------------------------
+def _multiline(value: Any) -> bool:
+    return isinstance(value, str) and "\n" in value.rstrip("\n")
+
+
+def _heredoc(sign: str, key: str, width: int, text: str) -> list[str]:
+    return [
+        f"{sign}     {key.ljust(width)} = <<-EOT",
+        *(f"{sign}         {line}" for line in text.rstrip("\n").splitlines()),
+        f"{sign}     EOT",
+    ]
+
+
+def _text_diff(key: str, width: int, before: str, after: str, note: str) -> list[str]:
+    out = [f"!     {key.ljust(width)} = <<-EOT{note}"]
+    old, new = before.rstrip("\n").splitlines(), after.rstrip("\n").splitlines()
+    for line in difflib.unified_diff(old, new, lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            if not line.startswith("@@ -1,"):
+                out.append("          …")
+        else:
+            out.append(f"{line[:1] or ' '}         {line[1:]}")
+    out.append("      EOT")
     return out
 
 
-def render(plan: Plan) -> str:
+def diff_lines(c: ResourceChange, *, drift: bool = False) -> list[str]:
+    """One change as Terraform-like lines, each opening with its ```diff sign (+ - ! or space)."""
+    before, after = c.before or {}, c.after or {}
+    keys = sorted(set(before) | set(after))
+    width = max((len(k) for k in keys), default=2)
+    width = max(width, 2)
+    creating = c.before is None
+    removing = c.after is None or (not drift and c.actions == DELETE)
+    head = "+" if creating else "-" if removing or c.actions == ARCHIVE else "!"
+    label = f'{c.type} "{c.name}"'
+    if c.deposed:
+        return [f"- {label} {{", f"-     {'id'.ljust(width)} = {_v(c.deposed)}", "- }"]
+    out = [f"{head} {label} {{"]
+    if c.remote_id and not creating:
+        out.append(f"{'-' if removing else ' '}     {'id'.ljust(width)} = {_v(c.remote_id)}")
+    forces = "create" in c.actions and "delete" in c.actions
+    hidden = 0
+    for k in keys:
+        b, a = before.get(k), after.get(k)
+        if creating:
+            if _multiline(a):
+                out += _heredoc("+", k, width, a)
+            elif a not in (None, {}, []):
+                out.append(f"+     {k.ljust(width)} = {_v(a)}")
+        elif removing:
+            if b not in (None, {}, []):
+                out.append(f"-     {k.ljust(width)} = {_v(b)}")
+        elif b != a:
+            note = "  # forces replacement" if forces and k in c.changed_paths else ""
+            if _multiline(b) or _multiline(a):
+                out += _text_diff(k, width, str(b or ""), str(a or ""), note)
+            else:
+                out.append(f"-     {k.ljust(width)} = {_v(b)}")
+                out.append(f"+     {k.ljust(width)} = {_v(a)}{note}")
+        elif k in c.changed_paths or any(p.startswith(f"{k}.") for p in c.changed_paths):
+            # The same addresses, other remote ids: a consumer repointed at a replacement.
+            out.append(f"!     {k.ljust(width)} = {_v(a)}  # repointed at the replacement")
+        else:
+            hidden += 1
+    if hidden:
+        out.append(f"      # ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)")
+    out.append(f"{head if head != '!' else ' '} }}")
+    return out
+
+
+def _capped(lines: list[str], cap: int | None) -> list[str]:
+    if cap is None or len(lines) <= cap:
+        return lines
+    cut = len(lines) - cap
+    return [*lines[:cap], f"  # … {cut} more line{'s' if cut != 1 else ''} (run `assistplan plan` for all)"]
+
+
+# -- the blocked part of the reference graph ---------------------------------------------------
+@dataclass(frozen=True)
+class Subgraph:
+    nodes: dict[str, str]  # address -> type, in drawing order
+    edges: list[tuple[str, str]]  # (consumer, what it uses)
+    blocked: set[str]  # the object and its family
+    consumers: set[str]
+
+
+def consumer_node(c: Consumer) -> str:
+    """The graph node of a consumer: its released version (`experiment.E@v1`) or the address."""
+    return f"{c.address}@{c.version}" if re.fullmatch(r"v\d+", c.version) else c.address
+
+
+def _kind(address: str) -> str:
+    head = address.split(".", 1)[0]
+    return "experiment_version" if head == "experiment" and "@" in address else head
+
+
+def blocked_subgraph(b: Blocked, prior_state: dict[str, Any]) -> Subgraph:
+    """The object, every snapshot of it, and its live consumers, with the edges state records
+    between them (a consumer state has no edge for yet points straight at the object)."""
+    resources: dict[str, Any] = prior_state.get("resources") or {}
+    family = [b.address] + sorted(a for a in resources if a.startswith(f"{b.address}@"))
+    consumers = [consumer_node(c) for _, key in SECTIONS for c in getattr(b, key)]
+    nodes: dict[str, str] = {}
+    for a in [*family, *consumers]:
+        nodes.setdefault(a, str((resources.get(a) or {}).get("type") or _kind(a)))
+    edges: list[tuple[str, str]] = []
+    for a in nodes:
+        deps = (resources.get(a) or {}).get("depends_on") or []
+        edges += [(a, d) for d in deps if d in nodes and (a, d) not in edges]
+    for a in consumers:
+        if not any(src == a and dst in family for src, dst in edges):
+            edges.append((a, b.address))
+    return Subgraph(nodes, edges, set(family), set(consumers) - set(family))
+
+
+def mermaid(g: Subgraph, statuses: dict[str, str] | None = None) -> list[str]:
+    ids = {a: f"n{i}" for i, a in enumerate(g.nodes)}
+    statuses = statuses or {}
+    lines = ["graph LR"]
+    for a, kind in g.nodes.items():
+        label = a + (f" · {statuses[a]}" if a in statuses else "")
+        lines.append(f"  {ids[a]}{SHAPES.get(kind, SHAPES['assistant']).format(label)}")
+    lines += [f"  {ids[s]} --> {ids[d]}" for s, d in g.edges]
+    lines += [
+        "  classDef blocked fill:#ffebe9,stroke:#cf222e,color:#1f2328",
+        "  classDef consumer fill:#fff8c5,stroke:#9a6700,stroke-width:3px,color:#1f2328",
+    ]
+    if g.blocked:
+        lines.append(f"  class {','.join(ids[a] for a in g.nodes if a in g.blocked)} blocked")
+    if g.consumers:
+        lines.append(f"  class {','.join(ids[a] for a in g.nodes if a in g.consumers)} consumer")
+    return lines
+
+
+def _blocked_section(b: Blocked, prior_state: dict[str, Any]) -> list[str]:
+    what = "archived" if b.address.startswith("assistant.") else "removed"
+    out = [f"### ❌ `{b.address}` cannot be {what}: it still has live consumers", ""]
+    statuses: dict[str, str] = {}
+    for title, key in SECTIONS:
+        consumers: tuple[Consumer, ...] = getattr(b, key)
+        out.append(f"**{title}**" + (" — none" if not consumers else ""))
+        out.append("")
+        if consumers:
+            out += ["| address | version | status |", "| --- | --- | --- |"]
+            out += [f"| `{c.address}` | {c.version} | {c.status} |" for c in consumers]
+            out.append("")
+        for c in consumers:
+            statuses[consumer_node(c)] = c.status
+    out += [f"**To go on:** {_esc(advice(b))}.", ""]
+    out += [
+        "<details open><summary>Reference graph: the object, its snapshots and its consumers"
+        " (highlighted)</summary>",
+        "",
+        *_fence(mermaid(blocked_subgraph(b, prior_state), statuses), "mermaid"),
+        "",
+        "</details>",
+        "",
+    ]
+    return out
+
+
+# -- assembling --------------------------------------------------------------------------------
+def summary_line(plan: Plan) -> str:
     s = plan.summary()
-    changes = [c for c in plan.changes if not c.is_noop]
-    lines: list[str] = ["## assistplan plan", ""]
-    if plan.errored:
-        lines.append("**❌ Plan failed** — nothing can be applied until the errors below are fixed.")
-    elif not changes:
-        lines.append("**✅ No changes.** The remote objects match the configuration.")
+    counts = (
+        f"{s['create']} to add, {s['update']} to change, {s['replace']} to replace, {s['delete']} to destroy"
+        + (f", {s['archive']} to archive" if s["archive"] else "")
+    )
+    drift = f" · {len(plan.drift)} changed outside assistplan" if plan.drift else ""
+    if plan.blocked:
+        n = len(plan.blocked)
+        head = f"❌ **Plan blocked:** {n} destroy{'s' if n != 1 else ''} refused (live consumers) · {counts}"
+    elif plan.errors:
+        n = len(plan.errors)
+        head = f"❌ **Plan failed:** {n} error{'s' if n != 1 else ''} · {counts}"
+    elif plan.refresh_only:
+        head = "🔄 **Refresh-only plan:** applying it accepts the remote objects into state"
+    elif not plan.has_changes:
+        head = "✅ **No changes.** The remote objects match the configuration"
     else:
-        lines.append(
-            f"**Plan:** {s['create']} to add, {s['update']} to change, {s['replace']} to replace, "
-            f"{s['delete']} to destroy" + (f", {s['archive']} to archive" if s["archive"] else "") + "."
-        )
-    lines.append("")
-    destroying = [c for c in changes if "delete" in c.actions or c.actions == ("archive",)]
-    if destroying or plan.blocked:
-        lines += ["> [!WARNING]"]
-        for c in destroying:
-            lines.append(f"> `{c.address}` will be {'replaced' if 'create' in c.actions else 'destroyed'}.")
+        head = f"**Plan:** {counts}."
+    return f"### assistplan · {head}{drift}"
+
+
+def _alerts(plan: Plan, changes: list[ResourceChange]) -> list[str]:
+    out: list[str] = []
+    if plan.errored:
+        out.append("> [!CAUTION]")
+        out.append("> **This plan cannot be applied.** Nothing changes until the problems below are fixed.")
         for b in plan.blocked:
-            lines.append(f"> `{b.address}` cannot be destroyed: it still has live consumers.")
-        lines.append("")
-    for e in plan.errors:
-        lines += [f"- ❌ {e}"]
-    if plan.errors:
-        lines.append("")
-    if changes:
-        lines += ["| change | address | why |", "| --- | --- | --- |"]
-        for c in changes:
-            lines.append(f"| {ICON.get(c.actions, '~')} | `{c.address}` | {c.action_reason or ''} |")
-        lines.append("")
-        for c in changes:
-            lines += [
-                f"<details><summary>{ICON.get(c.actions, '~')} <code>{c.address}</code></summary>",
-                "",
-                "```diff",
-                *_diff_lines(c),
-                "```",
-                "",
-                "</details>",
-                "",
-            ]
-    if plan.drift:
-        lines += ["### Drift: changed outside assistplan", ""]
-        for d in plan.drift:
-            what = (
-                "deleted"
-                if d.actions == DELETE
-                else "changed: " + ", ".join(f"`{p}`" for p in d.changed_paths)
+            out.append(f"> - `{b.address}` still has live consumers (listed below).")
+        for e in plan.errors:
+            out.append(f"> - {_esc(e)}")
+        out.append("")
+    gone = [c for c in changes if "delete" in c.actions or c.actions == ARCHIVE]
+    if gone:
+        out.append("> [!WARNING]")
+        out.append("> This plan deletes remote objects:")
+        for c in gone:
+            verb = (
+                "replaced" if "create" in c.actions else "archived" if c.actions == ARCHIVE else "destroyed"
             )
-            lines.append(f"- `{d.address}` {what}")
-        lines.append("")
-    return "\n".join(lines)
+            old = " (the old object is deleted)" if verb == "replaced" and not c.retain_old else ""
+            out.append(f"> - `{c.address}` will be **{verb}**{old}")
+        out.append("")
+    return out
+
+
+def _details(title: str, body: list[str], cap: int | None, *, open_: bool = False) -> list[str]:
+    out = [f"<details{' open' if open_ else ''}><summary>{title}</summary>", ""]
+    if cap != 0:
+        out += [*_fence(_capped(body, cap), "diff"), ""]
+    else:
+        out += ["_(diff left out to fit the comment size limit)_", ""]
+    return [*out, "</details>", ""]
+
+
+def _change_blocks(changes: Iterable[ResourceChange], cap: int | None) -> list[str]:
+    out: list[str] = []
+    for c in changes:
+        title = f"{_verb(c)} <code>{c.address}</code>"
+        if c.retained:
+            out += [f"- {title}: {reason(c)}", ""]
+            continue
+        out += _details(title, diff_lines(c), cap)
+    return out
+
+
+def _drift_blocks(drift: Iterable[ResourceChange], cap: int | None) -> list[str]:
+    out: list[str] = []
+    for d in drift:
+        if d.actions == DELETE:
+            out += [f"- 🗑️ <code>{d.address}</code> (`{d.remote_id}`) was **deleted**", ""]
+            continue
+        paths = ", ".join(f"<code>{p}</code>" for p in d.changed_paths)
+        out += _details(f"✏️ <code>{d.address}</code> changed: {paths}", diff_lines(d, drift=True), cap)
+    return out
+
+
+def render(plan: Plan, *, config: str | None = None, workspace: str | None = None, limit: int = LIMIT) -> str:
+    """The comment for `plan`. `config` (the config's path as the workflow names it) keys the
+    hidden marker; `limit` bounds the length (characters)."""
+    changes = [c for c in plan.changes if not c.is_noop or c.retained]
+    head = [summary_line(plan), config_marker(config), ""]
+    context = [f"`{config}`" if config else None, f"workspace `{workspace}`" if workspace else None]
+    context.append(f"state serial {plan.serial}" if plan.prior_exists else "no state yet")
+    head += [" · ".join(x for x in context if x), ""]
+    head += _alerts(plan, changes)
+    for b in plan.blocked:
+        head += _blocked_section(b, plan.prior_state)
+
+    def table(rows: list[ResourceChange]) -> list[str]:
+        if not rows:
+            return []
+        out = ["| change | address | why |", "| --- | --- | --- |"]
+        out += [f"| {_verb(c)} | `{c.address}` | {reason(c)} |" for c in rows]
+        return [*out, ""]
+
+    def assemble(shown: list[ResourceChange], cap: int | None, notes: list[str]) -> str:
+        lines = list(head)
+        if changes:
+            lines += [f"### Changes ({len(changes)})", "", *table(shown)]
+            if len(shown) < len(changes):
+                lines += [f"_… and {len(changes) - len(shown)} more changes not listed here._", ""]
+            lines += _change_blocks(shown, cap)
+        elif plan.blocked or plan.errors:
+            lines += ["_No other changes._", ""]
+        if plan.drift:
+            lines += [
+                "### Changed outside assistplan",
+                "",
+                "These objects were changed since the last apply by something other than assistplan. "
+                + (
+                    "Applying this refresh-only plan accepts them into state."
+                    if plan.refresh_only
+                    else "The changes above put them back as the configuration declares."
+                ),
+                "",
+                *_drift_blocks(plan.drift, cap),
+            ]
+        for n in notes:
+            lines += ["> [!NOTE]", f"> {n}", ""]
+        return "\n".join(lines).rstrip("\n") + "\n"
+
+    for cap in BODY_CAPS:
+        notes = []
+        if cap is not None:
+            notes.append(
+                "This comment was shortened to fit the size limit: "
+                + ("each diff shows its first lines only." if cap else "diffs are left out.")
+                + " Run `assistplan plan` (or `assistplan show PLANFILE`) for the whole plan."
+            )
+        text = assemble(changes, cap, notes)
+        if len(text) <= limit:
+            return text
+    # Still too long (thousands of changes): list as many as fit.
+    note = [
+        "This comment was shortened to fit the size limit: only the first changes are listed. "
+        "Run `assistplan plan` (or `assistplan show PLANFILE`) for the whole plan."
+    ]
+    lo, hi = 0, len(changes)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(assemble(changes[:mid], 0, note)) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    text = assemble(changes[:lo], 0, note)
+    if len(text) > limit:  # the head alone is too long (e.g. huge error lists): cut it plainly
+        cut = "\n\n> [!NOTE]\n> Cut to fit the size limit. Run `assistplan plan` for the whole plan.\n"
+        text = text[: limit - len(cut)] + cut
+    return text

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import Any
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 import click
 
+from assistplan.cli.progress import TICKS, LiveProgress, PlainProgress, tick_text
 from assistplan.guard import advice
 from assistplan.plan.model import (
     CREATE,
@@ -50,14 +55,21 @@ def fmt(value: Any) -> str:
 
 
 class Printer:
-    def __init__(self, color: bool):
+    """Human output. `live`: apply progress as a redrawn status line (default: when colour is on
+    and stdout is a terminal); otherwise one plain line per step. `out` replaces stdout (tests)."""
+
+    def __init__(self, color: bool, live: bool | None = None, out: TextIO | None = None):
         self.color = color
+        if live is None:
+            live = color and out is None and sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+        self.live = live
+        self.out = out
 
     def style(self, text: str, fg: str | None = None, bold: bool = False) -> str:
         return click.style(text, fg=fg, bold=bold) if self.color and (fg or bold) else text
 
     def echo(self, text: str = "", err: bool = False) -> None:
-        click.echo(text, err=err, color=self.color)
+        click.echo(text, file=None if err else self.out, err=err, color=self.color)
 
     # -- plan --------------------------------------------------------------------------------
     def plan(self, plan: Plan) -> None:
@@ -210,7 +222,31 @@ class Printer:
         )
 
     # -- apply -------------------------------------------------------------------------------
+    @contextmanager
+    def progress(self, plan: Plan) -> Iterator[Callable[[str, str, str], None]]:
+        """The executor's `on_event` for one apply; on leaving, the live status line is cleared
+        and replaced by a summary."""
+        if self.live:
+            total = sum(1 for c in plan.changes if not c.is_noop)
+            tracker: LiveProgress | PlainProgress = LiveProgress(
+                self.out or click.get_text_stream("stdout"), total, self.event_text
+            )
+        else:
+            tracker = PlainProgress(self.event)
+        ok = False
+        try:
+            yield tracker.event
+            ok = True
+        finally:
+            tracker.finish(ok)
+
     def event(self, address: str, phase: str, detail: str) -> None:
+        self.echo(self.event_text(address, phase, detail))
+
+    def event_text(self, address: str, phase: str, detail: str) -> str:
+        if phase in TICKS:
+            return self.style(address, bold=True) + f": Still {tick_text(phase, detail)}"
+        fg = "red" if phase == "failed" else None
         text = {
             "create": "Creating...",
             "update": "Modifying...",
@@ -227,4 +263,4 @@ class Printer:
             "waiting": f"Waiting: {detail}...",
             "failed": "Failed.",
         }.get(phase, phase)
-        self.echo(self.style(address, bold=True) + f": {text}")
+        return self.style(address, bold=True) + ": " + self.style(text, fg=fg)
