@@ -261,7 +261,13 @@ class Applier:
         sha, _ = sha256_file(spec.path)
         if sha != c.after["sha256"]:
             raise StalePlanError(f"{c.address}: {spec.rel_path} changed since the plan was made; re-run plan")
-        obj = self.remote.upload_file(spec.path, spec.path.name, spec.purpose, c.address)
+        obj = self.remote.upload_file(
+            spec.path,
+            spec.path.name,
+            spec.purpose,
+            c.address,
+            progress=lambda sent, size: self.on_event(c.address, "uploading", f"{sent}/{size}"),
+        )
         return str(obj["id"])
 
     def _create_vector_store(self, c: ResourceChange) -> str:
@@ -340,7 +346,12 @@ class Applier:
         if not file_ids:
             return
         self.on_event(c.address, "waiting", f"{len(file_ids)} file(s) processing")
-        vs = self.remote.wait_processed(vs_id, c.address, time.monotonic() + processing_timeout())
+        vs = self.remote.wait_processed(
+            vs_id,
+            c.address,
+            time.monotonic() + processing_timeout(),
+            on_poll=lambda n: self.on_event(c.address, "processing", f"{n['in_progress']}/{n['total']}"),
+        )
         if vs["file_counts"]["failed"]:
             by_id = {v: k for k, v in self.ids.items()}
             failed = [f for f in self.remote.failed_files(vs_id, c.address) if f["id"] in set(file_ids)]

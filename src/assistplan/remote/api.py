@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import openai
 
 from assistplan.errors import EndpointRetiredError, RemoteError
+from assistplan.remote.upload import Progress, ReadProgress
 
 # The SDK marks every assistants method deprecated (the hosted API was switched off). We
 # target servers that still speak the protocol, so silence exactly those calls from here.
@@ -154,12 +155,16 @@ class Remote:
         self._call(f"{what}: delete", lambda: self.client.beta.assistants.delete(remote_id), missing_ok=True)
 
     # -- files -------------------------------------------------------------------------------
-    def upload_file(self, path: Path, filename: str, purpose: str, what: str) -> dict[str, Any]:
-        """Upload streaming from disk (the SDK passes an open file object through untouched)."""
+    def upload_file(
+        self, path: Path, filename: str, purpose: str, what: str, progress: Progress | None = None
+    ) -> dict[str, Any]:
+        """Upload streaming from disk (the SDK passes an open file object through untouched);
+        `progress(sent, size)` hears of every chunk read."""
         with path.open("rb") as fh:
+            body = ReadProgress(fh, progress) if progress else fh
             obj = self._call(
                 f"{what}: upload {filename}",
-                lambda: self.client.files.create(file=(filename, fh), purpose=purpose),  # type: ignore[arg-type]
+                lambda: self.client.files.create(file=(filename, body), purpose=purpose),  # type: ignore[arg-type]
             )
         assert obj is not None
         return obj.to_dict()
@@ -222,8 +227,11 @@ class Remote:
             missing_ok=True,
         )
 
-    def wait_processed(self, vs_id: str, what: str, deadline: float) -> dict[str, Any]:
-        """Poll until no file is in progress; returns the vector store. RemoteError at the deadline."""
+    def wait_processed(
+        self, vs_id: str, what: str, deadline: float, on_poll: Callable[[dict[str, Any]], None] | None = None
+    ) -> dict[str, Any]:
+        """Poll until no file is in progress; returns the vector store. RemoteError at the deadline.
+        `on_poll(file_counts)` hears of every poll that still finds files in progress."""
         delay = 0.02
         while True:
             vs = self.get("vector_store", vs_id, what)
@@ -231,6 +239,8 @@ class Remote:
                 raise RemoteError(f"{what}: vector store {vs_id} disappeared while processing files")
             if vs["file_counts"]["in_progress"] == 0:
                 return vs
+            if on_poll is not None:
+                on_poll(vs["file_counts"])
             if time.monotonic() + delay > deadline:
                 raise RemoteError(
                     f"{what}: files still processing when the deadline passed "
