@@ -19,7 +19,7 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_demo_flow_in_a_real_process(tmp_path: Path) -> None:
     root = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root)
+    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
     assert _run("--sandbox", "validate", cwd=root).returncode == 0
     plan = _run("--sandbox", "plan", "--detailed-exitcode", cwd=root)
     assert plan.returncode == 2, plan.stderr

@@ -95,7 +95,7 @@ def changes(plan: dict[str, Any]) -> dict[str, list[str]]:
 def make_project(tmp_path: Path):
     def make(example: str) -> Project:
         root = tmp_path / example
-        shutil.copytree(EXAMPLES / example, root)
+        shutil.copytree(EXAMPLES / example, root, ignore=shutil.ignore_patterns(".assistplan"))
         return Project(root)
 
     return make

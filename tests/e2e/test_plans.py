@@ -201,3 +201,32 @@ def test_real_endpoint_needs_the_key_from_the_environment(make_project, monkeypa
     p = make_project("math-tutor")
     r = p.run("--base-url", "http://127.0.0.1:9/v1", "plan", sandbox=False)
     assert r.code == 1 and "OPENAI_API_KEY is not set" in r.err
+
+
+def test_force_unlock_refuses_a_holder_that_is_still_running(make_project):
+    import subprocess
+    import sys
+
+    p = make_project("math-tutor")
+    state = p.root / ".assistplan" / "state.json"
+    code = (
+        "import sys, time\nfrom assistplan.state import LocalBackend\n"
+        f"lock = LocalBackend({str(state)!r}).lock('apply', 0)\nprint(lock.id, flush=True)\ntime.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        lock_id = holder.stdout.readline().strip()
+        r = p.run("force-unlock", lock_id)
+        assert r.code == 1 and "still running" in r.err
+        assert p.run("plan").code == 1  # still locked
+    finally:
+        holder.kill()
+        holder.wait()
+    p.ok("force-unlock", lock_id)  # dead now: allowed
+    p.ok("plan")
+
+
+def test_bad_sandbox_settings_are_a_clear_error(make_project, monkeypatch):
+    monkeypatch.setenv("ASSISTPLAN_SANDBOX_ERROR_RATE", "abc")
+    r = make_project("math-tutor").run("plan")
+    assert r.code == 1 and "invalid sandbox setting" in r.err and "internal error" not in r.err

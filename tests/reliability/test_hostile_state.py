@@ -80,7 +80,7 @@ def test_hostile_state(
     name: str, setup: Callable[[Path], None], message: str, command: tuple[str, ...], tmp_path: Path
 ) -> None:
     root = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root)
+    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
     p = Project(root)
     p.ok("apply", "--auto-approve")
     p.edit("temperature: 0.2", "temperature: 0.5")  # so that apply would have something to do
@@ -108,7 +108,7 @@ PLANFILES: list[tuple[str, bytes, str]] = [
 @pytest.mark.parametrize(("name", "content", "message"), PLANFILES, ids=[c[0] for c in PLANFILES])
 def test_hostile_plan_file(name: str, content: bytes, message: str, tmp_path: Path) -> None:
     root = tmp_path / "math-tutor"
-    shutil.copytree(EXAMPLES / "math-tutor", root)
+    shutil.copytree(EXAMPLES / "math-tutor", root, ignore=shutil.ignore_patterns(".assistplan"))
     p = Project(root)
     if name != "missing":
         (root / "tfplan").write_bytes(content)
@@ -120,7 +120,7 @@ def test_hostile_plan_file(name: str, content: bytes, message: str, tmp_path: Pa
 def test_plan_file_from_another_project_is_refused(tmp_path: Path) -> None:
     a, b = (Project(tmp_path / n) for n in ("a", "b"))
     for proj in (a, b):
-        shutil.copytree(EXAMPLES / "math-tutor", proj.root)
+        shutil.copytree(EXAMPLES / "math-tutor", proj.root, ignore=shutil.ignore_patterns(".assistplan"))
         proj.ok("apply", "--auto-approve")
     a.edit("Write and run code", "Write and run Python")
     a.ok("plan", "--out", str(tmp_path / "a.plan"))

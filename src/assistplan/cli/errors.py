@@ -35,9 +35,10 @@ def run_cli(group: click.Group, args: list[str] | None = None) -> None:
     except AssistplanError as exc:
         _err(str(exc))
         sys.exit(1)
-    except click.exceptions.Abort:
-        _err("aborted")
-        sys.exit(1)
+    except click.exceptions.Abort:  # Ctrl-C, or end of input at a prompt
+        _err("interrupted; state was saved after every completed step: run `assistplan plan` to see "
+             "what remains")
+        sys.exit(130)
     except click.ClickException as exc:
         exc.show()
         sys.exit(1)  # usage errors are errors (exit 2 means "changes present")

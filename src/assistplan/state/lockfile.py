@@ -108,6 +108,11 @@ class LockFile:
             raise LockError(
                 f"no lock with id {lock_id} on state {self.subject}; current lock is {holder.describe()}"
             )
+        if _holder_is_alive(holder):
+            raise LockError(
+                f"refusing to force-unlock state {self.subject}: its holder is still running "
+                f"({holder.describe()}); stop process {holder.pid} first, or wait for it"
+            )
         self._remove(lock_id)
 
     def holder(self) -> LockInfo | _Unreadable | None:
@@ -184,6 +189,19 @@ def _describe(holder: LockInfo | _Unreadable, path: Path) -> str:
     if isinstance(holder, LockInfo):
         return holder.describe()
     return f"an unreadable lock file {path} ({holder.reason})"
+
+
+def _holder_is_alive(info: LockInfo) -> bool:
+    """True only when the holder is another process on this host that still exists."""
+    if info.pid <= 0 or info.host != socket.gethostname() or info.pid == os.getpid():
+        return False
+    try:
+        os.kill(info.pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # EPERM: it exists
+    return True
 
 
 def _holder_is_dead(info: LockInfo) -> bool:
