@@ -81,10 +81,14 @@ def make_openai(endpoint: Endpoint, *, max_retries: int | None = None, pool_size
     if endpoint.is_sandbox:
         from assistplan.sandbox import Faults, http_client
 
+        try:
+            faults = Faults.from_env()
+        except ValueError as exc:
+            raise RemoteError(f"invalid sandbox setting: {exc}") from None
         return openai.OpenAI(
             api_key=os.environ.get("OPENAI_API_KEY") or "sk-sandbox",
             base_url=endpoint.base_url,
-            http_client=http_client(endpoint.sandbox_dir, Faults.from_env()),
+            http_client=http_client(endpoint.sandbox_dir, faults),
             max_retries=max_retries,
         )
     key = os.environ.get("OPENAI_API_KEY")
