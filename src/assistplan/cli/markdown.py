@@ -102,7 +102,14 @@ def config_marker(config: str | None) -> str:
 
 
 def reason(c: ResourceChange) -> str:
-    why = c.action_reason or ""
+    why, _, more = (c.action_reason or "").partition("; ")
+    if more:  # e.g. "...; the old one is kept while vector_store.docs@pilot.v1 uses it"
+        more = re.sub(r"\b([a-z_]+\.[a-z0-9_.@-]*[a-z0-9])", r"`\1`", _esc(more))
+        return "; ".join(x for x in (_reason(c, why), more) if x)
+    return _reason(c, why)
+
+
+def _reason(c: ResourceChange, why: str) -> str:
     if why.startswith("repoint_because_replaced"):
         return f"points at the replacement of `{why.split(': ', 1)[1]}`"
     if c.retained:
@@ -328,12 +335,14 @@ def _alerts(plan: Plan, changes: list[ResourceChange]) -> list[str]:
     gone = [c for c in changes if "delete" in c.actions or c.actions == ARCHIVE]
     if gone:
         out.append("> [!WARNING]")
-        out.append("> This plan deletes remote objects:")
+        out.append("> This plan destroys or replaces remote objects:")
         for c in gone:
             verb = (
                 "replaced" if "create" in c.actions else "archived" if c.actions == ARCHIVE else "destroyed"
             )
-            old = " (the old object is deleted)" if verb == "replaced" and not c.retain_old else ""
+            old = ""
+            if verb == "replaced":
+                old = " (the old object is kept: a snapshot uses it)" if c.retain_old else ""
             out.append(f"> - `{c.address}` will be **{verb}**{old}")
         out.append("")
     return out

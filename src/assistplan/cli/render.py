@@ -164,7 +164,8 @@ class Printer:
                 + " will be destroyed: no snapshot uses it any more\n"
             )
             return
-        reason = REASONS.get(c.action_reason or "", "")
+        why, _, more = (c.action_reason or "").partition("; ")
+        reason = "; ".join(x for x in (REASONS.get(why, ""), more) if x)
         if (c.action_reason or "").startswith("repoint_because_replaced"):
             reason = "to point at the replacement of " + c.action_reason.split(": ", 1)[1]  # type: ignore[union-attr]
         self.echo(self.style(f"  # {c.address}", bold=True) + f" {verb}" + (f" {reason}" if reason else ""))
