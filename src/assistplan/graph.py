@@ -6,6 +6,7 @@ hashable keys, an edge `a -> b` means "a needs b first".
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -93,13 +94,13 @@ def walk(dag: DAG[N], fn: Callable[[N], None], parallelism: int = 10) -> WalkRes
     dag.topo_order()  # raises on cycles before anything runs
     users = dag.dependents()
     pending = {n: len(needs) for n, needs in dag.deps.items()}
-    ready = [n for n, c in pending.items() if c == 0]
+    ready = deque(n for n, c in pending.items() if c == 0)
     result: WalkResult[N] = WalkResult()
     running: dict[Future[None], N] = {}
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         while ready or running:
             while ready and not result.failed:
-                n = ready.pop(0)
+                n = ready.popleft()
                 running[pool.submit(fn, n)] = n
             if not running:
                 break

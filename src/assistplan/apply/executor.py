@@ -25,7 +25,7 @@ from assistplan.plan.refresh import PENDING, Reader
 from assistplan.plan.releases import freeze
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
-from assistplan.state.manager import StateManager
+from assistplan.state.manager import GroupCommit, StateManager
 from assistplan.state.model import ResourceState, State
 
 Step = tuple[str, str]  # (operation, address)
@@ -75,6 +75,8 @@ class Applier:
         self.ids = {a: rs.remote_id for a, rs in self.state.resources.items() if rs.remote_id}
         self.changes = {c.key: c for c in plan.changes}
         self._lock = threading.Lock()
+        # Steps wait until their change is saved, but concurrent steps share writes.
+        self._commits = GroupCommit(manager, self.state, self._lock)
 
     # -- driver ------------------------------------------------------------------------------
     def run(self) -> ApplyResult:
@@ -154,8 +156,7 @@ class Applier:
 
     # -- state -------------------------------------------------------------------------------
     def _persist(self) -> None:
-        with self._lock:
-            self.manager.persist(self.state)
+        self._commits.save()
 
     def _record(self, c: ResourceChange, remote_id: str | None, attrs: dict[str, Any], **extra: Any) -> None:
         depends_on = norm.refs_of(c.type, attrs)
@@ -179,7 +180,8 @@ class Applier:
             self.state.put(rs)
             if remote_id is not None:
                 self.ids[c.address] = remote_id
-            self.manager.persist(self.state)
+            ticket = self._commits.ticket()
+        self._commits.wait(ticket)
 
     def _prevent_destroy(self, c: ResourceChange) -> bool:
         if "@" in c.address or c.type in STATE_ONLY:
@@ -252,7 +254,8 @@ class Applier:
             if c.actions == ("create", "delete") and c.remote_id:
                 rs.extra["deposed"] = sorted({*rs.extra.get("deposed", []), c.remote_id})
             rs.extra[PENDING] = intent
-            self.manager.persist(self.state)
+            ticket = self._commits.ticket()
+        self._commits.wait(ticket)
 
     def _create_file(self, c: ResourceChange) -> str:
         assert c.after is not None
@@ -387,7 +390,8 @@ class Applier:
                     rs.extra["deposed"] = rest
                 else:
                     rs.extra.pop("deposed", None)
-            self.manager.persist(self.state)
+            ticket = self._commits.ticket()
+        self._commits.wait(ticket)
 
     def _delete_remote(self, kind: str, remote_id: str, addr: str) -> None:
         {
@@ -400,7 +404,8 @@ class Applier:
         with self._lock:
             self.state.remove(addr)
             self.ids.pop(addr, None)
-            self.manager.persist(self.state)
+            ticket = self._commits.ticket()
+        self._commits.wait(ticket)
 
     def _marker(self, c: ResourceChange) -> str:
         return norm.marker(self.state.lineage, c.address)

@@ -64,6 +64,7 @@ def refreshed_state(state: State, refreshed: Refreshed) -> State:
             rs.attributes = act.attrs
             if "@" not in addr:  # a snapshot's edges are the addresses it was frozen from
                 rs.depends_on = norm.refs_of(rs.type, act.attrs)
+    prior.account_sizes = {**prior.account_sizes, **refreshed.account_sizes}
     return prior
 
 

@@ -1,19 +1,26 @@
 """Reading the remote side: what each managed (or to-be-adopted) object looks like now.
 
-Reads use the list endpoints when that takes fewer requests than one GET per object, run
-concurrently (kinds, and each vector store's file list), and return attributes in address
-space so they compare directly with the desired graph and with state.
+Per kind, reads list the collection when that takes fewer requests than one GET per managed
+object, judged from the account size the last listing saw (`State.account_sizes`; unknown: list
+while that can still beat GETs for the objects not found yet, then GET the rest). Adoption
+needs a full listing (a scan for our marker). Kinds are read side by side, and each vector
+store's file list starts as soon as the store is read, so the wall time is about the longest
+chain of pages; the Remote's semaphore (--parallelism) bounds the requests in flight.
+Attributes come back in address space, to compare directly with the desired graph and state.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import math
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistplan.plan.desired import Desired
 from assistplan.remote import normalize as norm
-from assistplan.remote.api import Remote
+from assistplan.remote.api import PAGE, Remote
 from assistplan.state.model import State
 
 KINDS = ("file", "vector_store", "assistant")
@@ -38,15 +45,22 @@ class Refreshed:
     actual: dict[str, Actual] = field(default_factory=dict)  # managed addresses found remotely
     missing: set[str] = field(default_factory=set)  # managed addresses the remote no longer has
     adoptable: dict[str, Actual] = field(default_factory=dict)  # unmanaged objects carrying our marker
+    account_sizes: dict[str, int] = field(default_factory=dict)  # per kind, for the next refresh's choice
 
 
 class Reader:
-    """One refresh: decide per kind between listing and GETs, then normalise."""
+    """One refresh: decide per kind between listing and GETs, then normalise.
 
-    def __init__(self, remote: Remote, state: State, parallelism: int = 10):
+    `strategy` "get" reads every managed object with its own GET (the way one-object-per-request
+    providers do; the benchmarks' baseline); "auto" picks per kind as described above.
+    """
+
+    def __init__(self, remote: Remote, state: State, parallelism: int = 10, *, strategy: str = "auto"):
         self.remote = remote
         self.state = state
         self.pool_size = max(1, parallelism)
+        self.strategy = strategy
+        self.sizes = dict(state.account_sizes)  # updated by this refresh's listings
         self.to_addr = {rs.remote_id: a for a, rs in state.resources.items() if rs.remote_id}
         self.external: set[str] = {a for a, rs in state.resources.items() if "id" in rs.attributes}
         # A snapshot keeps the raw file ids it was frozen with; only its snapshot stores map to addresses.
@@ -69,20 +83,45 @@ class Reader:
                 # Not recorded, or a create was cut short: look for what an interrupted apply made.
                 if d.type != "file" or addr in self.state.resources:
                     adopt[d.type].add(addr)
-        if managed["assistant"] or adopt["assistant"]:
-            self.remote.probe_assistants()
+        listing = {k: self._lists(k, managed[k], adopt[k]) for k in KINDS}
+        if (managed["assistant"] or adopt["assistant"]) and not listing["assistant"]:
+            self.remote.probe_assistants()  # a listing's first page tells a retired endpoint itself
         out = Refreshed()
-        # Kinds are read side by side; the Remote's semaphore bounds requests in flight.
+        pending: dict[str, Future[list[str]]] = {}
+        lock = threading.Lock()
+        # Kinds are read side by side; the Remote's semaphore bounds requests in flight (and
+        # serves collection pages first: the longest chain of pages sets the wall time).
         with ThreadPoolExecutor(max_workers=self.pool_size) as pool, ThreadPoolExecutor(len(KINDS)) as kinds:
-            found = dict(
-                zip(
-                    KINDS,
-                    kinds.map(lambda k: self._read_kind(k, managed[k], adopt[k], pool), KINDS),
-                    strict=True,
+
+            def list_members(vs_id: str) -> None:
+                with lock:
+                    if vs_id not in pending:
+                        pending[vs_id] = pool.submit(self._list_members, vs_id)
+
+            def store_read(vs: dict[str, Any]) -> None:  # its file list starts at once
+                if (vs.get("file_counts") or {}).get("total"):
+                    list_members(vs["id"])
+
+            reads = {
+                k: kinds.submit(
+                    self._read_kind,
+                    k,
+                    managed[k],
+                    adopt[k],
+                    pool,
+                    listing[k],
+                    store_read if k == "vector_store" else None,
                 )
-            )
-            stores = {**found["vector_store"][0], **{o["id"]: o for o in found["vector_store"][1].values()}}
-            members = dict(zip(stores, pool.map(self._members, stores.values()), strict=True))
+                for k in KINDS
+            }
+            # A store state says has files: list them now, side by side with the store list,
+            # rather than after it (a store that is gone lists nothing, and is reported missing).
+            for vs_id, addr in managed["vector_store"].items():
+                if self.state.resources[addr].attributes.get("file_ids"):
+                    list_members(vs_id)
+            found = {k: fut.result() for k, fut in reads.items()}
+            members = {vs_id: fut.result() for vs_id, fut in pending.items()}
+        out.account_sizes = dict(self.sizes)
         for kind in KINDS:
             objs, marked = found[kind]
             for rid, addr in managed[kind].items():
@@ -95,21 +134,44 @@ class Reader:
                 out.adoptable[addr] = self._actual(kind, addr, obj, members.get(obj["id"]))
         return out
 
+    def _lists(self, kind: str, ids: dict[str, str], adopt: set[str]) -> bool:
+        """Whether to read `kind` by listing: fewer requests than one GET per managed object."""
+        if adopt:
+            return True  # a scan for our marker needs the whole collection
+        if not ids or self.strategy == "get":
+            return False
+        known = self.sizes.get(kind)
+        if known is None:
+            return len(ids) > 2  # then list while that can still beat GETs (see _read_kind)
+        return math.ceil(max(known, len(ids)) / PAGE[_COLLECTION[kind]]) <= len(ids)
+
     def _read_kind(
-        self, kind: str, ids: dict[str, str], adopt: set[str], pool: ThreadPoolExecutor
+        self,
+        kind: str,
+        ids: dict[str, str],
+        adopt: set[str],
+        pool: ThreadPoolExecutor,
+        listing: bool,
+        on_read: Callable[[dict[str, Any]], None] | None = None,
     ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-        """(objects by id among `ids`, objects carrying our marker for an address in `adopt`)."""
+        """(objects by id among `ids`, objects carrying our marker for an address in `adopt`).
+
+        `on_read` is called with each of them as soon as it is read.
+        """
         if not ids and not adopt:
             return {}, {}
         objs: dict[str, dict[str, Any]] = {}
         marked: dict[str, dict[str, Any]] = {}
         remaining = dict(ids)
-        if adopt or len(ids) > 2:
+        if listing:
             # List while that can still beat one GET per object still unfound; a scan for our
             # marker (adoption) needs the whole collection.
             wanted = {norm.marker(self.state.lineage, a): a for a in adopt}
             uploads = self._intended_uploads(adopt) if kind == "file" else {}
+            seen = 0
             for n, page in enumerate(self.remote.pages(_COLLECTION[kind]), start=1):
+                seen += len(page)
+                found_before = len(objs) + len(marked)
                 for obj in page:
                     if remaining.pop(obj["id"], None) is not None:
                         objs[obj["id"]] = obj
@@ -123,12 +185,26 @@ class Reader:
                         _, mark = norm.split_marker(obj.get("metadata"))
                         if mark in wanted:
                             marked[wanted[mark]] = obj
+                if on_read is not None and len(objs) + len(marked) > found_before:
+                    hits = set(objs) | {o["id"] for o in marked.values()}
+                    for obj in page:
+                        if obj["id"] in hits:
+                            on_read(obj)
                 if not adopt and (not remaining or n >= len(remaining)):
+                    # Stopped early: the account holds at least this many (more if some are unfound).
+                    self.sizes[kind] = max(self.sizes.get(kind, 0), seen + (1 if remaining else 0))
                     break
             else:
+                self.sizes[kind] = seen
                 return objs, marked  # the whole collection was read: what is unfound is gone
-        got = pool.map(lambda item: (item[0], self.remote.get(kind, item[0], item[1])), remaining.items())
-        objs.update({rid: obj for rid, obj in got if obj is not None})
+
+        def get(rid: str) -> tuple[str, dict[str, Any] | None]:
+            obj = self.remote.get(kind, rid, remaining[rid])
+            if obj is not None and on_read is not None:
+                on_read(obj)
+            return rid, obj
+
+        objs.update({rid: obj for rid, obj in pool.map(get, list(remaining)) if obj is not None})
         return objs, marked
 
     def _intended_uploads(self, adopt: set[str]) -> dict[str, dict[str, Any]]:
@@ -163,8 +239,11 @@ class Reader:
     def _members(self, vs: dict[str, Any]) -> list[str]:
         if not (vs.get("file_counts") or {}).get("total"):
             return []
+        return self._list_members(vs["id"])
+
+    def _list_members(self, vs_id: str) -> list[str]:
         out: list[str] = []
-        for page in self.remote.pages("vector_store_files", vs["id"]):
+        for page in self.remote.pages("vector_store_files", vs_id, missing_ok=True):
             out.extend(f["id"] for f in page if f.get("status") in LIVE_FILE_STATUSES)
         return out
 

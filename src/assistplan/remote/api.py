@@ -1,9 +1,22 @@
 """The only place that calls the OpenAI SDK. Every method returns plain dicts (the API's JSON)
 and turns SDK exceptions into RemoteError naming the resource and the API's own message.
+
+Reads and JSON writes go through the SDK's generic request methods (`client.get/post/delete`
+with `cast_to=object`): the same retries, headers and errors as its resource methods, but the
+JSON is returned as is instead of being built into pydantic models object by object (the
+biggest CPU cost of a large refresh), and the assistants resources (deprecated, and a third of
+a second to import) are never loaded. Only the multipart upload and the content download use
+the resource methods.
+
+A 429 slows every request down, not only the one that got it: its `retry-after` (or
+`retry-after-ms`) sets a pause that every request made through this Remote waits out before it
+is sent, the SDK's own retries included; the SDK retries the 429 itself after that delay.
 """
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import hashlib
 import threading
 import time
@@ -11,6 +24,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import openai
 
@@ -23,6 +37,38 @@ warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"assistpl
 
 T = TypeVar("T")
 PAGE = {"assistants": 100, "vector_stores": 100, "files": 10_000, "vector_store_files": 100}
+BETA = {"OpenAI-Beta": "assistants=v2"}  # what the SDK sends on /assistants* and /vector_stores*
+MAX_PAUSE = 120.0  # the SDK does not retry after a longer retry-after; neither do we wait longer
+DEFAULT_PAUSE = 1.0  # a 429 that names no delay
+
+
+def _seg(remote_id: str) -> str:
+    """A remote id as one URL path segment."""
+    if not remote_id or remote_id in (".", ".."):
+        raise RemoteError(f"invalid remote id {remote_id!r}")
+    return quote(remote_id, safe="")
+
+
+def retry_after(headers: Any) -> float:
+    """Seconds a 429 asks us to wait: retry-after-ms, retry-after (seconds or an HTTP date), else 1 s."""
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, min(float(value) / scale, MAX_PAUSE))
+        except ValueError:
+            pass
+    when = headers.get("retry-after")
+    if when:
+        try:
+            return max(0.0, min(email.utils.parsedate_to_datetime(when).timestamp() - time.time(), MAX_PAUSE))
+        except (TypeError, ValueError, OverflowError):
+            pass
+    return DEFAULT_PAUSE
+
+
+_COLLECTIONS = {"assistant": "assistants", "file": "files", "vector_store": "vector_stores"}
 
 
 def _message(exc: openai.APIStatusError) -> str:
@@ -32,6 +78,34 @@ def _message(exc: openai.APIStatusError) -> str:
         if isinstance(inner, dict) and inner.get("message"):
             return str(inner["message"])
     return exc.message
+
+
+class _Slots:
+    """--parallelism as a semaphore with two queues: an urgent request (a page of a collection
+    list, which the next page waits for) takes the next free slot before any other waiting one."""
+
+    def __init__(self, n: int) -> None:
+        self._free = max(1, n)
+        self._urgent = 0  # urgent requests waiting
+        self._cond = threading.Condition()
+
+    @contextlib.contextmanager
+    def __call__(self, urgent: bool = False) -> Iterator[None]:
+        with self._cond:
+            self._urgent += urgent
+            try:
+                # An ordinary request leaves as many free slots as there are urgent ones waiting.
+                while self._free <= (0 if urgent else self._urgent):
+                    self._cond.wait()
+            finally:
+                self._urgent -= urgent
+            self._free -= 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._free += 1
+                self._cond.notify_all()
 
 
 class Remote:
@@ -45,23 +119,55 @@ class Remote:
         self._secret = secret
         self._calls = 0
         self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(max(1, parallelism))  # --parallelism: requests in flight
+        self._slots = _Slots(parallelism)  # --parallelism: requests in flight
+        self._pause_until = 0.0  # monotonic time before which no request is sent (after a 429)
+        self.rate_limited = 0  # 429 answers seen (each retried by the SDK after the pause)
+        self.paused_s = 0.0  # total time requests spent waiting out 429 pauses
+        http = getattr(client, "_client", None)  # the SDK's httpx2 client: hooks see every attempt
+        if http is not None and hasattr(http, "event_hooks"):
+            hooks = http.event_hooks
+            http.event_hooks = {
+                "request": [*hooks.get("request", []), self._before_request],
+                "response": [*hooks.get("response", []), self._after_response],
+            }
 
     @property
     def calls(self) -> int:
         """API calls made (attempts seen by the SDK layer, not its internal retries)."""
         return self._calls
 
+    # -- rate limits -------------------------------------------------------------------------
+    def _before_request(self, request: Any) -> None:
+        """Wait out a pause some 429 asked for (it may be extended while we sleep)."""
+        while True:
+            with self._lock:
+                wait = self._pause_until - time.monotonic()
+                if wait > 0:
+                    self.paused_s += wait
+            if wait <= 0:
+                return
+            time.sleep(wait)
+
+    def _after_response(self, response: Any) -> None:
+        if response.status_code != 429:
+            return
+        until = time.monotonic() + retry_after(response.headers)
+        with self._lock:
+            self.rate_limited += 1
+            self._pause_until = max(self._pause_until, until)
+
     def _redact(self, text: str) -> str:
         if self._secret and self._secret in text:
             text = text.replace(self._secret, "***")
         return text
 
-    def _call(self, what: str, fn: Callable[[], T], *, missing_ok: bool = False) -> T | None:
+    def _call(
+        self, what: str, fn: Callable[[], T], *, missing_ok: bool = False, urgent: bool = False
+    ) -> T | None:
         with self._lock:
             self._calls += 1
         try:
-            with self._slots:
+            with self._slots(urgent):
                 return fn()
         except openai.NotFoundError as exc:
             if missing_ok:
@@ -76,46 +182,68 @@ class Remote:
 
     # -- listing -----------------------------------------------------------------------------
     def pages(
-        self, kind: str, vector_store_id: str | None = None, **query: Any
+        self, kind: str, vector_store_id: str | None = None, *, missing_ok: bool = False, **query: Any
     ) -> Iterator[list[dict[str, Any]]]:
-        """Yield pages of a collection (newest first), one request each."""
+        """Yield pages of a collection (newest first), one request each. `missing_ok`: a vector
+        store that does not exist (404) has no pages, rather than being an error."""
         limit = PAGE[kind]
         after: str | None = None
         while True:
             params: dict[str, Any] = {"limit": limit, **query}
             if after:
                 params["after"] = after
-            page = self._call(f"list {kind}", lambda p=params: self._list(kind, vector_store_id, p))
-            assert page is not None
-            data = [item.to_dict() for item in page.data]
+            # A 404 on listing /assistants means the endpoint no longer serves them (see probe_assistants).
+            retired = kind == "assistants"
+            page = self._call(
+                f"list {kind}",
+                lambda p=params: self._list(kind, vector_store_id, p),
+                missing_ok=retired or missing_ok,
+                urgent=kind != "vector_store_files",  # the long chains of pages go first
+            )
+            if page is None:
+                if retired:
+                    raise EndpointRetiredError(self._retired_message())
+                return
+            data = list(page.get("data") or [])
             yield data
-            if not data or page.has_more is False:
+            if not data or page.get("has_more") is False:
                 return
             after = data[-1]["id"]
 
     def _list(self, kind: str, vs_id: str | None, params: dict[str, Any]) -> Any:
-        if kind == "assistants":
-            return self.client.beta.assistants.list(**params)
-        if kind == "files":
-            return self.client.files.list(**params)
-        if kind == "vector_stores":
-            return self.client.vector_stores.list(**params)
-        assert vs_id is not None
-        return self.client.vector_stores.files.list(vs_id, **params)
+        if kind == "vector_store_files":
+            assert vs_id is not None
+            return self._get(f"/vector_stores/{_seg(vs_id)}/files", params)
+        return self._get(f"/{kind}", params)
+
+    # The SDK's generic requests: its retries, headers and errors; the JSON as it came.
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        headers = {} if path.startswith("/files") else BETA
+        return self.client.get(path, cast_to=object, options={"params": params or {}, "headers": headers})
+
+    def _post(self, path: str, body: dict[str, Any]) -> Any:
+        return self.client.post(path, cast_to=object, body=body, options={"headers": BETA})
+
+    def _delete(self, path: str) -> Any:
+        headers = {} if path.startswith("/files") else BETA
+        return self.client.delete(path, cast_to=object, options={"headers": headers})
+
+    def _retired_message(self) -> str:
+        return (
+            f"this endpoint no longer serves the Assistants API ({self.endpoint_name} answers 404 "
+            "on /assistants); manage files and vector stores here, or point --base-url at a server "
+            "that speaks Assistants v2"
+        )
 
     def probe_assistants(self) -> None:
         """One cheap call that tells a live Assistants API from a retired one."""
         with self._lock:
             self._calls += 1
         try:
-            with self._slots:
-                self.client.beta.assistants.list(limit=1)
+            with self._slots(urgent=True):
+                self._get("/assistants", {"limit": 1})
         except openai.NotFoundError:
-            raise EndpointRetiredError(
-                f"this endpoint no longer serves the Assistants API ({self.endpoint_name} answers 404 "
-                "on /assistants); manage files and vector stores here, or point --base-url at a server "
-                "that speaks Assistants v2"
-            ) from None
+            raise EndpointRetiredError(self._retired_message()) from None
         except openai.APIStatusError as exc:
             raise RemoteError(
                 self._redact(f"list assistants: {_message(exc)} (HTTP {exc.status_code})")
@@ -126,13 +254,9 @@ class Remote:
     # -- single objects ----------------------------------------------------------------------
     def get(self, kind: str, remote_id: str, what: str) -> dict[str, Any] | None:
         """The object, or None when the API says it does not exist."""
-        fns = {
-            "assistant": self.client.beta.assistants.retrieve,
-            "file": self.client.files.retrieve,
-            "vector_store": self.client.vector_stores.retrieve,
-        }
-        obj = self._call(f"{what}: read {remote_id}", lambda: fns[kind](remote_id), missing_ok=True)
-        return None if obj is None else obj.to_dict()
+        path = f"/{_COLLECTIONS[kind]}/{_seg(remote_id)}"
+        obj = self._call(f"{what}: read {remote_id}", lambda: self._get(path), missing_ok=True)
+        return None if obj is None else dict(obj)
 
     def vector_store_file_ids(self, vs_id: str, what: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -142,17 +266,19 @@ class Remote:
 
     # -- assistants --------------------------------------------------------------------------
     def create_assistant(self, params: dict[str, Any], what: str) -> dict[str, Any]:
-        obj = self._call(f"{what}: create", lambda: self.client.beta.assistants.create(**params))
+        obj = self._call(f"{what}: create", lambda: self._post("/assistants", params))
         assert obj is not None
-        return obj.to_dict()
+        return dict(obj)
 
     def update_assistant(self, remote_id: str, params: dict[str, Any], what: str) -> dict[str, Any]:
-        obj = self._call(f"{what}: update", lambda: self.client.beta.assistants.update(remote_id, **params))
+        path = f"/assistants/{_seg(remote_id)}"
+        obj = self._call(f"{what}: update", lambda: self._post(path, params))
         assert obj is not None
-        return obj.to_dict()
+        return dict(obj)
 
     def delete_assistant(self, remote_id: str, what: str) -> None:
-        self._call(f"{what}: delete", lambda: self.client.beta.assistants.delete(remote_id), missing_ok=True)
+        path = f"/assistants/{_seg(remote_id)}"
+        self._call(f"{what}: delete", lambda: self._delete(path), missing_ok=True)
 
     # -- files -------------------------------------------------------------------------------
     def upload_file(
@@ -186,44 +312,48 @@ class Remote:
         return self._call(f"{what}: download {remote_id}", fetch)
 
     def delete_file(self, remote_id: str, what: str) -> None:
-        self._call(f"{what}: delete", lambda: self.client.files.delete(remote_id), missing_ok=True)
+        path = f"/files/{_seg(remote_id)}"
+        self._call(f"{what}: delete", lambda: self._delete(path), missing_ok=True)
 
     # -- vector stores -----------------------------------------------------------------------
     def create_vector_store(self, params: dict[str, Any], what: str) -> dict[str, Any]:
-        obj = self._call(f"{what}: create", lambda: self.client.vector_stores.create(**params))
+        obj = self._call(f"{what}: create", lambda: self._post("/vector_stores", params))
         assert obj is not None
-        return obj.to_dict()
+        return dict(obj)
 
     def update_vector_store(self, remote_id: str, params: dict[str, Any], what: str) -> dict[str, Any]:
-        obj = self._call(f"{what}: update", lambda: self.client.vector_stores.update(remote_id, **params))
+        path = f"/vector_stores/{_seg(remote_id)}"
+        obj = self._call(f"{what}: update", lambda: self._post(path, params))
         assert obj is not None
-        return obj.to_dict()
+        return dict(obj)
 
     def delete_vector_store(self, remote_id: str, what: str) -> None:
-        self._call(f"{what}: delete", lambda: self.client.vector_stores.delete(remote_id), missing_ok=True)
+        path = f"/vector_stores/{_seg(remote_id)}"
+        self._call(f"{what}: delete", lambda: self._delete(path), missing_ok=True)
 
     def attach_files(
         self, vs_id: str, file_ids: list[str], chunking: dict[str, Any] | None, what: str
     ) -> None:
         """One file: a plain attach; more: file batches of up to 2,000."""
         extra: dict[str, Any] = {"chunking_strategy": chunking} if chunking else {}
+        base = f"/vector_stores/{_seg(vs_id)}"
         if len(file_ids) == 1:
             self._call(
                 f"{what}: attach {file_ids[0]}",
-                lambda: self.client.vector_stores.files.create(vs_id, file_id=file_ids[0], **extra),
+                lambda: self._post(f"{base}/files", {"file_id": file_ids[0], **extra}),
             )
             return
         for i in range(0, len(file_ids), 2000):
             chunk = file_ids[i : i + 2000]
             self._call(
                 f"{what}: attach {len(chunk)} files",
-                lambda c=chunk: self.client.vector_stores.file_batches.create(vs_id, file_ids=c, **extra),
+                lambda c=chunk: self._post(f"{base}/file_batches", {"file_ids": c, **extra}),
             )
 
     def detach_file(self, vs_id: str, file_id: str, what: str) -> None:
         self._call(
             f"{what}: detach {file_id}",
-            lambda: self.client.vector_stores.files.delete(file_id, vector_store_id=vs_id),
+            lambda: self._delete(f"/vector_stores/{_seg(vs_id)}/files/{_seg(file_id)}"),
             missing_ok=True,
         )
 

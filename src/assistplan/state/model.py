@@ -72,6 +72,9 @@ class State:
     format_version: int = FORMAT_VERSION
     # Remote ids `state rm` forgot: they carry our marker, but are never adopted back by it.
     forgotten: list[str] = field(default_factory=list)
+    # Objects of each kind ("file", "vector_store", "assistant") the account held when a refresh
+    # last listed them: the next refresh picks listing or one GET per object from it.
+    account_sizes: dict[str, int] = field(default_factory=dict)
 
     def copy(self) -> State:
         return copy.deepcopy(self)
@@ -93,12 +96,13 @@ class State:
             "endpoint": self.endpoint,
             "resources": {a: self.resources[a].to_json() for a in sorted(self.resources)},
             **({"forgotten": sorted(set(self.forgotten))} if self.forgotten else {}),
+            **({"account_sizes": dict(sorted(self.account_sizes.items()))} if self.account_sizes else {}),
         }
 
     def to_json(self) -> dict[str, Any]:
         doc = self.content()
         doc["serial"] = self.serial
-        keys = ("format_version", "lineage", "serial", "endpoint", "resources", "forgotten")
+        keys = ("format_version", "lineage", "serial", "endpoint", "resources", "forgotten", "account_sizes")
         return {k: doc[k] for k in keys if k in doc}
 
     def dumps(self) -> str:
@@ -127,6 +131,7 @@ class State:
                 resources=resources,
                 format_version=FORMAT_VERSION,
                 forgotten=[str(i) for i in data.get("forgotten") or []],
+                account_sizes=_sizes(data.get("account_sizes")),
             )
         except KeyError as exc:
             raise StateError(f"{source}: corrupt state document (missing field {exc})") from exc
@@ -140,3 +145,12 @@ class State:
         except json.JSONDecodeError as exc:
             raise StateError(f"{source}: corrupt state file (not JSON: {exc.msg})") from exc
         return cls.from_json(data, source)
+
+
+def _sizes(data: Any) -> dict[str, int]:
+    """`account_sizes` as stored; anything malformed is dropped (it is only a hint)."""
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(k): v for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    }
