@@ -13,6 +13,7 @@ import click
 from assistplan import __version__
 from assistplan.apply.executor import Applier
 from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
+from assistplan.cli.complete import complete_address
 from assistplan.cli.errors import run_cli
 from assistplan.cli.render import Printer
 from assistplan.cli.session import Options, parse_lock_timeout
@@ -110,8 +111,22 @@ def _make_plan(
 @click.option("--markdown", is_flag=True, help="Print the plan as Markdown for a pull-request comment.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 @click.option("--refresh-only", is_flag=True, help="Only show drift; applying it accepts it into state.")
-@click.option("--target", "targets", multiple=True, metavar="ADDR", help="Limit to ADDR and what it needs.")
-@click.option("--replace", "replace", multiple=True, metavar="ADDR", help="Force replacing ADDR.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDR",
+    shell_complete=complete_address,
+    help="Limit to ADDR and what it needs.",
+)
+@click.option(
+    "--replace",
+    "replace",
+    multiple=True,
+    metavar="ADDR",
+    shell_complete=complete_address,
+    help="Force replacing ADDR.",
+)
 @parallelism_option
 @lock_timeout_option
 @pass_options
@@ -204,8 +219,8 @@ def _run_apply(opts: Options, cfg: Config, the_plan: Plan, manager: StateManager
 )
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--refresh-only", is_flag=True, help="Accept drift into state without changing the remote.")
-@click.option("--target", "targets", multiple=True, metavar="ADDR")
-@click.option("--replace", "replace", multiple=True, metavar="ADDR")
+@click.option("--target", "targets", multiple=True, metavar="ADDR", shell_complete=complete_address)
+@click.option("--replace", "replace", multiple=True, metavar="ADDR", shell_complete=complete_address)
 @parallelism_option
 @lock_timeout_option
 @pass_options
