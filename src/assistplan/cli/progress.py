@@ -126,10 +126,12 @@ class LiveProgress:
                 self._running.pop(address, None)
                 self._running[address] = f"{START[phase]} {address}"
             elif phase in TICKS:
-                self._running.pop(address, None)
-                self._running[address] = f"{address}: {tick_text(phase, detail)}"
-                if self._clock() - self._drawn < self._every:
-                    return
+                was = self._running.pop(address, "")
+                now = f"{address}: {tick_text(phase, detail)}"
+                self._running[address] = now
+                same_kind = was.split(" ", 2)[:2] == now.split(" ", 2)[:2]
+                if same_kind and self._clock() - self._drawn < self._every:
+                    return  # a tick like the one shown: redraw at most every `redraw_every` s
             elif phase == "waiting":
                 self._running[address] = f"{address}: waiting for {detail}"
             else:
