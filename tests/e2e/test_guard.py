@@ -217,7 +217,10 @@ def test_nothing_of_a_family_is_deleted_while_a_published_version_uses_it(projec
     assert r.code == 1
     plan = r.json()
     assert [b["address"] for b in plan["blocked"]] == ["assistant.old"]
-    assert not any("delete" in c["actions"] or c["actions"] == ["archive"] for c in plan["resource_changes"])
+    destroys = [c for c in plan["resource_changes"] if "delete" in c["actions"] or "archive" in c["actions"]]
+    (refused,) = destroys
+    assert refused["address"] == "assistant.old"  # listed, as the destroy the guard refused
+    assert refused["action_reason"] == "refused_because_live_consumers"
     assert p.run("apply", "--auto-approve").code == 1
     assert set(family.values()) <= set(remote_assistants(p))
 

@@ -41,7 +41,17 @@ def test_saved_plan_is_refused_after_the_config_changed(make_project):
     p.ok("plan", "--out", "tfplan")
     p.edit("Write and run Python", "Write and run Julia")
     r = p.run("apply", "tfplan")
-    assert r.code == 1 and "configuration changed" in r.err
+    assert r.code == 1 and "the configuration or a file it names changed" in r.err
+
+
+def test_saved_plan_is_refused_after_a_referenced_file_changed(make_project):
+    p = make_project("hr-bot")
+    p.ok("apply", "--auto-approve")
+    p.edit("temperature: 0.2", "temperature: 0.3")
+    p.ok("plan", "--out", "tfplan")
+    (p.root / "docs" / "handbook.md").write_text("# Handbook\n\nRewritten after the review.\n")
+    r = p.run("apply", "tfplan")
+    assert r.code == 1 and "a file it names changed" in r.err
 
 
 def test_saved_plan_is_refused_after_another_apply(make_project):

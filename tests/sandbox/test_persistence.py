@@ -111,7 +111,7 @@ def test_a_store_sees_what_another_process_committed(tmp_path: Path) -> None:
             assert proc.wait(10) == 0
 
 
-def test_twenty_thousand_objects_load_in_well_under_a_second(tmp_path: Path) -> None:
+def test_twenty_thousand_objects_reload_intact(tmp_path: Path) -> None:
     data_dir = tmp_path / "sandbox"
     with raw(data_dir) as client:
         first = populate(client, "template")
@@ -129,9 +129,7 @@ def test_twenty_thousand_objects_load_in_well_under_a_second(tmp_path: Path) -> 
             store.attach(vs, {**attached, "id": file_id, "seq": store.next_seq()})
     store.close()
 
-    started = time.perf_counter()
-    loaded = Store(data_dir.resolve())
-    elapsed = time.perf_counter() - started
+    loaded = Store(data_dir.resolve())  # how fast: benchmarks/bench_sandbox.py, not a test
     try:
         total = (
             len(loaded.assistants)
@@ -139,8 +137,6 @@ def test_twenty_thousand_objects_load_in_well_under_a_second(tmp_path: Path) -> 
             + sum(len(v.files) for v in loaded.vector_stores.values())
         )
         assert total >= 20_000
-        assert elapsed < 1.0, f"loading {total} objects took {elapsed:.2f}s"
-        print(f"loaded {total} objects in {elapsed:.3f}s")
         loaded_vs = loaded.vector_stores[first["vs"]["id"]]
         loaded_vs.settle(time.time() + 1)
         assert loaded_vs.counts["completed"] == 5_001

@@ -72,6 +72,11 @@ class Applier:
         self.on_event = on_event or (lambda a, p, d: None)
         self.state = State.from_json(plan.prior_state, "plan")
         self.reader = Reader(remote, self.state.copy(), parallelism)
+        # The plan's refresh still knew the ids of objects deleted behind our back; so must the
+        # re-check before mutating, or references to them would look changed.
+        self.reader.to_addr.update(
+            {d.remote_id: d.address for d in plan.drift if d.remote_id and not d.after}
+        )
         self.ids = {a: rs.remote_id for a, rs in self.state.resources.items() if rs.remote_id}
         self.changes = {c.key: c for c in plan.changes}
         self._lock = threading.Lock()
@@ -365,7 +370,9 @@ class Applier:
                 raise RemoteError(f"{c.address}: file processing failed for {names}")
 
     def _archive(self, c: ResourceChange) -> None:
-        assert c.after is not None
+        if c.after is None:  # its experiment is gone: nothing left to keep a record for
+            self._forget(c.address)
+            return
         self._record(c, None, dict(c.after))
 
     def _delete(self, c: ResourceChange) -> None:

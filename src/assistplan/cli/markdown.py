@@ -54,6 +54,10 @@ ICON = {
     ARCHIVE: "📦 archive",
 }
 REASONS = {
+    "revert_change_made_outside_assistplan": "to undo a change made outside assistplan",
+    "archive_because_experiment_removed": "its experiment left the config: its snapshot objects are deleted",
+    "archive_because_assistant_removed": "an assistant it uses is archived: its snapshot objects are deleted",
+    "forget_archived_version": "an archived version of a removed experiment: forgotten from state",
     "delete_because_no_resource_config": "no longer in the configuration",
     "forget_because_not_managed": "forgotten from state only (referenced by id: the remote file stays)",
     "recreate_because_deleted_outside_assistplan": "deleted outside assistplan",
@@ -110,6 +114,8 @@ def reason(c: ResourceChange) -> str:
 
 
 def _reason(c: ResourceChange, why: str) -> str:
+    if why == "configuration_changed":
+        why = ""  # the changed paths say more
     if why.startswith("repoint_because_replaced"):
         return f"points at the replacement of `{why.split(': ', 1)[1]}`"
     if c.retained:
@@ -382,7 +388,7 @@ def _drift_blocks(drift: Iterable[ResourceChange], cap: int | None) -> list[str]
 def render(plan: Plan, *, config: str | None = None, workspace: str | None = None, limit: int = LIMIT) -> str:
     """The comment for `plan`. `config` (the config's path as the workflow names it) keys the
     hidden marker; `limit` bounds the length (characters)."""
-    changes = [c for c in plan.changes if not c.is_noop or c.retained]
+    changes = [c for c in plan.changes if (not c.is_noop or c.retained) and not c.refused]
     head = [summary_line(plan), config_marker(config), ""]
     context = [f"`{config}`" if config else None, f"workspace `{workspace}`" if workspace else None]
     context.append(f"state serial {plan.serial}" if plan.prior_exists else "no state yet")

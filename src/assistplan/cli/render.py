@@ -37,6 +37,10 @@ VERB = {
     ("archive",): "will be archived",
 }
 REASONS = {
+    "revert_change_made_outside_assistplan": "to undo a change made outside assistplan",
+    "archive_because_experiment_removed": "its experiment left the config: its snapshot objects are deleted",
+    "archive_because_assistant_removed": "an assistant it uses is archived: its snapshot objects are deleted",
+    "forget_archived_version": "an archived version of a removed experiment: forgotten from state",
     "delete_because_no_resource_config": "because it is no longer in the configuration",
     "forget_because_not_managed": "from state only (a file referenced by id: the remote file stays)",
     "recreate_because_deleted_outside_assistplan": "because it was deleted outside assistplan",
@@ -75,7 +79,7 @@ class Printer:
     def plan(self, plan: Plan) -> None:
         if plan.drift:
             self.drift(plan)
-        changes = [c for c in plan.changes if not c.is_noop or c.retained]
+        changes = [c for c in plan.changes if (not c.is_noop or c.retained) and not c.refused]
         if plan.refresh_only:
             if plan.drift:
                 self.echo(

@@ -85,6 +85,11 @@ class ResourceChange:
         return self.actions == NO_OP and self.adopt_id is None
 
     @property
+    def refused(self) -> bool:
+        """A destroy the guard refused: listed for the record, never carried out or counted."""
+        return self.action_reason == "refused_because_live_consumers"
+
+    @property
     def retained(self) -> bool:
         return (self.action_reason or "").startswith("retained_because_in_use")
 
@@ -134,6 +139,8 @@ class ResourceChange:
 def summarize(changes: tuple[ResourceChange, ...]) -> dict[str, int]:
     out = {"create": 0, "update": 0, "replace": 0, "delete": 0, "archive": 0, "no-op": 0}
     for c in changes:
+        if c.refused:
+            continue
         if c.actions in (REPLACE_CBD, REPLACE_DBC):
             out["replace"] += 1
         elif c.actions == NO_OP:

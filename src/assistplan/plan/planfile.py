@@ -96,5 +96,5 @@ def check_current(plan: Plan, stored: State | None, endpoint: str, config_digest
         )
     if plan.config_digest != config_digest:
         raise StalePlanError(
-            "saved plan is stale: the configuration changed since it was made; run plan again"
+            "saved plan is stale: the configuration or a file it names changed since it was made; re-run plan"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -172,7 +173,7 @@ def _diff_one(
         return _change(
             d, REPLACE_CBD, action_reason="replace_by_request", changed_paths=tuple(paths), **common
         )
-    if set(paths) & REPLACE_FIELDS[d.type]:
+    if {p.split(".", 1)[0] for p in paths} & REPLACE_FIELDS[d.type]:
         reason = "replace_because_content_changed" if d.type == "file" else "replace_because_cannot_update"
         return _change(d, REPLACE_CBD, action_reason=reason, changed_paths=tuple(paths), **common)
     if repointed:
@@ -182,7 +183,12 @@ def _diff_one(
     if rs is not None and rs.prevent_destroy != d.prevent_destroy:
         paths = [*paths, LIFECYCLE]  # kept in state, so changing it is a change to apply
     if paths:
-        return _change(d, UPDATE, changed_paths=tuple(paths), **common)
+        reason = (
+            "revert_change_made_outside_assistplan"
+            if rs and act.attrs != rs.attributes
+            else "configuration_changed"
+        )
+        return _change(d, UPDATE, changed_paths=tuple(paths), action_reason=reason, **common)
     return _change(d, NO_OP, **common)
 
 
@@ -220,19 +226,7 @@ def diff(
         if addr in desired or addr in protected:
             continue
         if rs.type == "experiment_version":
-            if rs.attributes.get("status") != ARCHIVED:
-                after = {**rs.attributes, "status": ARCHIVED, "assistants": {}, "nodes": {}}
-                changes.append(
-                    _change(
-                        rs,
-                        ARCHIVE,
-                        before=rs.attributes,
-                        after=after,
-                        action_reason="archive_because_release_removed",
-                        changed_paths=tuple(changed_paths(rs.attributes, after)),
-                        prior_depends_on=tuple(rs.depends_on),
-                    )
-                )
+            changes.extend(_archive(rs, desired))
             continue
         if rs.type in STATE_ONLY:
             changes.append(
@@ -322,6 +316,7 @@ def make_plan(
     if targets:
         keep = _closure(targets, desired)
         changes = [c for c in changes if c.address in keep]
+    changes += _refused(verdict, prior)
     errors += _protected_errors(changes, prior, desired)
     errors += _published_errors(changes, config)
     return Plan(
@@ -329,7 +324,7 @@ def make_plan(
         serial=state.serial,
         prior_exists=prior_exists,
         endpoint=endpoint,
-        config_digest=config.digest,
+        config_digest=plan_digest(config, working),
         changes=tuple(changes),
         drift=tuple(drift),
         blocked=tuple(verdict.blocked),
@@ -424,3 +419,62 @@ def _published_errors(changes: list[ResourceChange], config: Config) -> list[str
                 f"(experiments.{c.name}.published) first, then remove this one from releases"
             )
     return errors
+
+
+def plan_digest(config: Config, working: dict[str, Desired]) -> str:
+    """What a saved plan was made from: the config (and instructions files) and every local file's bytes."""
+    h = hashlib.sha256(config.digest.encode())
+    for addr in sorted(working):
+        sha = working[addr].attrs.get("sha256") if working[addr].type == "file" else None
+        if sha:
+            h.update(f"\0{addr}\0{sha}".encode())
+    return h.hexdigest()
+
+
+def _refused(verdict: guard.GuardResult, prior: State) -> list[ResourceChange]:
+    """The destroys the guard refused, listed so that JSON and PR comments show what was asked."""
+    out = []
+    for b in verdict.blocked:
+        rs = prior.get(b.address)
+        if rs is not None:
+            out.append(
+                _change(
+                    rs,
+                    DELETE,
+                    remote_id=rs.remote_id,
+                    before=rs.attributes,
+                    action_reason="refused_because_live_consumers",
+                    prior_depends_on=tuple(rs.depends_on),
+                )
+            )
+    return out
+
+
+def _archive(rs: ResourceState, desired: dict[str, Desired]) -> list[ResourceChange]:
+    """A version that leaves the live set. Its experiment gone, it is forgotten once archived
+    (so the same config can be applied again later); otherwise it stays as an archived record."""
+    v = Address.parse(rs.address)
+    exp = desired.get(f"experiment.{v.name}")
+    archived = rs.attributes.get("status") == ARCHIVED
+    if exp is None:
+        if archived:
+            return [_change(rs, DELETE, before=rs.attributes, action_reason="forget_archived_version")]
+        after = None
+        reason = "archive_because_experiment_removed"
+    elif archived:
+        return []
+    else:
+        after = {**rs.attributes, "status": ARCHIVED, "assistants": {}, "nodes": {}}
+        listed = v.version in exp.attrs.get("releases", [])
+        reason = "archive_because_assistant_removed" if listed else "archive_because_release_removed"
+    return [
+        _change(
+            rs,
+            ARCHIVE,
+            before=rs.attributes,
+            after=after,
+            action_reason=reason,
+            changed_paths=tuple(changed_paths(rs.attributes, after or {})),
+            prior_depends_on=tuple(rs.depends_on),
+        )
+    ]

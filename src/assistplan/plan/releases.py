@@ -98,7 +98,13 @@ def _version(
     prior = state.get(vaddr)
     if prior is not None and prior.attributes.get("status") == ARCHIVED:
         # Archived stays archived (its snapshots are gone); it cannot be the default version again.
-        if status == PUBLISHED:
+        before = state.get(f"experiment.{e.name}")
+        if before is not None and n not in before.attributes.get("releases", []):
+            out.errors.append(
+                f"{vaddr} was archived and versions are immutable: it cannot be released again; "
+                "release a new version number instead"
+            )
+        elif status == PUBLISHED:
             out.errors.append(f"{vaddr} is archived and cannot be published: release a new version instead")
         out.desired[vaddr] = _node(vaddr, "experiment_version", dict(prior.attributes), [])
         return
