@@ -393,3 +393,15 @@ def test_graph_draws_the_reference_graph(project):
     assert '"pipeline.triage" -> "assistant.bot";' in dot
     assert '"experiment.pilot@v1" -> "assistant.bot@pilot.v1";' in dot
     assert textwrap.dedent(dot).rstrip().endswith("}")
+
+
+def test_an_archived_release_cannot_be_released_again(project):
+    p = project
+    write(p, assistants=assistant("bot"), rest=experiment("bot", releases="[1, 2]", published=2))
+    p.ok("apply", "--auto-approve")
+    write(p, assistants=assistant("bot"), rest=experiment("bot", releases="[2]", published=2))
+    assert changes(p.plan_json())["experiment.pilot@v1"] == ["archive"]
+    p.ok("apply", "--auto-approve")
+    write(p, assistants=assistant("bot"), rest=experiment("bot", releases="[1, 2]", published=2))
+    r = p.run("plan")
+    assert r.code == 1 and "experiment.pilot@v1 was archived" in r.err and "new version number" in r.err

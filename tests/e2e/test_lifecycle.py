@@ -241,3 +241,56 @@ def test_hr_pilot_example_applies_and_is_stable(make_project):
     assert [v["status"] for v in out["hr-pilot"]["versions"]] == ["released", "published"]
     assert set(out["helpdesk"]["published"]["assistants"]) == {"hr-bot", "triage-bot"}
     assert out["helpdesk"]["working"]["assistants"]["triage-bot"] == ids["assistant.triage-bot"]
+
+
+def test_chunking_strategy_change_replaces_the_vector_store(make_project):
+    p = make_project("hr-bot")
+    p.ok("apply", "--auto-approve")
+    old = p.ids()
+    p.edit("max_chunk_size_tokens: 800", "max_chunk_size_tokens: 1000")
+    plan = p.plan_json()
+    assert changes(plan) == {"vector_store.hr-docs": ["create", "delete"], "assistant.hr-bot": ["update"]}
+    p.ok("apply", "--auto-approve")
+    new = p.ids()
+    assert new["vector_store.hr-docs"] != old["vector_store.hr-docs"]
+    sdk = p.sdk()
+    files = list(sdk.vector_stores.files.list(new["vector_store.hr-docs"]))
+    assert {f.chunking_strategy.static.max_chunk_size_tokens for f in files} == {1000}
+    asst = sdk.beta.assistants.retrieve(new["assistant.hr-bot"])
+    assert asst.tool_resources.file_search.vector_store_ids == [new["vector_store.hr-docs"]]
+    assert old["vector_store.hr-docs"] not in {v.id for v in sdk.vector_stores.list()}
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_deleted_vector_store_is_recreated_and_repointed_in_one_apply(make_project):
+    p = make_project("hr-bot")
+    p.ok("apply", "--auto-approve")
+    old = p.ids()
+    p.sdk().vector_stores.delete(old["vector_store.hr-docs"])
+    assert changes(p.plan_json()) == {"vector_store.hr-docs": ["create"], "assistant.hr-bot": ["update"]}
+    p.ok("apply", "--auto-approve")
+    new = p.ids()
+    asst = p.sdk().beta.assistants.retrieve(new["assistant.hr-bot"])
+    assert asst.tool_resources.file_search.vector_store_ids == [new["vector_store.hr-docs"]]
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_destroy_then_apply_again_works_with_experiments(make_project):
+    p = make_project("hr-pilot")
+    p.edit("lifecycle: {prevent_destroy: true}", "lifecycle: {prevent_destroy: false}")
+    p.ok("apply", "--auto-approve")
+    p.ok("destroy", "--auto-approve")
+    assert p.state()["resources"] == {}
+    p.ok("apply", "--auto-approve")
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_plan_json_on_an_api_error_still_prints_one_json_object(make_project, monkeypatch):
+    import json
+
+    monkeypatch.setenv("ASSISTPLAN_SANDBOX_ERROR_RATE", "1")
+    monkeypatch.setenv("ASSISTPLAN_MAX_RETRIES", "0")
+    r = make_project("math-tutor").run("plan", "--json")
+    assert r.code == 1
+    doc = json.loads(r.out)
+    assert doc["errored"] is True and doc["applyable"] is False and "HTTP 500" in doc["errors"][0]

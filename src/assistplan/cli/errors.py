@@ -11,7 +11,7 @@ import click
 from assistplan.errors import AssistplanError, ConfigError
 
 
-def _redact(text: str) -> str:
+def redact(text: str) -> str:
     key = os.environ.get("OPENAI_API_KEY")
     if key and len(key) >= 4:
         text = text.replace(key, "***")
@@ -21,7 +21,7 @@ def _redact(text: str) -> str:
 def _err(message: str) -> None:
     color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
     prefix = click.style("Error:", fg="red", bold=True) if color else "Error:"
-    click.echo(f"{prefix} {_redact(message)}", err=True, color=color)
+    click.echo(f"{prefix} {redact(message)}", err=True, color=color)
 
 
 def run_cli(group: click.Group, args: list[str] | None = None) -> None:
@@ -30,14 +30,16 @@ def run_cli(group: click.Group, args: list[str] | None = None) -> None:
         rc = group.main(args=args, standalone_mode=False, prog_name="assistplan")
     except ConfigError as exc:
         for d in exc.diagnostics:
-            click.echo(_redact(str(d)), err=True)
+            click.echo(redact(str(d)), err=True)
         sys.exit(1)
     except AssistplanError as exc:
         _err(str(exc))
         sys.exit(1)
     except click.exceptions.Abort:  # Ctrl-C, or end of input at a prompt
-        _err("interrupted; state was saved after every completed step: run `assistplan plan` to see "
-             "what remains")
+        _err(
+            "interrupted; state was saved after every completed step: run `assistplan plan` to see "
+            "what remains"
+        )
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

@@ -15,11 +15,11 @@ from assistplan import __version__
 from assistplan.apply.executor import Applier
 from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
 from assistplan.cli.complete import complete_address
-from assistplan.cli.errors import run_cli
+from assistplan.cli.errors import redact, run_cli
 from assistplan.cli.render import Printer
 from assistplan.cli.session import Options, parse_lock_timeout
 from assistplan.config.model import Config
-from assistplan.errors import AssistplanError, PlanError
+from assistplan.errors import AssistplanError, ConfigError, PlanError
 from assistplan.plan import planfile
 from assistplan.plan.desired import build_desired
 from assistplan.plan.model import Plan
@@ -145,19 +145,26 @@ def plan(
     lock_timeout: str,
 ) -> None:
     """Show what apply would change."""
-    cfg = opts.config()
-    manager = opts.manager(cfg)
-    with manager.locked("plan", parse_lock_timeout(lock_timeout)):
-        state = manager.load()
-        the_plan = _make_plan(
-            opts,
-            cfg,
-            state,
-            parallelism=parallelism,
-            refresh_only=refresh_only,
-            targets=targets,
-            replace=replace,
-        )
+    if as_json and markdown:
+        raise click.UsageError("choose one of --json and --markdown")
+    try:
+        cfg = opts.config()
+        manager = opts.manager(cfg)
+        with manager.locked("plan", parse_lock_timeout(lock_timeout)):
+            state = manager.load()
+            the_plan = _make_plan(
+                opts,
+                cfg,
+                state,
+                parallelism=parallelism,
+                refresh_only=refresh_only,
+                targets=targets,
+                replace=replace,
+            )
+    except AssistplanError as exc:
+        if as_json:  # machines reading stdout still get one JSON object saying it failed
+            click.echo(json.dumps(failed_plan_json(exc), indent=2, ensure_ascii=False))
+        raise
     p = printer(opts)
     if as_json:
         click.echo(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False))
@@ -180,6 +187,20 @@ def plan(
             )
     if detailed_exitcode and the_plan.has_changes:
         raise SystemExit(2)
+
+
+def failed_plan_json(exc: AssistplanError) -> dict[str, object]:
+    """`plan --json` when no plan could be made (config, state, lock or API error)."""
+    errors = [str(d) for d in exc.diagnostics] if isinstance(exc, ConfigError) else [str(exc)]
+    return {
+        "format_version": "1",
+        "applyable": False,
+        "errored": True,
+        "errors": [redact(e) for e in errors],
+        "resource_changes": [],
+        "resource_drift": [],
+        "blocked": [],
+    }
 
 
 def _confirm(p: Printer, auto_approve: bool, what: str) -> None:
