@@ -177,7 +177,8 @@ class Printer:
 
     def body(self, sym: str, c: ResourceChange, only_changed: bool) -> None:
         color = COLOR.get(sym, "yellow")
-        self.echo(self.style(f'{sym:>3} {c.type} "{c.name}"', fg=color) + " {")
+        name = c.address.split(".", 1)[1]  # a snapshot shows as hr-bot@pilot.v1
+        self.echo(self.style(f'{sym:>3} {c.type} "{name}"', fg=color) + " {")
         before, after = c.before or {}, c.after or {}
         keys = sorted(set(before) | set(after))
         width = max((len(k) for k in keys), default=0)
