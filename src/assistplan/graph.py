@@ -6,9 +6,10 @@ hashable keys, an edge `a -> b` means "a needs b first".
 
 from __future__ import annotations
 
+import queue
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -97,14 +98,19 @@ def walk(dag: DAG[N], fn: Callable[[N], None], parallelism: int = 10) -> WalkRes
     ready = deque(n for n, c in pending.items() if c == 0)
     result: WalkResult[N] = WalkResult()
     running: dict[Future[None], N] = {}
+    done: queue.SimpleQueue[Future[None]] = queue.SimpleQueue()  # finished steps, in order: O(1) each
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         while ready or running:
             while ready and not result.failed:
                 n = ready.popleft()
-                running[pool.submit(fn, n)] = n
+                fut = pool.submit(fn, n)
+                running[fut] = n
+                fut.add_done_callback(done.put)
             if not running:
                 break
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            finished = [done.get()]
+            while not done.empty():
+                finished.append(done.get())
             for fut in finished:
                 n = running.pop(fut)
                 exc = fut.exception()

@@ -202,8 +202,7 @@ class Applier:
     def _resolve(self, addr: str) -> str:
         if "." not in addr:
             return addr  # an unmanaged raw id kept as it was
-        with self._lock:
-            rid = self.ids.get(addr)
+        rid = self.ids.get(addr)  # one atomic read: no lock, so it never waits for a state write
         if rid is None:
             raise ApplyError(f"{addr} has no remote id yet (a step it depends on did not run)")
         return rid

@@ -89,8 +89,11 @@ class StateManager:
                 stored.endpoint = self.endpoint  # an unbound state is bound at its next write
             return stored
 
-    def persist(self, state: State) -> State:
-        """Write `state` with the next serial if its content changed; returns it (serial updated)."""
+    def persist(self, state: State, *, changed: bool = False) -> State:
+        """Write `state` with the next serial if its content changed; returns it (serial updated).
+
+        `changed`: the caller knows it changed (it just made a change): skip the comparison, which
+        costs a canonical serialisation of the whole document."""
         with self.mutex:
             if not self._verified:
                 self._verify_baseline()
@@ -105,8 +108,8 @@ class StateManager:
                 state.endpoint = self.endpoint
             else:
                 self._check_endpoint(state.endpoint)
-            content = _canonical(state)
-            if content == baseline.content:
+            content = None if changed else _canonical(state)
+            if content is not None and content == baseline.content:
                 state.serial = baseline.serial
                 return state
             previous_serial = state.serial
@@ -204,12 +207,19 @@ class GroupCommit:
                 return  # a write that started after our change took it along
             with self.lock:
                 upto = self._issued
-                self.manager.persist(self.state)
+                self.manager.persist(self.state, changed=True)
             self._durable = upto
             self.writes += 1
 
     def save(self) -> None:
-        """Save everything changed so far (a change of its own when nothing else is pending)."""
-        with self.lock:
-            ticket = self.ticket()
-        self.wait(ticket)
+        """Write the state if it differs from what is stored (at the start and end of a run);
+        nothing when every change made through tickets is already on disk."""
+        with self._write:
+            with self.lock:
+                if self.writes and self._durable == self._issued:
+                    return
+                upto = self._issued
+                self.manager.persist(self.state)
+            self._durable = upto
+            self.writes += 1
+

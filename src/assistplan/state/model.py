@@ -16,6 +16,7 @@ from typing import Any
 from assistplan.errors import StateError
 
 FORMAT_VERSION = 1
+_ENCODER = json.JSONEncoder(separators=(", ", ": "))
 
 
 @dataclass
@@ -106,7 +107,20 @@ class State:
         return {k: doc[k] for k in keys if k in doc}
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=False) + "\n"
+        """The document as written: one line per top-level key and per resource (readable, and a
+        change to one resource is a one-line diff). Each line is encoded by the C JSON encoder,
+        several times faster than `indent=` (which is pure Python): state is written after every
+        step of an apply, so this is what a write costs."""
+        doc = self.to_json()
+        resources = doc.pop("resources")
+        enc = _ENCODER.encode
+        lines = [f"  {enc(k)}: {enc(v)}," for k, v in doc.items()]
+        if resources:
+            body = ",\n".join(f"    {enc(a)}: {enc(r)}" for a, r in resources.items())
+            lines.append(f'  "resources": {{\n{body}\n  }}')
+        else:
+            lines.append('  "resources": {}')
+        return "{\n" + "\n".join(lines) + "\n}\n"
 
     @classmethod
     def from_json(cls, data: Any, source: str = "state") -> State:
