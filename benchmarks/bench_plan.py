@@ -93,6 +93,7 @@ def timed_plan(root: Path, latency_ms: float, parallelism: int) -> dict[str, Any
 
 def run(size: Size, latency_ms: float, parallelism: int, baseline: bool = True) -> dict[str, Any]:
     genconfig.quiet_sandbox_env()
+    genconfig.like_the_cli()
     with tempfile.TemporaryDirectory(prefix="assistplan-bench-") as tmp:
         root = Path(tmp)
         genconfig.write_config(root, size)

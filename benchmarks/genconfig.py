@@ -128,6 +128,13 @@ def quiet_sandbox_env() -> None:
         os.environ.pop(var, None)
 
 
+def like_the_cli() -> None:
+    """Process settings the `assistplan` entry point makes (the in-process benchmarks mirror it)."""
+    from assistplan.cli.main import tune_gc
+
+    tune_gc()
+
+
 def cli(root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> dict[str, Any]:
     """Run `assistplan -C root --sandbox ARGS` in a child process; its exit code, output and wall time."""
     import subprocess

@@ -83,9 +83,9 @@ class Reader:
                 # Not recorded, or a create was cut short: look for what an interrupted apply made.
                 if d.type != "file" or addr in self.state.resources:
                     adopt[d.type].add(addr)
+        # A retired Assistants API answers 404 everywhere: a listing's first page says so itself,
+        # and GETs are followed by the probe only when one comes back missing (see _read_kind).
         listing = {k: self._lists(k, managed[k], adopt[k]) for k in KINDS}
-        if (managed["assistant"] or adopt["assistant"]) and not listing["assistant"]:
-            self.remote.probe_assistants()  # a listing's first page tells a retired endpoint itself
         out = Refreshed()
         pending: dict[str, Future[list[str]]] = {}
         lock = threading.Lock()
@@ -143,7 +143,8 @@ class Reader:
         known = self.sizes.get(kind)
         if known is None:
             return len(ids) > 2  # then list while that can still beat GETs (see _read_kind)
-        return math.ceil(max(known, len(ids)) / PAGE[_COLLECTION[kind]]) <= len(ids)
+        # On a tie GETs win: they run side by side, where pages follow one another.
+        return math.ceil(max(known, len(ids)) / PAGE[_COLLECTION[kind]]) < len(ids)
 
     def _read_kind(
         self,
@@ -204,7 +205,10 @@ class Reader:
                 on_read(obj)
             return rid, obj
 
-        objs.update({rid: obj for rid, obj in pool.map(get, list(remaining)) if obj is not None})
+        got = dict(pool.map(get, list(remaining)))
+        if kind == "assistant" and None in got.values():
+            self.remote.probe_assistants()  # gone, or is the whole API? (raises if retired)
+        objs.update({rid: obj for rid, obj in got.items() if obj is not None})
         return objs, marked
 
     def _intended_uploads(self, adopt: set[str]) -> dict[str, dict[str, Any]]:

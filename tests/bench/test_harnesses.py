@@ -1,0 +1,82 @@
+"""Each benchmark harness runs in its quickest mode and prints the JSON it promises.
+
+Only the shape is checked (and the invariants the harness itself verifies); the figures are
+measured by running the benchmarks, never asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def run(script: str, *args: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def test_plan_harness() -> None:
+    out = run("bench_plan.py", "--quick", "--latency-ms", "5")
+    assert out["benchmark"] == "plan"
+    assert set(out["fewest_pages"]) >= {"files", "vector_stores", "assistants", "vector_store_files", "total"}
+    for key in ("critical_path_s", "throughput_bound_s", "sequential_pages", "speedup"):
+        assert isinstance(out[key], int | float)
+    plan = out["plan"]
+    assert {"api_calls", "http_requests", "wall_s", "calls_vs_fewest", "wall_vs_critical_path"} <= set(plan)
+    assert plan["api_calls"] >= out["fewest_pages"]["total"]
+    baseline = out["one_get_per_object"]
+    assert baseline["api_calls"] > plan["api_calls"]
+
+
+def test_apply_harness() -> None:
+    out = run("bench_apply.py", "--quick")
+    for name in ("clean", "with_429s"):
+        r = out[name]
+        assert {"apply_s", "bound_s", "apply_vs_bound", "apply_api_calls", "http_429", "state_writes"} <= set(
+            r
+        )
+        assert r["created_once"] is True
+    assert out["clean"]["http_429"] == 0
+
+
+def test_noop_harness() -> None:
+    out = run("bench_noop.py", "--quick")
+    [size] = out["sizes"]
+    assert size["resources"] == 100
+    assert len(size["runs_s"]) == 2
+    assert {"best_s", "median_s", "ms_per_resource", "setup_apply_s"} <= set(size)
+
+
+def test_upload_harness() -> None:
+    out = run("bench_upload.py", "--quick")
+    for name in ("sink", "sandbox"):
+        r = out[name]
+        assert {"file_mb", "baseline_mb", "peak_mb", "growth_mb", "hash_s", "upload_s"} <= set(r)
+        assert r["server_got_it_all"] is True
+
+
+@pytest.mark.parametrize("script", ["genconfig.py"])
+def test_genconfig_writes_a_valid_config(tmp_path: Path, script: str) -> None:
+    out = run(
+        script, str(tmp_path), "--assistants", "3", "--files", "5", "--stores", "2", "--files-per-store", "2"
+    )
+    assert out["resources"] == 10
+    from assistplan.config import load_config
+
+    cfg = load_config(tmp_path / "assistants.yaml")
+    assert len(cfg.assistants) == 3 and len(cfg.files) == 5 and len(cfg.vector_stores) == 2
+
+
+def test_sandbox_harness() -> None:
+    out = run("bench_sandbox.py", "--requests", "20")
+    assert {"in_process", "loopback", "in_process_openai_sdk"} <= set(out)

@@ -1,0 +1,180 @@
+"""How refresh reads: list or GET per kind by the account size seen last, the probe folded into
+reads, file lists of vector stores, a 429 pausing every request, and the hint kept in state."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx2
+import openai
+import pytest
+
+from assistplan.errors import EndpointRetiredError
+from assistplan.plan.refresh import Reader
+from assistplan.remote.api import Remote, retry_after
+from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
+from assistplan.state.model import ResourceState, State
+
+BETA = {"OpenAI-Beta": "assistants=v2"}
+AUTH = {"Authorization": "Bearer sk-test"}
+
+
+def make_remote(data: Path, faults: Faults | None = None, parallelism: int = 10) -> Remote:
+    client = openai.OpenAI(
+        api_key="sk-test", base_url=SANDBOX_BASE_URL, http_client=http_client(data, faults)
+    )
+    return Remote(client, "sandbox", parallelism=parallelism)
+
+
+@pytest.fixture(scope="module")
+def account(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A sandbox holding 250 assistants (oldest first) and nothing else."""
+    data = tmp_path_factory.mktemp("sandbox")
+    with http_client(data) as client:
+        client.headers.update(AUTH)
+        ids = []
+        for i in range(250):
+            r = client.post("/v1/assistants", json={"model": "gpt-4.1", "name": f"a{i}"}, headers=BETA)
+            ids.append(r.json()["id"])
+    return data, ids
+
+
+def state_of(ids: list[str], sizes: dict[str, int] | None = None) -> State:
+    state = State(endpoint="sandbox", account_sizes=dict(sizes or {}))
+    for n, rid in enumerate(ids):
+        state.put(ResourceState(address=f"assistant.m{n}", type="assistant", remote_id=rid))
+    return state
+
+
+def requests(data: Path) -> dict[str, int]:
+    return open_store(data).stats.snapshot()["requests"]
+
+
+def test_few_managed_in_a_big_account_are_read_one_get_each(account):
+    data, ids = account
+    remote = make_remote(data)
+    open_store(data).stats.reset()
+    out = Reader(remote, state_of(ids[:3], {"assistant": 250})).refresh({})
+    assert set(out.actual) == {"assistant.m0", "assistant.m1", "assistant.m2"} and not out.missing
+    assert remote.calls == 3  # no listing, and no probe: the GETs answered
+    assert requests(data) == {"GET /v1/assistants/{assistant_id}": 3}
+
+
+def test_many_managed_are_listed_in_the_fewest_pages(account):
+    data, ids = account
+    remote = make_remote(data)
+    open_store(data).stats.reset()
+    out = Reader(remote, state_of(ids[:200], {"assistant": 250})).refresh({})
+    assert len(out.actual) == 200 and not out.missing
+    assert requests(data) == {"GET /v1/assistants": 3}  # 250 objects, 100 a page; the first page is the probe
+    assert out.account_sizes == {"assistant": 250}
+
+
+def test_without_a_hint_listing_stops_when_gets_are_cheaper_and_learns_the_size(account):
+    data, ids = account
+    remote = make_remote(data)
+    out = Reader(remote, state_of(ids[:3])).refresh({})  # the oldest three: on the last page
+    assert len(out.actual) == 3
+    assert remote.calls <= 6  # never more than twice the GETs it could have made
+    assert out.account_sizes["assistant"] >= 3
+    again = make_remote(data)
+    Reader(again, state_of(ids[:3], out.account_sizes)).refresh({})
+    assert again.calls <= 3 + 1
+
+
+def test_a_missing_assistant_read_by_get_is_reported_after_one_probe(account):
+    data, ids = account
+    remote = make_remote(data)
+    open_store(data).stats.reset()
+    out = Reader(remote, state_of([ids[0], "asst_gone"], {"assistant": 250})).refresh({})
+    assert out.missing == {"assistant.m1"} and set(out.actual) == {"assistant.m0"}
+    assert requests(data) == {"GET /v1/assistants": 1, "GET /v1/assistants/{assistant_id}": 2}
+
+
+def test_a_retired_endpoint_is_told_apart_from_deleted_objects(account):
+    data, ids = account
+    remote = make_remote(data, Faults(retired=frozenset({"assistants"})))
+    with pytest.raises(EndpointRetiredError):
+        Reader(remote, state_of(ids[:2], {"assistant": 250})).refresh({})
+    with pytest.raises(EndpointRetiredError):
+        Reader(make_remote(data, Faults(retired=frozenset({"assistants"}))), state_of(ids[:50])).refresh({})
+
+
+def test_store_file_lists_start_from_state_and_a_deleted_store_is_just_missing(tmp_path):
+    data = tmp_path / "sandbox"
+    with http_client(data) as client:
+        client.headers.update(AUTH)
+        f = client.post("/v1/files", files={"file": ("a.txt", b"hello")}, data={"purpose": "assistants"})
+        file_id = f.json()["id"]
+        vs = client.post("/v1/vector_stores", json={"name": "s", "file_ids": [file_id]}, headers=BETA).json()
+    state = State(endpoint="sandbox")
+    state.put(ResourceState("file.a", "file", file_id, {"sha256": "x"}))
+    state.put(ResourceState("vector_store.s", "vector_store", vs["id"], {"file_ids": ["file.a"]}))
+    state.put(ResourceState("vector_store.gone", "vector_store", "vs_gone", {"file_ids": ["file.a"]}))
+    out = Reader(make_remote(data), state).refresh({})
+    assert out.missing == {"vector_store.gone"}
+    assert out.actual["vector_store.s"].attrs["file_ids"] == ["file.a"]
+
+
+def test_one_get_per_object_strategy_never_lists(account):
+    data, ids = account
+    remote = make_remote(data)
+    open_store(data).stats.reset()
+    Reader(remote, state_of(ids[:20], {"assistant": 250}), strategy="get").refresh({})
+    assert requests(data) == {"GET /v1/assistants/{assistant_id}": 20}
+
+
+def test_account_sizes_are_kept_in_state_only_when_known():
+    state = State(endpoint="sandbox")
+    assert "account_sizes" not in state.to_json()
+    state.account_sizes = {"assistant": 12, "file": 3}
+    back = State.loads(state.dumps())
+    assert back.account_sizes == {"assistant": 12, "file": 3}
+    assert State.from_json({**state.to_json(), "account_sizes": {"file": -1, "x": "y"}}).account_sizes == {}
+
+
+def test_retry_after_headers():
+    assert retry_after(httpx2.Headers({"retry-after-ms": "250"})) == 0.25
+    assert retry_after(httpx2.Headers({"retry-after": "2"})) == 2.0
+    assert retry_after(httpx2.Headers({"retry-after": "9999"})) == 120.0
+    assert retry_after(httpx2.Headers({})) == 1.0
+
+
+def test_a_429_pauses_every_request_not_only_the_one_that_got_it():
+    """One 429 with retry-after: 1 s: the other requests wait it out too, and nothing fails."""
+    hits = {"n": 0}
+    lock = threading.Lock()
+    sent: list[float] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        with lock:
+            hits["n"] += 1
+            first = hits["n"] == 1
+            sent.append(time.monotonic())
+        if first:
+            return httpx2.Response(
+                429, headers={"retry-after": "1"}, json={"error": {"message": "slow down"}}
+            )
+        time.sleep(0.02)
+        return httpx2.Response(200, json={"id": "asst_x", "object": "assistant"})
+
+    client = openai.OpenAI(
+        api_key="sk-test",
+        base_url="http://api.invalid/v1",
+        http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
+        max_retries=3,
+    )
+    remote = Remote(client, "mock", parallelism=4)
+    started = time.monotonic()
+    first = threading.Thread(target=remote.get, args=("assistant", "asst_x", "a"))
+    first.start()
+    time.sleep(0.1)  # the 429 has been answered: its pause is on
+    results = []
+    workers = [threading.Thread(target=lambda: results.append(remote.get("assistant", "asst_x", "b")))]
+    workers[0].start()
+    for t in [first, *workers]:
+        t.join()
+    assert remote.rate_limited == 1 and results == [{"id": "asst_x", "object": "assistant"}]
+    assert sent[-1] - started >= 0.9  # the later request was sent only after the pause
