@@ -38,6 +38,7 @@ def apply_once(n: int, latency_ms: float, parallelism: int, rate_limit_rate: flo
     from assistplan.plan.planner import make_plan
     from assistplan.remote import normalize as norm
     from assistplan.remote.api import Remote
+    from assistplan.remote.client import max_retries_from_env
     from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
     from assistplan.state import LocalBackend, StateManager
     from assistplan.state.model import State
@@ -55,8 +56,11 @@ def apply_once(n: int, latency_ms: float, parallelism: int, rate_limit_rate: flo
         config = load_config(root / "assistants.yaml")
         sandbox_dir = root / ".assistplan" / "sandbox"
         faults = Faults(latency_ms=latency_ms, rate_limit_rate=rate_limit_rate, seed=7)
-        client = openai.OpenAI(
-            api_key="sk-bench", base_url=SANDBOX_BASE_URL, http_client=http_client(sandbox_dir, faults)
+        client = openai.OpenAI(  # as make_openai builds it for --sandbox, with our faults
+            api_key="sk-bench",
+            base_url=SANDBOX_BASE_URL,
+            http_client=http_client(sandbox_dir, faults),
+            max_retries=max_retries_from_env(),
         )
         remote = Remote(client, "sandbox", parallelism=parallelism)
         manager = StateManager(CountingBackend(root / ".assistplan" / "state.json"), "sandbox")

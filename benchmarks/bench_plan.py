@@ -61,6 +61,7 @@ def timed_plan(root: Path, latency_ms: float, parallelism: int) -> dict[str, Any
     from assistplan.config import load_config
     from assistplan.plan.planner import make_plan
     from assistplan.remote.api import Remote
+    from assistplan.remote.client import max_retries_from_env
     from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
     from assistplan.state import LocalBackend
 
@@ -72,7 +73,7 @@ def timed_plan(root: Path, latency_ms: float, parallelism: int) -> dict[str, Any
         api_key="sk-bench",
         base_url=SANDBOX_BASE_URL,
         http_client=http_client(sandbox_dir, Faults(latency_ms=latency_ms)),
-        max_retries=6,
+        max_retries=max_retries_from_env(),
     )
     remote = Remote(client, "sandbox", parallelism=parallelism)
     stats = open_store(sandbox_dir).stats
