@@ -289,7 +289,7 @@ class Applier:
         if file_ids:
             params["chunking_strategy"] = a["chunking_strategy"]
             params["file_ids"] = file_ids[:500]
-        obj = self.remote.create_vector_store(params, c.address)
+        obj = self.remote.create("vector_store", params, c.address)
         vs_id = str(obj["id"])
         # Record now: an object that exists must be in state even if waiting for it fails.
         self._record(c, vs_id, {**a, "file_ids": sorted(a["file_ids"][:500])})
@@ -301,7 +301,7 @@ class Applier:
     def _create_assistant(self, c: ResourceChange) -> str:
         assert c.after is not None
         params = norm.assistant_params(c.after, self._resolve, self._marker(c))
-        return str(self.remote.create_assistant(params, c.address)["id"])
+        return str(self.remote.create("assistant", params, c.address)["id"])
 
     def _update(self, c: ResourceChange) -> None:
         if c.type in STATE_ONLY:
@@ -318,7 +318,7 @@ class Applier:
             self._update_vector_store(c, rid, now or {})
         elif c.type == "assistant":
             params = norm.assistant_params(c.after, self._resolve, self._marker(c))
-            self.remote.update_assistant(rid, params, c.address)
+            self.remote.update("assistant", rid, params, c.address)
         else:
             raise ApplyError(f"{c.address}: files cannot be updated in place")
         self._record(c, rid, dict(c.after))
@@ -330,7 +330,7 @@ class Applier:
         if fields:
             if "metadata" in fields:
                 fields["metadata"] = self._metadata(c, a)
-            self.remote.update_vector_store(vs_id, fields, c.address)
+            self.remote.update("vector_store", vs_id, fields, c.address)
         want = {self._resolve(f): f for f in a["file_ids"]}
         have = {self._resolve_old(f): f for f in now.get("file_ids", [])}
         attach = [i for i in want if i not in have]
@@ -382,12 +382,12 @@ class Applier:
             self._forget(c.address)
             return
         self._check_unchanged(c, c.remote_id)
-        self._delete_remote(c.type, c.remote_id, c.address)
+        self.remote.delete(c.type, c.remote_id, c.address)
         self._forget(c.address)
 
     def _delete_old(self, c: ResourceChange) -> None:
         assert c.remote_id is not None
-        self._delete_remote(c.type, c.remote_id, c.address)
+        self.remote.delete(c.type, c.remote_id, c.address)
         with self._lock:
             rs = self.state.get(c.address)
             if rs is not None:
@@ -398,13 +398,6 @@ class Applier:
                     rs.extra.pop("deposed", None)
             ticket = self._commits.ticket()
         self._commits.wait(ticket)
-
-    def _delete_remote(self, kind: str, remote_id: str, addr: str) -> None:
-        {
-            "file": self.remote.delete_file,
-            "vector_store": self.remote.delete_vector_store,
-            "assistant": self.remote.delete_assistant,
-        }[kind](remote_id, addr)
 
     def _forget(self, addr: str) -> None:
         with self._lock:

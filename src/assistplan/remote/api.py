@@ -264,20 +264,22 @@ class Remote:
             out.extend(page)
         return out
 
-    # -- assistants --------------------------------------------------------------------------
-    def create_assistant(self, params: dict[str, Any], what: str) -> dict[str, Any]:
-        obj = self._call(f"{what}: create", lambda: self._post("/assistants", params))
+    # -- objects: create / update / delete, the same shape for every kind --------------------
+    def create(self, kind: str, params: dict[str, Any], what: str) -> dict[str, Any]:
+        """Create an assistant or vector store (files are uploaded: `upload_file`)."""
+        obj = self._call(f"{what}: create", lambda: self._post(f"/{_COLLECTIONS[kind]}", params))
         assert obj is not None
         return dict(obj)
 
-    def update_assistant(self, remote_id: str, params: dict[str, Any], what: str) -> dict[str, Any]:
-        path = f"/assistants/{_seg(remote_id)}"
+    def update(self, kind: str, remote_id: str, params: dict[str, Any], what: str) -> dict[str, Any]:
+        path = f"/{_COLLECTIONS[kind]}/{_seg(remote_id)}"
         obj = self._call(f"{what}: update", lambda: self._post(path, params))
         assert obj is not None
         return dict(obj)
 
-    def delete_assistant(self, remote_id: str, what: str) -> None:
-        path = f"/assistants/{_seg(remote_id)}"
+    def delete(self, kind: str, remote_id: str, what: str) -> None:
+        """Delete an object; one already gone is not an error."""
+        path = f"/{_COLLECTIONS[kind]}/{_seg(remote_id)}"
         self._call(f"{what}: delete", lambda: self._delete(path), missing_ok=True)
 
     # -- files -------------------------------------------------------------------------------
@@ -311,26 +313,7 @@ class Remote:
 
         return self._call(f"{what}: download {remote_id}", fetch)
 
-    def delete_file(self, remote_id: str, what: str) -> None:
-        path = f"/files/{_seg(remote_id)}"
-        self._call(f"{what}: delete", lambda: self._delete(path), missing_ok=True)
-
-    # -- vector stores -----------------------------------------------------------------------
-    def create_vector_store(self, params: dict[str, Any], what: str) -> dict[str, Any]:
-        obj = self._call(f"{what}: create", lambda: self._post("/vector_stores", params))
-        assert obj is not None
-        return dict(obj)
-
-    def update_vector_store(self, remote_id: str, params: dict[str, Any], what: str) -> dict[str, Any]:
-        path = f"/vector_stores/{_seg(remote_id)}"
-        obj = self._call(f"{what}: update", lambda: self._post(path, params))
-        assert obj is not None
-        return dict(obj)
-
-    def delete_vector_store(self, remote_id: str, what: str) -> None:
-        path = f"/vector_stores/{_seg(remote_id)}"
-        self._call(f"{what}: delete", lambda: self._delete(path), missing_ok=True)
-
+    # -- vector store membership -------------------------------------------------------------
     def attach_files(
         self, vs_id: str, file_ids: list[str], chunking: dict[str, Any] | None, what: str
     ) -> None:
