@@ -6,20 +6,12 @@ import re
 
 import click
 
+from assistplan.cli.markdown import SHAPES  # one table of Mermaid node shapes for both drawings
 from assistplan.cli.session import Options
 from assistplan.config.model import Config
 from assistplan.plan.desired import build_desired
 from assistplan.plan.releases import build_releases
 from assistplan.state.model import State
-
-SHAPES = {
-    "file": "([{}])",
-    "vector_store": "[({})]",
-    "assistant": "[{}]",
-    "pipeline": "{{{{{}}}}}",
-    "experiment": "[/{}/]",
-    "experiment_version": "[/{}/]",
-}
 
 
 def edges(config: Config, state: State) -> tuple[dict[str, str], list[tuple[str, str]]]:
@@ -42,8 +34,7 @@ def _id(address: str) -> str:
 def mermaid(nodes: dict[str, str], links: list[tuple[str, str]]) -> str:
     lines = ["graph LR"]
     for a, kind in nodes.items():
-        shape = SHAPES.get(kind, "[{}]")
-        lines.append(f"  {_id(a)}{shape.format(chr(34) + a + chr(34))}")
+        lines.append(f"  {_id(a)}{SHAPES.get(kind, SHAPES['assistant']).format(a)}")
     lines += [f"  {_id(a)} --> {_id(b)}" for a, b in links if b in nodes]
     return "\n".join(lines)
 
