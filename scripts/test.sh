@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# Runs the whole default test suite (lint + tests). Usage: bash scripts/test.sh [pytest args]
+# Runs the whole default test suite: lint, format and type checks, then the tests.
+# Usage: bash scripts/test.sh [pytest args]
+# The environment is re-resolved against today's releases first (see _env.sh).
+export ASSISTPLAN_FRESH_ENV=1
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 # The postgres state-backend tests start a throwaway server: install it when missing.
 [ -n "${ASSISTPLAN_SKIP_PG:-}" ] || bash scripts/ensure_postgres.sh
 ruff check src tests benchmarks
+ruff format --check src tests benchmarks
+mypy src
 set +e
 python -m pytest -n 2 "$@"
 rc=$?

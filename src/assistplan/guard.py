@@ -17,6 +17,7 @@ References from the config to things neither declared nor in state are config er
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from assistplan.addrs import Address
@@ -35,7 +36,7 @@ class GuardResult:
     protected: set[str] = field(default_factory=set)  # addresses whose destroy is refused
 
 
-def held(target: str, addresses: set[str] | dict[str, object]) -> bool:
+def held(target: str, addresses: Collection[str]) -> bool:
     """Whether state still holds `target` (or any snapshot of it)."""
     return target in addresses or any(a.startswith(f"{target}@") for a in addresses)
 

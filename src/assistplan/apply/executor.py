@@ -127,9 +127,9 @@ class Applier:
             if c.address in first:
                 dag.add(first[c.address])
         for c in self.plan.changes:
-            step = first.get(c.address)
-            if step is not None and not c.deposed:
-                dag.add(step, [first[r] for r in c.depends_on if r in first])
+            made = first.get(c.address)
+            if made is not None and not c.deposed:
+                dag.add(made, [first[r] for r in c.depends_on if r in first])
         for c in self.plan.changes:
             if c.is_noop:
                 continue

@@ -190,7 +190,7 @@ def diff_lines(c: ResourceChange, *, drift: bool = False) -> list[str]:
         b, a = before.get(k), after.get(k)
         if creating:
             if _multiline(a):
-                out += _heredoc("+", k, width, a)
+                out += _heredoc("+", k, width, str(a))
             elif a not in (None, {}, []):
                 out.append(f"+     {k.ljust(width)} = {_v(a)}")
         elif removing:

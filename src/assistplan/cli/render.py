@@ -235,7 +235,7 @@ class Printer:
         if self.live:
             total = sum(1 for c in plan.changes if not c.is_noop)
             tracker: LiveProgress | PlainProgress = LiveProgress(
-                self.out or click.get_text_stream("stdout"), total, self.event_text
+                self.out or sys.stdout, total, self.event_text
             )
         else:
             tracker = PlainProgress(self.event)

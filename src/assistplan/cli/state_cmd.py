@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -35,8 +36,13 @@ def _stored(opts: Options) -> State:
 
 
 def _declared(cfg: Config) -> set[str]:
-    sections = {"file": cfg.files, "vector_store": cfg.vector_stores, "assistant": cfg.assistants}
-    sections |= {"pipeline": cfg.pipelines, "experiment": cfg.experiments}
+    sections: dict[str, Mapping[str, object]] = {
+        "file": cfg.files,
+        "vector_store": cfg.vector_stores,
+        "assistant": cfg.assistants,
+        "pipeline": cfg.pipelines,
+        "experiment": cfg.experiments,
+    }
     return {f"{kind}.{name}" for kind, names in sections.items() for name in names}
 
 

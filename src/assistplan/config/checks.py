@@ -155,7 +155,7 @@ class _Checker:
         for path, name, spec in self.entries("assistants"):
             self.metadata((*path, "metadata"), spec.get("metadata"))
             self.instructions(path, name, spec)
-            tools = spec.get("tools") if isinstance(spec.get("tools"), list) else []
+            tools: list[Any] = spec["tools"] if isinstance(spec.get("tools"), list) else []
             self.function_names(path, tools)
             resources = spec.get("tool_resources")
             if not isinstance(resources, dict):
@@ -213,7 +213,7 @@ class _Checker:
 
     def pipelines(self) -> None:
         for path, _name, spec in self.entries("pipelines"):
-            nodes = spec.get("nodes") if isinstance(spec.get("nodes"), list) else []
+            nodes: list[Any] = spec["nodes"] if isinstance(spec.get("nodes"), list) else []
             seen: dict[str, int] = {}
             for i, node in enumerate(nodes):
                 if not isinstance(node, dict):
@@ -264,8 +264,8 @@ class _Checker:
             self.releases(path, spec)
 
     def releases(self, path: Path_, spec: dict[str, Any]) -> None:
-        releases = spec.get("releases") if isinstance(spec.get("releases"), list) else []
-        seen: dict[int, int] = {}
+        releases: list[Any] = spec["releases"] if isinstance(spec.get("releases"), list) else []
+        seen: dict[int | float, int] = {}
         for i, rel in enumerate(releases):
             version = rel.get("version") if isinstance(rel, dict) else rel
             if isinstance(version, bool) or not isinstance(version, int | float):

@@ -12,7 +12,7 @@ import functools
 import json
 from collections.abc import Iterable
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -111,11 +111,12 @@ def _in(path: Path_) -> str:
 
 def _describe(e: ValidationError, prefix: Path_) -> list[Finding]:
     path = prefix + tuple(e.absolute_path)
-    kw, value, inst, label = e.validator, e.validator_value, e.instance, _label(path)
+    # The stubs type these as possibly `Unset`; a raised ValidationError always has them.
+    kw, value, inst, label = e.validator, cast(Any, e.validator_value), cast(Any, e.instance), _label(path)
     if _on_key(e):
         return [_describe_key(e, path)]
     if kw == "additionalProperties" and value is False:
-        allowed = list(e.schema.get("properties", {}))
+        allowed = list(cast(dict[str, Any], e.schema).get("properties", {}))
         return [
             Finding((*path, k), f"unknown key {short(k)} {_in(path)}{hint(str(k), allowed)}", at_key=True)
             for k in inst
@@ -161,8 +162,8 @@ def _describe(e: ValidationError, prefix: Path_) -> list[Finding]:
 
 
 def _describe_key(e: ValidationError, path: Path_) -> Finding:
-    key, kw, value = e.instance, e.validator, e.validator_value
-    at = (*path, key)
+    key, kw, value = cast(Any, e.instance), e.validator, cast(Any, e.validator_value)
+    at: Path_ = (*path, key)
     if kw == "pattern":
         rule = _PATTERN_RULES.get(value, f"must match {value}")
         return Finding(at, f"invalid name {short(key)} {_in(path)}: {rule}", at_key=True)
@@ -203,12 +204,12 @@ def _alternatives(branches: list[Any]) -> str:
 
 
 def _describe_one_of(e: ValidationError, path: Path_, prefix: Path_) -> list[Finding]:
-    branches, inst, label = list(e.validator_value), e.instance, _label(path)
+    branches, inst, label = list(cast(Any, e.validator_value)), cast(Any, e.instance), _label(path)
     if not e.context:
         return [Finding(path, f"{label}matches more than one of: {_alternatives(branches)}")]
     by_branch: dict[int, list[ValidationError]] = {i: [] for i in range(len(branches))}
     for sub in e.context:
-        by_branch[sub.relative_schema_path[0]].append(sub)
+        by_branch[int(sub.relative_schema_path[0])].append(sub)
     discs = [_discriminator(b) for b in branches]
     names = [d for d in discs if d is not None]
     if isinstance(inst, dict) and names:

@@ -316,10 +316,26 @@ class _Builder:
 
 def parse_yaml(text: str) -> Document:
     """Parse one YAML document. Raises YamlFatal for syntax errors and exceeded bounds."""
+    try:
+        return _parse(text, _Loader)
+    except YamlFatal as fatal:
+        if _Loader is yaml.SafeLoader or not _is_parser_depth_limit(fatal.message):
+            raise
+    # Some libyaml builds stop at their own nesting limit (1000) while scanning ahead, before our
+    # MAX_DEPTH check sees the 65th level. The pure-Python parser has no such limit, so it gets
+    # the document as far as our check and reports it in our words, at the right position.
+    return _parse(text, yaml.SafeLoader)
+
+
+def _is_parser_depth_limit(message: str) -> bool:
+    return "nesting depth" in message  # libyaml: "exceeded maximum nesting depth"
+
+
+def _parse(text: str, loader_class: Any) -> Document:
     builder = _Builder()
     loader = None
     try:
-        loader = _Loader(text)  # the pure-Python reader already checks characters here
+        loader = loader_class(text)  # the pure-Python reader already checks characters here
         loader.get_event()  # StreamStart
         ev = loader.get_event()
         if isinstance(ev, yaml.StreamEndEvent):
@@ -336,7 +352,11 @@ def parse_yaml(text: str) -> Document:
         raise _syntax_error(e) from None
     except yaml.reader.ReaderError as e:
         # libyaml reports a byte offset; the pure-Python reader a character index.
-        at = _byte_pos(text, e.position) if _Loader is not yaml.SafeLoader else _char_pos(text, e.position)
+        at = (
+            _byte_pos(text, e.position)
+            if loader_class is not yaml.SafeLoader
+            else _char_pos(text, e.position)
+        )
         raise YamlFatal(at, f"invalid YAML: {e.reason}") from None
     except yaml.YAMLError as e:
         raise YamlFatal(Pos(1, 1), f"invalid YAML: {e}") from None

@@ -242,11 +242,11 @@ def entries(found: Scan, gen: Generated, desired: dict[str, Desired], lineage: s
 
 
 # -- YAML -----------------------------------------------------------------------------------------
-class _Flow(dict):  # type: ignore[type-arg]
+class _Flow(dict[str, Any]):
     """A mapping written on one line (`{type: code_interpreter}`)."""
 
 
-class _FlowList(list):  # type: ignore[type-arg]
+class _FlowList(list[Any]):
     """A sequence written on one line (`[handbook, policy]`)."""
 
 

@@ -109,13 +109,13 @@ def _diff_one(
     if d.type in STATE_ONLY:
         if rs is None:
             return _change(d, CREATE, after=d.attrs, depends_on=deps)
-        paths = tuple(changed_paths(rs.attributes, d.attrs))
+        state_paths = tuple(changed_paths(rs.attributes, d.attrs))
         return _change(
             d,
-            UPDATE if paths else NO_OP,
+            UPDATE if state_paths else NO_OP,
             before=rs.attributes,
             after=d.attrs,
-            changed_paths=paths,
+            changed_paths=state_paths,
             depends_on=deps,
             prior_depends_on=tuple(rs.depends_on),
         )
@@ -140,16 +140,16 @@ def _diff_one(
         and (act is None or adopted.remote_id != act.remote_id)
     ):
         # What an interrupted apply created: take it over (a replaced predecessor stays deposed).
-        paths = tuple(changed_paths(adopted.attrs, d.attrs))
-        if paths and d.type == "file":
-            paths = ()  # recorded as uploaded; a later plan replaces it if the local bytes moved on
+        adopt_paths = tuple(changed_paths(adopted.attrs, d.attrs))
+        if adopt_paths and d.type == "file":
+            adopt_paths = ()  # recorded as uploaded; a later plan replaces it if the local bytes moved on
         return _change(
             d,
-            UPDATE if paths else NO_OP,
+            UPDATE if adopt_paths else NO_OP,
             remote_id=adopted.remote_id,
             before=adopted.attrs,
             after=d.attrs,
-            changed_paths=paths,
+            changed_paths=adopt_paths,
             depends_on=deps,
             adopt_id=adopted.remote_id,
             action_reason="adopt_created_by_interrupted_apply",

@@ -67,7 +67,7 @@ def build_releases(config: Config, state: State, working: dict[str, Desired]) ->
             }
             for n in p.nodes
         ]
-        refs = [n["assistant"] for n in nodes if n["assistant"]]
+        refs = [f"assistant.{n.assistant}" for n in p.nodes if n.assistant]
         out.desired[f"pipeline.{p.name}"] = _node(f"pipeline.{p.name}", "pipeline", {"nodes": nodes}, refs)
     for e in config.experiments.values():
         target = f"assistant.{e.assistant}" if e.assistant else f"pipeline.{e.pipeline}"

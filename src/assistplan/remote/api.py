@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import functools
 import hashlib
 import threading
 import time
@@ -196,7 +197,7 @@ class Remote:
             retired = kind == "assistants"
             page = self._call(
                 f"list {kind}",
-                lambda p=params: self._list(kind, vector_store_id, p),
+                functools.partial(self._list, kind, vector_store_id, params),
                 missing_ok=retired or missing_ok,
                 urgent=kind != "vector_store_files",  # the long chains of pages go first
             )
@@ -330,7 +331,7 @@ class Remote:
             chunk = file_ids[i : i + 2000]
             self._call(
                 f"{what}: attach {len(chunk)} files",
-                lambda c=chunk: self._post(f"{base}/file_batches", {"file_ids": c, **extra}),
+                functools.partial(self._post, f"{base}/file_batches", {"file_ids": chunk, **extra}),
             )
 
     def detach_file(self, vs_id: str, file_id: str, what: str) -> None:

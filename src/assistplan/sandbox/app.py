@@ -14,7 +14,7 @@ import os
 import secrets
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -178,7 +178,8 @@ class SandboxApp:
     def _respond(self, request: Request) -> Response:
         if request.path.startswith("/_sandbox/"):
             return self._control(request)
-        route, args, allowed = None, {}, False
+        route, allowed = None, False
+        args: Mapping[str, Any] = {}
         try:
             endpoint, args = _URL_MAP.bind_to_environ(request.environ).match()
             route = ROUTES[endpoint]
@@ -195,15 +196,17 @@ class SandboxApp:
             headers.update(err.headers)
             response = _json_response(err.status, err.body())
         except HTTPException as exc:  # e.g. 413 from the form parser
-            err = ApiError(exc.code or 400, exc.description or exc.name)
-            response = _json_response(err.status, err.body())
+            refused = ApiError(exc.code or 400, exc.description or exc.name)
+            response = _json_response(refused.status, refused.body())
         except Exception:
             traceback.print_exc(file=request.environ.get("wsgi.errors"))
             response = _json_response(500, server_error().body())
         response.headers.update(headers)
         return response
 
-    def _handle(self, request: Request, route: Route | None, args: dict[str, str], allowed: bool) -> Response:
+    def _handle(
+        self, request: Request, route: Route | None, args: Mapping[str, Any], allowed: bool
+    ) -> Response:
         self._authenticate(request)
         method, path = request.method, request.path
         if self.injector.is_retired(path):
@@ -220,7 +223,7 @@ class SandboxApp:
         if path.startswith(_BETA_PREFIXES):
             self._check_beta(request)
         body = self._body(request, route)
-        result = route.handler(Call(self.store, request, args, body, self.processing_ms))
+        result = route.handler(Call(self.store, request, dict(args), body, self.processing_ms))
         if isinstance(result, Response):
             return result
         headers = {"openai-poll-after-ms": str(max(1, round(self.processing_ms)))} if route.poll else None

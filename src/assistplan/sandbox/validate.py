@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -165,7 +165,7 @@ def _short(value: Any) -> str:
 
 
 def _branch_requirements(err: ValidationError) -> list[str] | None:
-    branches = err.validator_value
+    branches = cast(Any, err.validator_value)
     if not all(isinstance(b, dict) and set(b) == {"required"} for b in branches):
         return None
     return [name for b in branches for name in b["required"]]
@@ -173,11 +173,12 @@ def _branch_requirements(err: ValidationError) -> list[str] | None:
 
 def _wanted_types(err: ValidationError) -> list[str]:
     """The accepted JSON types when the value's type is what is wrong (also across anyOf/oneOf)."""
+    value = cast(Any, err.validator_value)  # the stubs allow `Unset`; a raised error has it
     if err.validator == "type":
-        return [err.validator_value] if isinstance(err.validator_value, str) else list(err.validator_value)
+        return [value] if isinstance(value, str) else list(value)
     if err.validator not in ("anyOf", "oneOf") or not err.context:
         return []
-    by_branch: dict[Any, list[str]] = {i: [] for i in range(len(err.validator_value))}
+    by_branch: dict[Any, list[str]] = {i: [] for i in range(len(value))}
     for e in err.context:
         if not e.relative_path:
             by_branch[e.relative_schema_path[0]] += _wanted_types(e)
@@ -193,7 +194,7 @@ def _api_error(err: ValidationError) -> ApiError:
     path = list(err.absolute_path)
     param = param_path(path) or None
     shown = param or "body"
-    kind, limit, value = err.validator, err.validator_value, err.instance
+    kind, limit, value = err.validator, cast(Any, err.validator_value), cast(Any, err.instance)
     if "propertyNames" in err.absolute_schema_path and kind == "maxLength":
         return invalid(
             f"Invalid '{shown}': key too long. Expected a key with maximum length {limit}, "
@@ -208,7 +209,7 @@ def _api_error(err: ValidationError) -> ApiError:
             f"Missing required parameter: '{name}'.", param=name, code="missing_required_parameter"
         )
     if kind == "additionalProperties":
-        known = err.schema.get("properties", {})
+        known = cast(dict[str, Any], err.schema).get("properties", {})
         extra = next(name for name in value if name not in known)
         name = param_path([*path, extra])
         return invalid(f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")

@@ -222,4 +222,3 @@ class GroupCommit:
                 self.manager.persist(self.state)
             self._durable = upto
             self.writes += 1
-

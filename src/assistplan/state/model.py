@@ -165,6 +165,4 @@ def _sizes(data: Any) -> dict[str, int]:
     """`account_sizes` as stored; anything malformed is dropped (it is only a hint)."""
     if not isinstance(data, dict):
         return {}
-    return {
-        str(k): v for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool) and v >= 0
-    }
+    return {str(k): v for k, v in data.items() if isinstance(v, int) and not isinstance(v, bool) and v >= 0}

@@ -131,10 +131,10 @@ class PostgresBackend:
             raise StateError("the postgres state backend needs a non-empty workspace name")
         if history_limit is not None and history_limit < 1:
             raise StateError("history_limit must be at least 1 (or None to keep every serial)")
-        psycopg = _psycopg()
+        pg = _psycopg()
         try:
-            params = psycopg.conninfo.conninfo_to_dict(dsn)
-        except (psycopg.Error, TypeError, ValueError):
+            params = pg.conninfo.conninfo_to_dict(dsn)
+        except (pg.Error, TypeError, ValueError):
             params = None  # raised below, outside the handler: the parse error quotes the DSN
         if params is None:
             raise StateError(
@@ -309,7 +309,7 @@ class PostgresBackend:
                 delay = min(_MAX_DELAY, delay * 2)
         except _psycopg().Error as exc:
             self._abandon(conn, info.id if inserted else None)
-            error = self._error("lock the state", exc)
+            error: StateError | None = self._error("lock the state", exc)
         except BaseException:  # e.g. KeyboardInterrupt: leave no lock behind
             self._abandon(conn, info.id if inserted else None)
             raise
@@ -473,17 +473,18 @@ class PostgresBackend:
     # -- internals: connections -----------------------------------------------------------------
 
     def _connect(self, doing: str) -> psycopg.Connection[Any]:
-        psycopg = _psycopg()
+        pg = _psycopg()
         extra = {k: v for k, v in _CONNECT_DEFAULTS.items() if k not in self._params}
         try:
-            return psycopg.connect(self._dsn, autocommit=True, **extra)
-        except psycopg.Error as exc:
+            conn: psycopg.Connection[Any] = pg.connect(self._dsn, autocommit=True, **extra)
+            return conn
+        except pg.Error as exc:
             error = self._error(doing, exc)
         raise error  # outside the handler, so the psycopg error (it may quote the DSN) is not attached
 
     def _with_conn(self, doing: str, run: Callable[[psycopg.Connection[Any]], _T]) -> _T:
         """Run `run` on this object's connection (made, and the schema ensured, on first use)."""
-        psycopg = _psycopg()
+        pg = _psycopg()
         with self._conn_mutex:
             try:
                 if self._conn is None or self._conn.closed or self._conn.broken:
@@ -495,7 +496,7 @@ class PostgresBackend:
                         raise
                     self._conn = conn
                 return run(self._conn)
-            except psycopg.Error as exc:
+            except pg.Error as exc:
                 if self._conn is not None and self._conn.broken:
                     self._conn.close()
                     self._conn = None
