@@ -101,7 +101,8 @@ PLANFILES: list[tuple[str, bytes, str]] = [
     ("garbage", b"\x00\x01not a plan", "not a readable assistplan plan file"),
     ("other_json", b'{"hello": "world"}', "not an assistplan plan file"),
     ("future", b'{"kind": "assistplan-plan", "format_version": 9}', "not supported"),
-    ("truncated", b'{"kind": "assistplan-plan", "format_version": 1, "lineage": "x"}', "corrupt plan file"),
+    ("truncated", b'{"kind": "assistplan-plan", "format_version": 2, "lineage": "x"}', "corrupt plan file"),
+    ("older", b'{"kind": "assistplan-plan", "format_version": 1}', "saved by an older assistplan"),
 ]
 
 

@@ -21,6 +21,7 @@ from assistplan.graph import DAG, walk
 from assistplan.plan.desired import sha256_file
 from assistplan.plan.model import Plan, ResourceChange
 from assistplan.plan.planner import LIFECYCLE, STATE_ONLY, changed_paths
+from assistplan.plan.reasons import Reason
 from assistplan.plan.refresh import PENDING, Reader
 from assistplan.plan.releases import freeze
 from assistplan.remote import normalize as norm
@@ -378,7 +379,7 @@ class Applier:
         if c.deposed is not None:
             self._delete_old(c)
             return
-        if c.action_reason == "forget_because_not_managed" or c.remote_id is None:
+        if c.reason is Reason.FORGET_NOT_MANAGED or c.remote_id is None:
             self._forget(c.address)
             return
         self._check_unchanged(c, c.remote_id)

@@ -22,7 +22,7 @@ from assistplan.config.model import Config
 from assistplan.errors import AssistplanError, ConfigError, PlanError
 from assistplan.plan import planfile
 from assistplan.plan.desired import build_desired
-from assistplan.plan.model import Plan
+from assistplan.plan.model import JSON_FORMAT_VERSION, Plan
 from assistplan.plan.planner import make_plan, plan_digest
 from assistplan.state.manager import StateManager
 from assistplan.state.model import State
@@ -193,7 +193,7 @@ def failed_plan_json(exc: AssistplanError) -> dict[str, object]:
     """`plan --json` when no plan could be made (config, state, lock or API error)."""
     errors = [str(d) for d in exc.diagnostics] if isinstance(exc, ConfigError) else [str(exc)]
     return {
-        "format_version": "1",
+        "format_version": JSON_FORMAT_VERSION,
         "applyable": False,
         "errored": True,
         "errors": [redact(e) for e in errors],

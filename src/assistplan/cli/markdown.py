@@ -39,6 +39,7 @@ from assistplan.plan.model import (
     Plan,
     ResourceChange,
 )
+from assistplan.plan.reasons import NEW
 
 MARKER = "<!-- assistplan-plan"
 GITHUB_LIMIT = 65_536
@@ -52,22 +53,6 @@ ICON = {
     REPLACE_CBD: "♻️ replace",
     REPLACE_DBC: "♻️ replace",
     ARCHIVE: "📦 archive",
-}
-REASONS = {
-    "revert_change_made_outside_assistplan": "to undo a change made outside assistplan",
-    "archive_because_experiment_removed": "its experiment left the config: its snapshot objects are deleted",
-    "archive_because_assistant_removed": "an assistant it uses is archived: its snapshot objects are deleted",
-    "forget_archived_version": "an archived version of a removed experiment: forgotten from state",
-    "delete_because_no_resource_config": "no longer in the configuration",
-    "forget_because_not_managed": "forgotten from state only (referenced by id: the remote file stays)",
-    "recreate_because_deleted_outside_assistplan": "deleted outside assistplan",
-    "replace_because_content_changed": "the local file's content changed",
-    "replace_because_cannot_update": "a changed attribute cannot be updated in place",
-    "replace_by_request": "requested with `--replace`",
-    "adopt_created_by_interrupted_apply": "adopts the object an interrupted apply created",
-    "track_existing_file": "an existing remote file, referenced by id: recorded, never uploaded",
-    "archive_because_release_removed": "release removed: its snapshot objects are deleted",
-    "delete_because_version_archived": "its experiment version is archived",
 }
 SECTIONS = (
     ("Experiments", "experiments"),
@@ -106,31 +91,10 @@ def config_marker(config: str | None) -> str:
 
 
 def reason(c: ResourceChange) -> str:
-    why, _, more = (c.action_reason or "").partition("; ")
-    if more:  # e.g. "...; the old one is kept while vector_store.docs@pilot.v1 uses it"
-        more = re.sub(r"\b([a-z_]+\.[a-z0-9_.@-]*[a-z0-9])", r"`\1`", _esc(more))
-        return "; ".join(x for x in (_reason(c, why), more) if x)
-    return _reason(c, why)
-
-
-def _reason(c: ResourceChange, why: str) -> str:
-    if why == "configuration_changed":
-        why = ""  # the changed paths say more
-    if why.startswith("repoint_because_replaced"):
-        return f"points at the replacement of `{why.split(': ', 1)[1]}`"
-    if c.retained:
-        return f"retained: left the config, but {why.split(': ', 1)[-1]} still uses it"
-    if c.deposed:
-        return f"the replaced object `{c.deposed}`: no snapshot uses it any more"
-    if why in REASONS:
-        return REASONS[why]
-    if why:
-        return _esc(why.replace("_", " "))
-    if c.actions == CREATE:
-        return "new in the configuration"
-    if c.changed_paths:
-        return "changed: " + ", ".join(f"`{p}`" for p in c.changed_paths)
-    return ""
+    """The "why" cell: the reason's words (names as code), or what changed."""
+    if c.reason is None:
+        return NEW if c.actions == CREATE else ""
+    return c.describe(code=lambda name: f"`{name}`")
 
 
 def _verb(c: ResourceChange) -> str:

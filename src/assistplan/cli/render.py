@@ -25,6 +25,7 @@ from assistplan.plan.model import (
     Plan,
     ResourceChange,
 )
+from assistplan.plan.reasons import Reason
 
 SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE_CBD: "+/-", REPLACE_DBC: "-/+", ("archive",): "-"}
 COLOR = {"+": "green", "~": "yellow", "-": "red", "+/-": "yellow", "-/+": "yellow"}
@@ -35,22 +36,6 @@ VERB = {
     REPLACE_CBD: "must be replaced (created anew, consumers repointed, then the old one deleted)",
     REPLACE_DBC: "must be replaced",
     ("archive",): "will be archived",
-}
-REASONS = {
-    "revert_change_made_outside_assistplan": "to undo a change made outside assistplan",
-    "archive_because_experiment_removed": "its experiment left the config: its snapshot objects are deleted",
-    "archive_because_assistant_removed": "an assistant it uses is archived: its snapshot objects are deleted",
-    "forget_archived_version": "an archived version of a removed experiment: forgotten from state",
-    "delete_because_no_resource_config": "because it is no longer in the configuration",
-    "forget_because_not_managed": "from state only (a file referenced by id: the remote file stays)",
-    "recreate_because_deleted_outside_assistplan": "because it was deleted outside assistplan",
-    "replace_because_content_changed": "because the local file's content changed",
-    "replace_because_cannot_update": "because a changed attribute cannot be updated in place",
-    "replace_by_request": "as requested with --replace",
-    "adopt_created_by_interrupted_apply": "(adopting the object an interrupted apply created)",
-    "track_existing_file": "(an existing remote file, referenced by id: recorded in state, never uploaded)",
-    "archive_because_release_removed": "(its snapshot objects are deleted)",
-    "delete_because_version_archived": "because its experiment version is archived",
 }
 
 
@@ -155,24 +140,19 @@ class Printer:
         verb = VERB.get(c.actions, "will change")
         if c.actions == NO_OP and c.adopt_id:
             sym, verb = "~", "will be recorded in state"
+        if c.retain_old:
+            verb = "must be replaced (created anew, consumers repointed; the old one stays)"
         if c.retained:
-            users = (c.action_reason or "").split(": ", 1)[-1]
-            self.echo(
-                self.style(f"  # {c.address}", bold=True) + f" is retained: it left the config, but {users} "
-                "still uses it (it goes when its last user is archived)\n"
-            )
+            self.echo(self.style(f"  # {c.address}", bold=True) + f" is retained: {c.describe()}\n")
             return
         if c.deposed:
-            self.echo(
-                self.style(f"  # {c.address} (replaced object {c.deposed})", bold=True)
-                + " will be destroyed: no snapshot uses it any more\n"
-            )
+            self.echo(self.style(f"  # {c.address}", bold=True) + f" will be destroyed: {c.describe()}\n")
             return
-        why, _, more = (c.action_reason or "").partition("; ")
-        reason = "; ".join(x for x in (REASONS.get(why, ""), more) if x)
-        if (c.action_reason or "").startswith("repoint_because_replaced"):
-            reason = "to point at the replacement of " + c.action_reason.split(": ", 1)[1]  # type: ignore[union-attr]
-        self.echo(self.style(f"  # {c.address}", bold=True) + f" {verb}" + (f" {reason}" if reason else ""))
+        self.echo(self.style(f"  # {c.address}", bold=True) + f" {verb}")
+        if c.reason is not Reason.CONFIGURATION_CHANGED:  # the diff below shows what changed
+            why = c.describe()
+            if why:
+                self.echo(f"  # ({why})")
         self.body(sym, c, only_changed=c.actions in (UPDATE, REPLACE_CBD, REPLACE_DBC))
 
     def body(self, sym: str, c: ResourceChange, only_changed: bool) -> None:

@@ -6,8 +6,11 @@ refreshed prior state and the bookkeeping a saved plan needs to be applied later
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from assistplan.plan.reasons import Reason, kept_old, words
 
 NO_OP = ("no-op",)
 CREATE = ("create",)
@@ -17,7 +20,8 @@ ARCHIVE = ("archive",)
 REPLACE_CBD = ("create", "delete")  # create the new one, repoint consumers, delete the old one
 REPLACE_DBC = ("delete", "create")
 
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = 2  # saved plan files (2: typed reasons)
+JSON_FORMAT_VERSION = "1"  # `plan --json`
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,8 @@ class Blocked:
 
 @dataclass(frozen=True)
 class ResourceChange:
-    """One planned change. `action_reason` is for people; apply never branches on it.
+    """One planned change. `reason` (with `replaced`/`kept_for`) says why, for people and for
+    the plan's own bookkeeping (refused, retained, forgotten).
 
     `before`/`after` are attributes in address space (references shown as addresses);
     `depends_on` are the addresses `after` references, `prior_depends_on` those `before` did.
@@ -65,7 +70,7 @@ class ResourceChange:
     name: str
     actions: tuple[str, ...]
     remote_id: str | None = None
-    action_reason: str | None = None
+    reason: Reason | None = None
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     changed_paths: tuple[str, ...] = ()
@@ -73,7 +78,8 @@ class ResourceChange:
     prior_depends_on: tuple[str, ...] = ()
     adopt_id: str | None = None  # a remote object an interrupted apply created: take it over
     deposed: str | None = None  # this change is about an older object of the address (replaced, kept)
-    retain_old: bool = False  # a replace that keeps the old object: a live snapshot still uses it
+    replaced: tuple[str, ...] = ()  # a repoint: the replaced (or re-created) addresses it follows
+    kept_for: tuple[str, ...] = ()  # the live snapshots that keep this object (or, on a replace, the old one)
 
     @property
     def key(self) -> str:
@@ -87,11 +93,41 @@ class ResourceChange:
     @property
     def refused(self) -> bool:
         """A destroy the guard refused: listed for the record, never carried out or counted."""
-        return self.action_reason == "refused_because_live_consumers"
+        return self.reason is Reason.REFUSED_LIVE_CONSUMERS
 
     @property
     def retained(self) -> bool:
-        return (self.action_reason or "").startswith("retained_because_in_use")
+        """An object left the config but stays: a live snapshot (`kept_for`) still uses it."""
+        return self.reason is Reason.RETAINED_IN_USE
+
+    @property
+    def retain_old(self) -> bool:
+        """A replace that keeps the old object: a live snapshot (`kept_for`) still uses it."""
+        return "create" in self.actions and bool(self.kept_for)
+
+    @property
+    def action_reason(self) -> str | None:
+        """The reason as `plan --json` shows it: the code, then the addresses it names."""
+        if self.reason is None:
+            return None
+        text = str(self.reason)
+        named = self.replaced or (self.kept_for if self.retained else ())
+        if named:
+            text += ": " + ", ".join(named)
+        if self.retain_old:
+            text += "; " + kept_old(list(self.kept_for))
+        return text
+
+    def describe(self, code: Callable[[str], str] = str) -> str:
+        """The reason in words (the one table in plan/reasons.py); `code` marks up names."""
+        return words(
+            self.reason,
+            code=code,
+            addresses=self.replaced or self.kept_for,
+            paths=self.changed_paths,
+            object_id=self.deposed,
+            kept_for=self.kept_for,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,7 +149,9 @@ class ResourceChange:
             "depends_on": list(self.depends_on),
             "prior_depends_on": list(self.prior_depends_on),
             "adopt_id": self.adopt_id,
-            "retain_old": self.retain_old,
+            "reason": self.reason.value if self.reason else None,
+            "replaced": list(self.replaced),
+            "kept_for": list(self.kept_for),
         }
 
     @classmethod
@@ -124,7 +162,7 @@ class ResourceChange:
             name=d["name"],
             actions=tuple(d["actions"]),
             remote_id=d.get("remote_id"),
-            action_reason=d.get("action_reason"),
+            reason=Reason(d["reason"]) if d.get("reason") is not None else None,
             before=d.get("before"),
             after=d.get("after"),
             changed_paths=tuple(d.get("changed_paths") or ()),
@@ -132,7 +170,8 @@ class ResourceChange:
             prior_depends_on=tuple(d.get("prior_depends_on") or ()),
             adopt_id=d.get("adopt_id"),
             deposed=d.get("deposed"),
-            retain_old=bool(d.get("retain_old")),
+            replaced=tuple(d.get("replaced") or ()),
+            kept_for=tuple(d.get("kept_for") or ()),
         )
 
 
@@ -165,7 +204,6 @@ class Plan:
     errors: tuple[str, ...] = ()
     refresh_only: bool = False
     prior_state: dict[str, Any] = field(default_factory=dict)  # refreshed state document (JSON)
-    format_version: int = PLAN_FORMAT_VERSION
 
     @property
     def errored(self) -> bool:
@@ -186,7 +224,7 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "format_version": str(self.format_version),
+            "format_version": JSON_FORMAT_VERSION,
             "lineage": self.lineage,
             "serial": self.serial,
             "applyable": self.applyable,

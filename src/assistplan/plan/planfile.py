@@ -22,7 +22,7 @@ MAGIC = "assistplan-plan"
 def save(plan: Plan, path: Path) -> None:
     doc: dict[str, Any] = {
         "kind": MAGIC,
-        "format_version": plan.format_version,
+        "format_version": PLAN_FORMAT_VERSION,
         "lineage": plan.lineage,
         "serial": plan.serial,
         "prior_exists": plan.prior_exists,
@@ -51,10 +51,14 @@ def load(path: Path) -> Plan:
         raise PlanError(f"{path}: not a readable assistplan plan file ({exc})") from None
     if not isinstance(doc, dict) or doc.get("kind") != MAGIC:
         raise PlanError(f"{path}: not an assistplan plan file")
-    if doc.get("format_version") != PLAN_FORMAT_VERSION:
-        raise PlanError(
-            f"{path}: plan format {doc.get('format_version')} is not supported by this assistplan"
+    version = doc.get("format_version")
+    if version != PLAN_FORMAT_VERSION:
+        hint = (
+            ": it was saved by an older assistplan; make it again with `assistplan plan --out`"
+            if isinstance(version, int) and version < PLAN_FORMAT_VERSION
+            else ""
         )
+        raise PlanError(f"{path}: plan format {version} is not supported by this assistplan{hint}")
     try:
         return Plan(
             lineage=doc["lineage"],

@@ -22,6 +22,7 @@ from assistplan.plan.model import (
     Plan,
     ResourceChange,
 )
+from assistplan.plan.reasons import Reason
 from assistplan.plan.refresh import KINDS, Reader, Refreshed
 from assistplan.plan.releases import ARCHIVED, build_releases
 from assistplan.remote import normalize as norm
@@ -79,7 +80,7 @@ def drift_of(state: State, refreshed: Refreshed) -> list[ResourceChange]:
                     rs,
                     DELETE,
                     remote_id=rs.remote_id,
-                    action_reason="deleted_outside_assistplan",
+                    reason=Reason.DRIFT_DELETED,
                     before=rs.attributes,
                 )
             )
@@ -92,7 +93,7 @@ def drift_of(state: State, refreshed: Refreshed) -> list[ResourceChange]:
                     rs,
                     UPDATE,
                     remote_id=rs.remote_id,
-                    action_reason="changed_outside_assistplan",
+                    reason=Reason.DRIFT_CHANGED,
                     before=rs.attributes,
                     after=act.attrs,
                     changed_paths=paths,
@@ -113,6 +114,7 @@ def _diff_one(
         return _change(
             d,
             UPDATE if state_paths else NO_OP,
+            reason=Reason.CONFIGURATION_CHANGED if state_paths else None,
             before=rs.attributes,
             after=d.attrs,
             changed_paths=state_paths,
@@ -131,7 +133,7 @@ def _diff_one(
             remote_id=act.remote_id,
             after=d.attrs,
             adopt_id=act.remote_id,
-            action_reason="track_existing_file",
+            reason=Reason.TRACK_EXISTING_FILE,
         )
     adopted = refreshed.adoptable.get(d.address)
     if (
@@ -152,12 +154,12 @@ def _diff_one(
             changed_paths=adopt_paths,
             depends_on=deps,
             adopt_id=adopted.remote_id,
-            action_reason="adopt_created_by_interrupted_apply",
+            reason=Reason.ADOPT_INTERRUPTED,
             prior_depends_on=tuple(rs.depends_on) if rs else (),
         )
     if act is None:
-        reason = "recreate_because_deleted_outside_assistplan" if d.address in refreshed.missing else None
-        return _change(d, CREATE, after=d.attrs, depends_on=deps, action_reason=reason)
+        reason = Reason.RECREATE_DELETED if d.address in refreshed.missing else None
+        return _change(d, CREATE, after=d.attrs, depends_on=deps, reason=reason)
     paths = changed_paths(act.attrs, d.attrs)
     # A snapshot is frozen: it follows only its own snapshot vector store, never a working file.
     snapshot = "@" in d.address
@@ -170,25 +172,25 @@ def _diff_one(
         prior_depends_on=tuple(rs.depends_on) if rs else (),
     )
     if d.address in replace:
-        return _change(
-            d, REPLACE_CBD, action_reason="replace_by_request", changed_paths=tuple(paths), **common
-        )
+        return _change(d, REPLACE_CBD, reason=Reason.REPLACE_BY_REQUEST, changed_paths=tuple(paths), **common)
     if {p.split(".", 1)[0] for p in paths} & REPLACE_FIELDS[d.type]:
-        reason = "replace_because_content_changed" if d.type == "file" else "replace_because_cannot_update"
-        return _change(d, REPLACE_CBD, action_reason=reason, changed_paths=tuple(paths), **common)
+        reason = Reason.REPLACE_CONTENT_CHANGED if d.type == "file" else Reason.REPLACE_CANNOT_UPDATE
+        return _change(d, REPLACE_CBD, reason=reason, changed_paths=tuple(paths), **common)
     if repointed:
         paths = sorted({*paths, *(_ref_path(d, r) for r in repointed)})
-        reason = "repoint_because_replaced: " + ", ".join(repointed)
-        return _change(d, UPDATE, action_reason=reason, changed_paths=tuple(paths), **common)
+        return _change(
+            d,
+            UPDATE,
+            reason=Reason.REPOINT_REPLACED,
+            replaced=tuple(repointed),
+            changed_paths=tuple(paths),
+            **common,
+        )
     if rs is not None and rs.prevent_destroy != d.prevent_destroy:
         paths = [*paths, LIFECYCLE]  # kept in state, so changing it is a change to apply
     if paths:
-        reason = (
-            "revert_change_made_outside_assistplan"
-            if rs and act.attrs != rs.attributes
-            else "configuration_changed"
-        )
-        return _change(d, UPDATE, changed_paths=tuple(paths), action_reason=reason, **common)
+        reason = Reason.REVERT_DRIFT if rs and act.attrs != rs.attributes else Reason.CONFIGURATION_CHANGED
+        return _change(d, UPDATE, changed_paths=tuple(paths), reason=reason, **common)
     return _change(d, NO_OP, **common)
 
 
@@ -234,23 +236,23 @@ def diff(
                     rs,
                     DELETE,
                     before=rs.attributes,
-                    action_reason="delete_because_no_resource_config",
+                    reason=Reason.DELETE_NOT_IN_CONFIG,
                     prior_depends_on=tuple(rs.depends_on),
                 )
             )
             continue
         if rs.type in KINDS:
             external = "id" in rs.attributes
-            reason = "forget_because_not_managed" if external else "delete_because_no_resource_config"
+            reason = Reason.FORGET_NOT_MANAGED if external else Reason.DELETE_NOT_IN_CONFIG
             if "@" in addr:
-                reason = "delete_because_version_archived"
+                reason = Reason.DELETE_VERSION_ARCHIVED
             changes.append(
                 _change(
                     rs,
                     DELETE,
                     remote_id=rs.remote_id,
                     before=rs.attributes,
-                    action_reason=reason,
+                    reason=reason,
                     prior_depends_on=tuple(rs.depends_on),
                 )
             )
@@ -345,7 +347,7 @@ def _protected_errors(changes: list[ResourceChange], prior: State, desired: dict
             protected
             and "delete" in c.actions
             and not c.deposed
-            and c.action_reason != "forget_because_not_managed"
+            and c.reason is not Reason.FORGET_NOT_MANAGED
         ):
             errors.append(
                 f"{c.address} has lifecycle.prevent_destroy set (kept in state), but this plan would "
@@ -377,17 +379,13 @@ def retain_in_use(
     out: list[ResourceChange] = []
     for c in changes:
         if c.type in ("file", "vector_store") and c.remote_id in users and "delete" in c.actions:
-            who = ", ".join(sorted(users[c.remote_id]))
+            who = tuple(sorted(users[c.remote_id]))
             if c.actions == DELETE:
                 c = dataclasses.replace(
-                    c, actions=NO_OP, action_reason=f"retained_because_in_use: {who}", after=c.before
+                    c, actions=NO_OP, reason=Reason.RETAINED_IN_USE, kept_for=who, after=c.before
                 )
             else:
-                c = dataclasses.replace(
-                    c,
-                    retain_old=True,
-                    action_reason=f"{c.action_reason}; the old one is kept while {who} uses it",
-                )
+                c = dataclasses.replace(c, kept_for=who)
         out.append(c)
     for addr, rs in prior.resources.items():
         for rid in rs.extra.get("deposed", []):
@@ -400,7 +398,7 @@ def retain_in_use(
                         actions=DELETE,
                         remote_id=rid,
                         deposed=rid,
-                        action_reason="delete_replaced_object_no_longer_used",
+                        reason=Reason.DELETE_REPLACED_UNUSED,
                     )
                 )
     return out
@@ -443,7 +441,7 @@ def _refused(verdict: guard.GuardResult, prior: State) -> list[ResourceChange]:
                     DELETE,
                     remote_id=rs.remote_id,
                     before=rs.attributes,
-                    action_reason="refused_because_live_consumers",
+                    reason=Reason.REFUSED_LIVE_CONSUMERS,
                     prior_depends_on=tuple(rs.depends_on),
                 )
             )
@@ -458,22 +456,22 @@ def _archive(rs: ResourceState, desired: dict[str, Desired]) -> list[ResourceCha
     archived = rs.attributes.get("status") == ARCHIVED
     if exp is None:
         if archived:
-            return [_change(rs, DELETE, before=rs.attributes, action_reason="forget_archived_version")]
+            return [_change(rs, DELETE, before=rs.attributes, reason=Reason.FORGET_ARCHIVED_VERSION)]
         after = None
-        reason = "archive_because_experiment_removed"
+        reason = Reason.ARCHIVE_EXPERIMENT_REMOVED
     elif archived:
         return []
     else:
         after = {**rs.attributes, "status": ARCHIVED, "assistants": {}, "nodes": {}}
         listed = v.version in exp.attrs.get("releases", [])
-        reason = "archive_because_assistant_removed" if listed else "archive_because_release_removed"
+        reason = Reason.ARCHIVE_ASSISTANT_REMOVED if listed else Reason.ARCHIVE_RELEASE_REMOVED
     return [
         _change(
             rs,
             ARCHIVE,
             before=rs.attributes,
             after=after,
-            action_reason=reason,
+            reason=reason,
             changed_paths=tuple(changed_paths(rs.attributes, after or {})),
             prior_depends_on=tuple(rs.depends_on),
         )

@@ -1,0 +1,110 @@
+"""Why a change is planned: a typed reason, and the one table of words both renderers use.
+
+The planner sets a `Reason` (plus structured details on the change: the replaced addresses
+a consumer repoints from, the snapshots that keep an object); apply never branches on the
+words, and the terminal and the PR comment differ only in markup (`code` below).
+`plan --json` shows the reason as the `action_reason` string (`ResourceChange.action_reason`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    # drift (changes seen since the last apply)
+    DRIFT_DELETED = "deleted_outside_assistplan"
+    DRIFT_CHANGED = "changed_outside_assistplan"
+    # creates and adoptions
+    TRACK_EXISTING_FILE = "track_existing_file"
+    ADOPT_INTERRUPTED = "adopt_created_by_interrupted_apply"
+    RECREATE_DELETED = "recreate_because_deleted_outside_assistplan"
+    # replaces and updates
+    REPLACE_BY_REQUEST = "replace_by_request"
+    REPLACE_CONTENT_CHANGED = "replace_because_content_changed"
+    REPLACE_CANNOT_UPDATE = "replace_because_cannot_update"
+    REPOINT_REPLACED = "repoint_because_replaced"  # details: ResourceChange.replaced
+    REVERT_DRIFT = "revert_change_made_outside_assistplan"
+    CONFIGURATION_CHANGED = "configuration_changed"
+    # destroys, and what is kept instead
+    DELETE_NOT_IN_CONFIG = "delete_because_no_resource_config"
+    FORGET_NOT_MANAGED = "forget_because_not_managed"  # apply forgets it, never deletes it
+    DELETE_VERSION_ARCHIVED = "delete_because_version_archived"
+    RETAINED_IN_USE = "retained_because_in_use"  # details: ResourceChange.kept_for
+    DELETE_REPLACED_UNUSED = "delete_replaced_object_no_longer_used"
+    REFUSED_LIVE_CONSUMERS = "refused_because_live_consumers"  # the guard: listed, never carried out
+    # experiment versions
+    FORGET_ARCHIVED_VERSION = "forget_archived_version"
+    ARCHIVE_EXPERIMENT_REMOVED = "archive_because_experiment_removed"
+    ARCHIVE_ASSISTANT_REMOVED = "archive_because_assistant_removed"
+    ARCHIVE_RELEASE_REMOVED = "archive_because_release_removed"
+
+
+# Placeholders are filled with `code(...)`: {addresses} the change's details, {paths} its
+# changed paths, {object} the replaced object's id, {flag} the CLI flag; {uses} agrees with {addresses}.
+TEXT: dict[Reason, str] = {
+    Reason.DRIFT_DELETED: "deleted outside assistplan",
+    Reason.DRIFT_CHANGED: "changed outside assistplan",
+    Reason.TRACK_EXISTING_FILE: "an existing remote file, referenced by id: recorded, never uploaded",
+    Reason.ADOPT_INTERRUPTED: "adopts the object an interrupted apply created",
+    Reason.RECREATE_DELETED: "deleted outside assistplan",
+    Reason.REPLACE_BY_REQUEST: "requested with {flag}",
+    Reason.REPLACE_CONTENT_CHANGED: "the local file's content changed",
+    Reason.REPLACE_CANNOT_UPDATE: "a changed attribute cannot be updated in place",
+    Reason.REPOINT_REPLACED: "points at the replacement of {addresses}",
+    Reason.REVERT_DRIFT: "to undo a change made outside assistplan",
+    Reason.CONFIGURATION_CHANGED: "changed: {paths}",
+    Reason.DELETE_NOT_IN_CONFIG: "no longer in the configuration",
+    Reason.FORGET_NOT_MANAGED: "forgotten from state only (referenced by id: the remote file stays)",
+    Reason.DELETE_VERSION_ARCHIVED: "its experiment version is archived",
+    Reason.RETAINED_IN_USE: (
+        "it left the config, but {addresses} still {uses} it (it goes when its last user is archived)"
+    ),
+    Reason.DELETE_REPLACED_UNUSED: "the replaced object {object}: no snapshot uses it any more",
+    Reason.REFUSED_LIVE_CONSUMERS: "refused: live consumers still use it",
+    Reason.FORGET_ARCHIVED_VERSION: "an archived version of a removed experiment: forgotten from state",
+    Reason.ARCHIVE_EXPERIMENT_REMOVED: "its experiment left the config: its snapshot objects are deleted",
+    Reason.ARCHIVE_ASSISTANT_REMOVED: "an assistant it uses is archived: its snapshot objects are deleted",
+    Reason.ARCHIVE_RELEASE_REMOVED: "release removed: its snapshot objects are deleted",
+}
+NEW = "new in the configuration"  # a create with no other reason
+KEPT_OLD = "the old one is kept while {addresses} {uses} it"  # a replace whose old object stays
+
+
+def words(
+    reason: Reason | None,
+    *,
+    code: Callable[[str], str] = str,
+    addresses: Iterable[str] = (),
+    paths: Iterable[str] = (),
+    object_id: str | None = None,
+    kept_for: Iterable[str] = (),
+) -> str:
+    """The reason in words; `code` marks up names (addresses, paths, ids, flags)."""
+
+    def names(items: Iterable[str]) -> str:
+        return ", ".join(code(i) for i in items)
+
+    named = list(addresses)
+    text = (
+        TEXT[reason].format(
+            addresses=names(named),
+            uses="uses" if len(named) == 1 else "use",
+            paths=names(paths),
+            object=code(object_id or ""),
+            flag=code("--replace"),
+        )
+        if reason is not None
+        else ""
+    )
+    kept = list(kept_for)
+    if kept and reason is not Reason.RETAINED_IN_USE:
+        text = "; ".join(x for x in (text, kept_old(kept, code)) if x)
+    return text
+
+
+def kept_old(kept_for: list[str], code: Callable[[str], str] = str) -> str:
+    """Why a replace keeps its old object."""
+    names = ", ".join(code(i) for i in kept_for)
+    return KEPT_OLD.format(addresses=names, uses="uses" if len(kept_for) == 1 else "use")
