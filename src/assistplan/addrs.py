@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 KINDS = ("file", "vector_store", "assistant", "pipeline", "experiment")
+REMOTE_KINDS = ("file", "vector_store", "assistant")  # objects in the API; the others live in state only
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _ADDR_RE = re.compile(
     r"^(?P<kind>file|vector_store|assistant|pipeline|experiment)\.(?P<name>[a-z0-9][a-z0-9_-]{0,63})"

@@ -57,6 +57,14 @@ def test_noop_harness() -> None:
     assert {"best_s", "median_s", "ms_per_resource", "setup_apply_s"} <= set(size)
 
 
+def test_startup_harness() -> None:
+    out = run("bench_startup.py", "--quick")
+    assert out["rounds"] == 3
+    assert set(out["median_s"]) == {"python_click_yaml", "version", "help", "validate"}
+    assert set(out["bars"]) == {"version", "validate"}
+    assert {"cpus", "cpu", "load_avg_1m"} <= set(out["machine"])
+
+
 def test_upload_harness() -> None:
     out = run("bench_upload.py", "--quick")
     for name in ("sink", "sandbox"):

@@ -5,22 +5,22 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
 from assistplan.cli.render import Printer
 from assistplan.cli.session import Options, parse_lock_timeout
-from assistplan.config import load_config
-from assistplan.config.model import Config
 from assistplan.errors import AssistplanError, ConfigError, StateError
-from assistplan.plan import onboard
-from assistplan.plan.desired import build_desired
-from assistplan.plan.importer import Imported, read_import
 from assistplan.plan.surgery import record_import
-from assistplan.remote.client import Endpoint
 from assistplan.state import LocalBackend, StateManager, normalize_endpoint
 from assistplan.state.model import State
+
+if TYPE_CHECKING:  # the engine loads when the command runs, not when --help lists it
+    from assistplan.plan import onboard
+    from assistplan.plan.importer import Imported
+    from assistplan.remote.client import Endpoint
 
 
 @click.command("import")
@@ -77,6 +77,9 @@ def import_(
 
 
 def _import_one(opts: Options, address: str, remote_id: str, parallelism: int, timeout: float) -> None:
+    from assistplan.plan.desired import build_desired
+    from assistplan.plan.importer import read_import
+
     cfg = opts.config()
     manager = opts.manager(cfg)
     with manager.locked("import", timeout):
@@ -105,6 +108,11 @@ def _report(p: Printer, imported: list[Imported]) -> None:
 
 
 def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> None:
+    from assistplan.config import load_config
+    from assistplan.config.model import Config
+    from assistplan.plan import onboard
+    from assistplan.plan.desired import build_desired
+
     if out.exists():
         raise AssistplanError(
             f"{out} exists: import --all writes a new config and never overwrites one; "

@@ -1,34 +1,57 @@
-"""The `assistplan` command: parse, call the library, render. No business logic lives here."""
+"""The `assistplan` command: global options, and the table of commands, loaded on first use.
+
+Starting must cost what the command needs: `--version`, `--help` and completion load click and
+this module; `validate` adds the config loader; only commands that talk to the API load the SDK
+and the engine (tests/cli/test_startup.py holds us to it). So commands live in their own
+modules, named in `COMMANDS`, and those modules import the engine inside the command bodies.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import gc
-import json
+import importlib
 import os
-import sys
 from pathlib import Path
 
 import click
 
 from assistplan import __version__
-from assistplan.apply.executor import Applier
-from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
-from assistplan.cli.complete import complete_address
-from assistplan.cli.errors import redact, run_cli
-from assistplan.cli.render import Printer
-from assistplan.cli.session import Options, parse_lock_timeout
-from assistplan.config.model import Config
-from assistplan.errors import AssistplanError, ConfigError, PlanError
-from assistplan.plan import planfile
-from assistplan.plan.desired import build_desired
-from assistplan.plan.model import JSON_FORMAT_VERSION, Plan
-from assistplan.plan.planner import make_plan, plan_digest
-from assistplan.state.manager import StateManager
-from assistplan.state.model import State
+from assistplan.cli.errors import run_cli
+from assistplan.cli.session import Options
+from assistplan.errors import AssistplanError
+
+COMMANDS = {
+    "apply": "assistplan.cli.plan_cmd:apply",
+    "destroy": "assistplan.cli.plan_cmd:destroy",
+    "force-unlock": "assistplan.cli.state_cmd:force_unlock",
+    "graph": "assistplan.cli.graph_cmd:graph",
+    "import": "assistplan.cli.import_cmd:import_",
+    "output": "assistplan.cli.output_cmd:output",
+    "plan": "assistplan.cli.plan_cmd:plan",
+    "sandbox": "assistplan.cli.sandbox_cmd:sandbox",
+    "show": "assistplan.cli.show_cmd:show",
+    "state": "assistplan.cli.state_cmd:state",
+    "status": "assistplan.cli.status_cmd:status",
+    "validate": "assistplan.cli.validate_cmd:validate",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose commands (`COMMANDS`: name -> "module:attribute") import when first used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, _, attr = COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.option(
     "-C",
     "directory",
@@ -65,306 +88,6 @@ def cli(
     ctx.obj = Options(
         directory=directory, config_file=config_file, sandbox=sandbox, base_url=base_url, color=color
     )
-
-
-@cli.command()
-@pass_options
-def validate(opts: Options) -> None:
-    """Check the config: syntax, schema, references, limits, files."""
-    cfg = opts.config(strict=True)
-    p = printer(opts)
-    p.echo(
-        p.style("Success!", fg="green", bold=True)
-        + f" The configuration is valid: {len(cfg.files)} file(s), "
-        f"{len(cfg.vector_stores)} vector store(s), {len(cfg.assistants)} assistant(s), "
-        f"{len(cfg.pipelines)} pipeline(s), {len(cfg.experiments)} experiment(s)."
-    )
-
-
-def _make_plan(
-    opts: Options,
-    cfg: Config,
-    state: State,
-    *,
-    parallelism: int,
-    refresh_only: bool = False,
-    targets: tuple[str, ...] = (),
-    replace: tuple[str, ...] = (),
-) -> Plan:
-    ep = opts.endpoint(cfg)
-    return make_plan(
-        cfg,
-        state,
-        opts.remote(cfg, parallelism),
-        endpoint=ep.name,
-        prior_exists=state.serial > 0,
-        refresh_only=refresh_only,
-        targets=targets,
-        replace=replace,
-        parallelism=parallelism,
-    )
-
-
-@cli.command()
-@click.option(
-    "--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan for `apply FILE`."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
-@click.option("--markdown", is_flag=True, help="Print the plan as Markdown for a pull-request comment.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
-@click.option("--refresh-only", is_flag=True, help="Only show drift; applying it accepts it into state.")
-@click.option(
-    "--target",
-    "targets",
-    multiple=True,
-    metavar="ADDR",
-    shell_complete=complete_address,
-    help="Limit to ADDR and what it needs.",
-)
-@click.option(
-    "--replace",
-    "replace",
-    multiple=True,
-    metavar="ADDR",
-    shell_complete=complete_address,
-    help="Force replacing ADDR.",
-)
-@parallelism_option
-@lock_timeout_option
-@pass_options
-def plan(
-    opts: Options,
-    out: Path | None,
-    as_json: bool,
-    markdown: bool,
-    detailed_exitcode: bool,
-    refresh_only: bool,
-    targets: tuple[str, ...],
-    replace: tuple[str, ...],
-    parallelism: int,
-    lock_timeout: str,
-) -> None:
-    """Show what apply would change."""
-    if as_json and markdown:
-        raise click.UsageError("choose one of --json and --markdown")
-    try:
-        cfg = opts.config()
-        manager = opts.manager(cfg)
-        with manager.locked("plan", parse_lock_timeout(lock_timeout)):
-            state = manager.load()
-            the_plan = _make_plan(
-                opts,
-                cfg,
-                state,
-                parallelism=parallelism,
-                refresh_only=refresh_only,
-                targets=targets,
-                replace=replace,
-            )
-    except AssistplanError as exc:
-        if as_json:  # machines reading stdout still get one JSON object saying it failed
-            click.echo(json.dumps(failed_plan_json(exc), indent=2, ensure_ascii=False))
-        raise
-    p = printer(opts)
-    if as_json:
-        click.echo(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False))
-    elif markdown:
-        from assistplan.cli.show_cmd import markdown as render_markdown
-
-        click.echo(render_markdown(opts, the_plan, cfg), nl=False)
-    else:
-        p.plan(the_plan)
-    if the_plan.errored:
-        if as_json or markdown:
-            p.problems(the_plan)
-        raise SystemExit(1)
-    if out is not None:
-        planfile.save(the_plan, out)
-        if not as_json:
-            p.echo(
-                f"\nSaved the plan to {out}. To apply exactly it: assistplan apply {out}",
-                err=as_json or markdown,
-            )
-    if detailed_exitcode and the_plan.has_changes:
-        raise SystemExit(2)
-
-
-def failed_plan_json(exc: AssistplanError) -> dict[str, object]:
-    """`plan --json` when no plan could be made (config, state, lock or API error)."""
-    errors = [str(d) for d in exc.diagnostics] if isinstance(exc, ConfigError) else [str(exc)]
-    return {
-        "format_version": JSON_FORMAT_VERSION,
-        "applyable": False,
-        "errored": True,
-        "errors": [redact(e) for e in errors],
-        "resource_changes": [],
-        "resource_drift": [],
-        "blocked": [],
-    }
-
-
-def _confirm(p: Printer, auto_approve: bool, what: str) -> None:
-    if auto_approve:
-        return
-    if not sys.stdin.isatty():
-        raise AssistplanError(
-            f"{what} asks for confirmation, and there is no terminal to ask on: "
-            "pass --auto-approve, or apply a saved plan (`plan --out FILE`, `apply FILE`)"
-        )
-    answer = click.prompt(
-        f"\nDo you want to {what}? Only 'yes' will be accepted", default="", show_default=False
-    )
-    if answer.strip() != "yes":
-        raise AssistplanError(f"{what} cancelled")
-
-
-def _run_apply(opts: Options, cfg: Config, the_plan: Plan, manager: StateManager, parallelism: int) -> None:
-    p = printer(opts)
-    with p.progress(the_plan) as on_event:
-        Applier(
-            the_plan, cfg, opts.remote(cfg, parallelism), manager, parallelism=parallelism, on_event=on_event
-        ).run()
-    s = the_plan.summary()
-    if the_plan.refresh_only:
-        p.echo(p.style("Apply complete!", fg="green", bold=True) + " State updated from the remote objects.")
-        return
-    p.echo(
-        "\n"
-        + p.style("Apply complete!", fg="green", bold=True)
-        + f" Resources: {s['create']} added, {s['update']} changed, {s['replace']} replaced, "
-        f"{s['delete']} destroyed" + (f", {s['archive']} archived" if s["archive"] else "") + "."
-    )
-
-
-@cli.command()
-@click.argument(
-    "planfile_path", metavar="[PLANFILE]", required=False, type=click.Path(dir_okay=False, path_type=Path)
-)
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--refresh-only", is_flag=True, help="Accept drift into state without changing the remote.")
-@click.option("--target", "targets", multiple=True, metavar="ADDR", shell_complete=complete_address)
-@click.option("--replace", "replace", multiple=True, metavar="ADDR", shell_complete=complete_address)
-@parallelism_option
-@lock_timeout_option
-@pass_options
-def apply(
-    opts: Options,
-    planfile_path: Path | None,
-    auto_approve: bool,
-    refresh_only: bool,
-    targets: tuple[str, ...],
-    replace: tuple[str, ...],
-    parallelism: int,
-    lock_timeout: str,
-) -> None:
-    """Carry out the plan (a saved PLANFILE exactly, or a fresh one after confirmation)."""
-    cfg = opts.config()
-    manager = opts.manager(cfg)
-    p = printer(opts)
-    timeout = parse_lock_timeout(lock_timeout)
-    if planfile_path is not None:
-        the_plan = planfile.load(planfile_path)
-        with manager.locked("apply", timeout):
-            state = manager.load()
-            planfile.check_current(
-                the_plan,
-                state if state.serial > 0 else None,
-                opts.endpoint(cfg).name,
-                plan_digest(cfg, build_desired(cfg, parallelism)),
-            )
-            if the_plan.errored:
-                raise PlanError("the saved plan has errors and cannot be applied")
-            _run_apply(opts, cfg, the_plan, manager, parallelism)
-        return
-    with manager.locked("apply", timeout):
-        state = manager.load()
-        the_plan = _make_plan(
-            opts,
-            cfg,
-            state,
-            parallelism=parallelism,
-            refresh_only=refresh_only,
-            targets=targets,
-            replace=replace,
-        )
-        p.plan(the_plan)
-        if the_plan.errored:
-            raise SystemExit(1)
-        if not the_plan.has_changes:
-            if the_plan.drift and not refresh_only:
-                Applier(the_plan, cfg, opts.remote(cfg, parallelism), manager).run()
-            return
-        _confirm(p, auto_approve, "perform these actions")
-        _run_apply(opts, cfg, the_plan, manager, parallelism)
-
-
-@cli.command()
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@parallelism_option
-@lock_timeout_option
-@pass_options
-def destroy(opts: Options, auto_approve: bool, parallelism: int, lock_timeout: str) -> None:
-    """Delete every object this state manages (never anything unmanaged)."""
-    cfg = opts.config()
-    empty = dataclasses.replace(cfg, files={}, vector_stores={}, assistants={}, pipelines={}, experiments={})
-    manager = opts.manager(cfg)
-    p = printer(opts)
-    with manager.locked("destroy", parse_lock_timeout(lock_timeout)):
-        state = manager.load()
-        the_plan = _make_plan(opts, empty, state, parallelism=parallelism)
-        p.plan(the_plan)
-        if the_plan.errored:
-            raise SystemExit(1)
-        if not the_plan.has_changes:
-            return
-        _confirm(p, auto_approve, "destroy all managed objects")
-        _run_apply(opts, empty, the_plan, manager, parallelism)
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-@pass_options
-def output(opts: Options, as_json: bool) -> None:
-    """The remote ids of managed objects, for applications to read."""
-    from assistplan.cli.outputs import outputs
-
-    cfg = opts.config()
-    doc = outputs(opts.manager(cfg).load())
-    if as_json:
-        click.echo(json.dumps(doc, indent=2))
-        return
-    for section, items in doc.items():
-        for name, value in items.items():
-            click.echo(f"{section}.{name} = {json.dumps(value)}")
-
-
-@cli.command("force-unlock")
-@click.argument("lock_id")
-@pass_options
-def force_unlock(opts: Options, lock_id: str) -> None:
-    """Release a state lock left by a run that died."""
-    cfg = opts.config()
-    opts.backend(cfg).force_unlock(lock_id)
-    click.echo(f"The state lock {lock_id} has been released.")
-
-
-def _add_sandbox() -> None:
-    from assistplan.cli.graph_cmd import graph
-    from assistplan.cli.import_cmd import import_
-    from assistplan.cli.sandbox_cmd import sandbox
-    from assistplan.cli.show_cmd import show
-    from assistplan.cli.state_cmd import state
-    from assistplan.cli.status_cmd import status
-
-    cli.add_command(sandbox)
-    cli.add_command(graph)
-    cli.add_command(status)
-    cli.add_command(import_)
-    cli.add_command(state)
-    cli.add_command(show)
-
-
-_add_sandbox()
 
 
 # The engine builds large acyclic trees of JSON (config, state, API pages, plans). With CPython's

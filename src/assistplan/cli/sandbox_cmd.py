@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import click
 
-from assistplan.sandbox import Faults, open_store, serve
-from assistplan.sandbox.app import processing_ms_from_env
-from assistplan.sandbox.server import DEFAULT_HOST, DEFAULT_PORT
+from assistplan.sandbox.defaults import DEFAULT_HOST, DEFAULT_PORT
 
 DEFAULT_DATA_DIR = Path(".assistplan") / "sandbox"
 
@@ -81,6 +78,11 @@ def serve_cmd(
     retire: tuple[str, ...],
 ) -> None:
     """Serve the sandbox on HOST:PORT until interrupted (SIGINT/SIGTERM)."""
+    import sqlite3
+
+    from assistplan.sandbox import Faults, open_store, serve
+    from assistplan.sandbox.app import processing_ms_from_env
+
     try:
         faults = Faults.from_env(
             latency_ms=latency_ms,

@@ -1,19 +1,24 @@
-"""What every command needs, built from the global options: config, endpoint, state, remote."""
+"""What every command needs, built from the global options: config, endpoint, state, remote.
+
+Each piece is imported when a command first asks for it: `validate` never loads the SDK, and
+only commands that talk to the API pay for it (see tests/cli/test_startup.py).
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistplan.config import load_config
-from assistplan.config.model import Config
 from assistplan.errors import AssistplanError, ConfigError
-from assistplan.guard import held
-from assistplan.remote.api import Remote
-from assistplan.remote.client import Endpoint, make_openai, resolve_endpoint
-from assistplan.state import StateManager, open_backend, parse_duration
-from assistplan.state.base import Backend
+
+if TYPE_CHECKING:
+    from assistplan.config.model import Config
+    from assistplan.remote.api import Remote
+    from assistplan.remote.client import Endpoint
+    from assistplan.state.base import Backend
+    from assistplan.state.manager import StateManager
 
 
 @dataclass
@@ -34,6 +39,9 @@ class Options:
         """The loaded config. Not `strict`: references to removed assistants/pipelines are left to
         the plan, which knows from state whether they name live consumers (the guard)."""
         if self._config is None:
+            from assistplan.config.loader import load_config
+            from assistplan.guard import held
+
             cfg = load_config(self.config_path(), allow_dangling=not strict)
             if cfg.dangling:
                 # Judge what we can before any lock or sandbox is touched: with no state at all,
@@ -47,6 +55,8 @@ class Options:
         return self._config
 
     def endpoint(self, config: Config) -> Endpoint:
+        from assistplan.remote.client import resolve_endpoint
+
         return resolve_endpoint(
             sandbox=self.sandbox,
             base_url=self.base_url,
@@ -55,20 +65,29 @@ class Options:
         )
 
     def backend(self, config: Config) -> Backend:
+        from assistplan.state.factory import open_backend
+
         st = config.state
         path = st.path or (config.dir / ".assistplan" / "state.json")
         return open_backend(st.backend, path=path, workspace=st.workspace)
 
     def manager(self, config: Config) -> StateManager:
+        from assistplan.state.manager import StateManager
+
         return StateManager(self.backend(config), self.endpoint(config).name)
 
     def remote(self, config: Config, parallelism: int) -> Remote:
+        from assistplan.remote.api import Remote
+        from assistplan.remote.client import make_openai
+
         ep = self.endpoint(config)
         client = make_openai(ep, pool_size=max(parallelism, 10))
         return Remote(client, ep.name, parallelism=parallelism, secret=os.environ.get("OPENAI_API_KEY"))
 
 
 def parse_lock_timeout(text: str) -> float:
+    from assistplan.state.durations import parse_duration
+
     try:
         return parse_duration(text)
     except ValueError as exc:

@@ -15,8 +15,8 @@ from assistplan.cli.session import Options, parse_lock_timeout
 from assistplan.config.model import Config
 from assistplan.errors import AssistplanError
 from assistplan.plan.surgery import forget, move, unknown_address
-from assistplan.state import pull, push
 from assistplan.state.model import ResourceState, State
+from assistplan.state.transfer import pull, push
 
 dry_run_option = click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
 
@@ -214,3 +214,13 @@ def push_cmd(opts: Options, path: Path, force: bool, lock_timeout: str) -> None:
         p.style("Success!", fg="green", bold=True)
         + f" {backend.describe()} now holds lineage {written.lineage}, serial {written.serial}."
     )
+
+
+@click.command("force-unlock")
+@click.argument("lock_id")
+@pass_options
+def force_unlock(opts: Options, lock_id: str) -> None:
+    """Release a state lock left by a run that died."""
+    cfg = opts.config()
+    opts.backend(cfg).force_unlock(lock_id)
+    click.echo(f"The state lock {lock_id} has been released.")

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from assistplan.cli.common import parallelism_option, pass_options, printer
 from assistplan.cli.render import Printer
 from assistplan.cli.session import Options
-from assistplan.plan.status import DRIFTED, IN_SYNC, MISSING, FieldDiff, StatusReport, sync_status
 
-MARK = {
-    IN_SYNC: ("✓", "green", "in sync"),
-    DRIFTED: ("~", "yellow", "drifted"),
-    MISSING: ("✗", "red", "missing"),
-}
+if TYPE_CHECKING:  # the engine loads when the command runs, not when --help lists it
+    from assistplan.plan.status import FieldDiff, StatusReport
+
 MAX_VALUE = 80
 
 
@@ -36,6 +33,8 @@ def status(opts: Options, as_json: bool, detailed_exitcode: bool, parallelism: i
     and, for vector stores and assistants, the files attached remotely but not declared and the
     declared files the remote lacks. Reads only; exit 1 when the remote cannot be read.
     """
+    from assistplan.plan.status import sync_status
+
     cfg = opts.config()
     state = opts.manager(cfg).load()
     report = sync_status(cfg, state, opts.remote(cfg, parallelism), parallelism)
@@ -48,12 +47,19 @@ def status(opts: Options, as_json: bool, detailed_exitcode: bool, parallelism: i
 
 
 def render(p: Printer, report: StatusReport) -> None:
+    from assistplan.plan.status import DRIFTED, IN_SYNC, MISSING
+
+    mark_of = {
+        IN_SYNC: ("✓", "green", "in sync"),
+        DRIFTED: ("~", "yellow", "drifted"),
+        MISSING: ("✗", "red", "missing"),
+    }
     if not report.resources:
         p.echo("Nothing to check: the configuration declares no files, vector stores or assistants.")
         return
     width = max(len(r.address) for r in report.resources)
     for r in report.resources:
-        mark, color, label = MARK[r.status]
+        mark, color, label = mark_of[r.status]
         head = p.style(f"{mark} {r.address.ljust(width)}", fg=color, bold=r.status != IN_SYNC)
         ident = f"  [{r.remote_id}]" if r.remote_id else ""
         p.echo(f"{head}  {label}{ident}" + (f": {r.note}" if r.note else ""))

@@ -12,13 +12,14 @@ import functools
 import json
 from collections.abc import Iterable
 from importlib import resources
-from typing import Any, cast
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any, cast
 
 from assistplan.config.messages import TYPE_NAMES, Finding, hint, join_or, kind_of, short, where
 from assistplan.config.schema_fast import Check, Unsupported, compile_schema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "assistplan.schema.json"
 NAME_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -43,10 +44,12 @@ def load_schema() -> dict[str, Any]:
 
 
 class _Part:
-    """One validation unit: a (sub)schema with its jsonschema validator and fast check."""
+    """One validation unit: a (sub)schema with its fast check and, built on first need (a config
+    the fast check refuses), its jsonschema validator: a valid config never imports jsonschema."""
 
     def __init__(self, root: dict[str, Any], schema: dict[str, Any]):
-        self.validator = Draft202012Validator({**schema, "$defs": root["$defs"]})
+        self.schema = {**schema, "$defs": root["$defs"]}
+        self._validator: Draft202012Validator | None = None
         try:
             self.fast: Check | None = compile_schema(root, schema)
         except Unsupported:
@@ -55,7 +58,11 @@ class _Part:
     def errors(self, instance: Any) -> list[ValidationError]:
         if self.fast is not None and self.fast(instance):
             return []
-        return list(self.validator.iter_errors(instance))
+        if self._validator is None:
+            from jsonschema import Draft202012Validator
+
+            self._validator = Draft202012Validator(self.schema)
+        return list(self._validator.iter_errors(instance))
 
 
 @functools.cache

@@ -18,12 +18,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistplan.addrs import REMOTE_KINDS
 from assistplan.plan.desired import Desired
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import PAGE, Remote
 from assistplan.state.model import State
 
-KINDS = ("file", "vector_store", "assistant")
+KINDS = REMOTE_KINDS
 _COLLECTION = {"file": "files", "vector_store": "vector_stores", "assistant": "assistants"}
 LIVE_FILE_STATUSES = ("completed", "in_progress")
 PENDING = "pending"  # state extra: a create was started (apply/executor.py `_intend`) and not recorded

@@ -15,9 +15,9 @@ import difflib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from assistplan.addrs import REMOTE_KINDS as KINDS
 from assistplan.addrs import Address
 from assistplan.errors import StateError
-from assistplan.plan.refresh import KINDS
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState, State
 

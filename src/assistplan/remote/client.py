@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import openai
-
 from assistplan.errors import RemoteError
+
+if TYPE_CHECKING:
+    import openai
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 SANDBOX_ENDPOINT = "sandbox"
@@ -76,6 +78,8 @@ def make_openai(endpoint: Endpoint, *, max_retries: int | None = None, pool_size
     `max_retries` (per request, for 408/409/429/5xx and connection errors) defaults to
     $ASSISTPLAN_MAX_RETRIES, else 6.
     """
+    import openai  # the SDK loads only for commands that call the API (tests/cli/test_startup.py)
+
     if max_retries is None:
         max_retries = max_retries_from_env()
     if endpoint.is_sandbox:

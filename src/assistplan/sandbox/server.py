@@ -12,10 +12,8 @@ from types import FrameType
 from werkzeug import serving
 
 from .app import make_app
+from .defaults import DEFAULT_HOST, DEFAULT_PORT
 from .faults import Faults
-
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8089
 
 
 class _QuietHandler(serving.WSGIRequestHandler):

@@ -1,0 +1,27 @@
+"""`assistplan output [--json]`: the remote ids of managed objects, from state alone."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from assistplan.cli.common import pass_options
+from assistplan.cli.session import Options
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_options
+def output(opts: Options, as_json: bool) -> None:
+    """The remote ids of managed objects, for applications to read."""
+    from assistplan.cli.outputs import outputs
+
+    cfg = opts.config()
+    doc = outputs(opts.manager(cfg).load())
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+        return
+    for section, items in doc.items():
+        for name, value in items.items():
+            click.echo(f"{section}.{name} = {json.dumps(value)}")

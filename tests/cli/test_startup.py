@@ -1,0 +1,101 @@
+"""Commands load only what they use: `--version`, `--help`, `validate`, `graph`, `show`, `state
+list/show`, `output` and shell completion never import the SDKs (openai, httpx2, psycopg,
+werkzeug) nor the engine parts that talk to the API. Each runs as the installed command in a
+fresh process that reports every module it imported (`PYTHONPROFILEIMPORTTIME`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import EXAMPLES, Project
+
+EXE = Path(sys.executable).with_name("assistplan")
+SDKS = ("openai", "httpx2", "psycopg", "werkzeug")
+ENGINE = (
+    "assistplan.remote.api",
+    "assistplan.plan.refresh",
+    "assistplan.plan.planner",
+    "assistplan.apply.executor",
+    "assistplan.sandbox.app",
+)
+
+
+def imported(args: list[str], cwd: Path, code: int = 0, **env: str) -> set[str]:
+    """The modules `assistplan ARGS` imports; asserts that it exited with `code`."""
+    proc = subprocess.run(
+        [str(EXE), *args],
+        cwd=cwd,
+        env={**os.environ, **env, "PYTHONPROFILEIMPORTTIME": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = proc.stderr.splitlines()
+    report = [line for line in lines if line.startswith("import time:")]
+    assert proc.returncode == code, proc.stdout + "\n".join(x for x in lines if x not in report)
+    return {line.rsplit("|", 1)[1].strip() for line in report[1:]}  # the first line is the header
+
+
+def heavy(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in SDKS or m in ENGINE)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """hr-bot applied on the sandbox, with a saved plan of one change."""
+    root = tmp_path_factory.mktemp("startup") / "hr-bot"
+    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
+    proj = Project(root)
+    proj.ok("apply", "--auto-approve")
+    proj.edit("temperature: 0.2", "temperature: 0.3")
+    proj.ok("plan", "--out", "change.plan")
+    return proj
+
+
+CHEAP = {
+    "version": ["--version"],
+    "help": ["--help"],
+    "command help": ["plan", "--help"],
+    "validate": ["--sandbox", "validate"],
+    "graph": ["--sandbox", "graph"],
+    "show": ["--sandbox", "show", "change.plan"],
+    "show --json": ["--sandbox", "show", "change.plan", "--json"],
+    "state list": ["--sandbox", "state", "list"],
+    "state show": ["--sandbox", "state", "show", "assistant.hr-bot"],
+    "output": ["--sandbox", "output", "--json"],
+}
+
+
+@pytest.mark.parametrize("args", CHEAP.values(), ids=CHEAP.keys())
+def test_cheap_commands_load_no_sdk_and_no_api_engine(project: Project, args: list[str]) -> None:
+    assert heavy(imported(args, project.root)) == []
+
+
+def test_completion_loads_no_sdk(project: Project) -> None:
+    for words in ("assistplan s", "assistplan plan --target assistant."):
+        modules = imported(
+            [],
+            project.root,
+            _ASSISTPLAN_COMPLETE="bash_complete",
+            COMP_WORDS=words,
+            COMP_CWORD=str(len(words.split()) - 1),
+        )
+        assert heavy(modules) == [], words
+
+
+def test_a_valid_config_never_loads_jsonschema(project: Project) -> None:
+    # The compiled check accepts it; jsonschema is only for explaining what is wrong.
+    assert "jsonschema" not in imported(["validate"], project.root)
+
+
+def test_the_check_sees_what_commands_that_call_the_api_load(project: Project, tmp_path: Path) -> None:
+    modules = imported(["--sandbox", "plan"], project.root)
+    assert {"openai", "httpx2", "assistplan.plan.planner", "assistplan.sandbox.app"} <= modules
+    (tmp_path / "assistants.yaml").write_text("version: 1\nassistants:\n  bot: {modle: gpt-4o}\n")
+    assert "jsonschema" in imported(["validate"], tmp_path, code=1)
