@@ -4,14 +4,13 @@ reads, file lists of vector stores, a 429 pausing every request, and the hint ke
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import httpx2
 import openai
 import pytest
 
-from assistplan.errors import EndpointRetiredError
+from assistplan.errors import EndpointRetiredError, RemoteError
 from assistplan.plan.refresh import Reader
 from assistplan.remote.api import Remote, retry_after
 from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
@@ -142,39 +141,81 @@ def test_retry_after_headers():
     assert retry_after(httpx2.Headers({})) == 1.0
 
 
-def test_a_429_pauses_every_request_not_only_the_one_that_got_it():
-    """One 429 with retry-after: 1 s: the other requests wait it out too, and nothing fails."""
-    hits = {"n": 0}
-    lock = threading.Lock()
-    sent: list[float] = []
+class FakeTime:
+    """A clock that only moves when someone sleeps on it."""
 
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        with lock:
-            hits["n"] += 1
-            first = hits["n"] == 1
-            sent.append(time.monotonic())
-        if first:
-            return httpx2.Response(
-                429, headers={"retry-after": "1"}, json={"error": {"message": "slow down"}}
-            )
-        time.sleep(0.02)
-        return httpx2.Response(200, json={"id": "asst_x", "object": "assistant"})
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._lock = threading.Lock()
 
+    def monotonic(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
+
+
+def mock_remote(handler, clock: FakeTime, max_retries: int = 3) -> Remote:
     client = openai.OpenAI(
         api_key="sk-test",
         base_url="http://api.invalid/v1",
         http_client=httpx2.Client(transport=httpx2.MockTransport(handler)),
-        max_retries=3,
+        max_retries=max_retries,
     )
-    remote = Remote(client, "mock", parallelism=4)
-    started = time.monotonic()
-    first = threading.Thread(target=remote.get, args=("assistant", "asst_x", "a"))
-    first.start()
-    time.sleep(0.1)  # the 429 has been answered: its pause is on
-    results = []
-    workers = [threading.Thread(target=lambda: results.append(remote.get("assistant", "asst_x", "b")))]
-    workers[0].start()
-    for t in [first, *workers]:
+    return Remote(client, "mock", parallelism=4, clock=clock.monotonic, sleep=clock.sleep)
+
+
+def test_a_429_pauses_every_request_not_only_the_one_that_got_it():
+    """One 429 with retry-after: 1 s: every request after it, from any thread, is sent only once
+    the pause is over. The 429 says `x-should-retry: false`, so no SDK retry (which waits by itself)
+    can move the clock: only the pause can."""
+    clock = FakeTime()
+    lock = threading.Lock()
+    sent: dict[str, float] = {}
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        name = request.url.path.rsplit("/", 1)[-1]
+        with lock:
+            sent[name] = clock.monotonic()
+        if name == "asst_first":
+            headers = {"retry-after": "1", "x-should-retry": "false"}
+            return httpx2.Response(429, headers=headers, json={"error": {"message": "slow down"}})
+        return httpx2.Response(200, json={"id": name, "object": "assistant"})
+
+    remote = mock_remote(handler, clock)
+    with pytest.raises(RemoteError, match="slow down"):
+        remote.get("assistant", "asst_first", "assistant.first")
+    assert remote.rate_limited == 1 and sent == {"asst_first": 0.0}
+    others = [f"asst_{i}" for i in range(6)]
+    results: dict[str, object] = {}
+    start = threading.Barrier(len(others))
+
+    def read(rid: str) -> None:
+        start.wait()
+        results[rid] = remote.get("assistant", rid, rid)
+
+    workers = [threading.Thread(target=read, args=(rid,)) for rid in others]
+    for t in workers:
+        t.start()
+    for t in workers:
         t.join()
-    assert remote.rate_limited == 1 and results == [{"id": "asst_x", "object": "assistant"}]
-    assert sent[-1] - started >= 0.9  # the later request was sent only after the pause
+    assert results == {rid: {"id": rid, "object": "assistant"} for rid in others}
+    assert {rid: sent[rid] >= 1.0 for rid in others} == dict.fromkeys(others, True)
+
+
+def test_the_request_that_got_a_429_is_retried_after_the_pause_and_succeeds():
+    clock = FakeTime()
+    sent: list[tuple[int, float]] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        sent.append((len(sent), clock.monotonic()))
+        if len(sent) == 1:  # retry-after-ms keeps the SDK's own (real) wait before its retry short
+            return httpx2.Response(429, headers={"retry-after-ms": "5"}, json={"error": {"message": "slow"}})
+        return httpx2.Response(200, json={"id": "asst_x", "object": "assistant"})
+
+    remote = mock_remote(handler, clock)
+    assert remote.get("assistant", "asst_x", "a") == {"id": "asst_x", "object": "assistant"}
+    assert remote.rate_limited == 1
+    assert sent == [(0, 0.0), (1, 0.005)]

@@ -113,7 +113,14 @@ class Remote:
     """A thin, thread-safe facade over the SDK for the objects assistplan manages."""
 
     def __init__(
-        self, client: openai.OpenAI, endpoint_name: str, *, parallelism: int = 10, secret: str | None = None
+        self,
+        client: openai.OpenAI,
+        endpoint_name: str,
+        *,
+        parallelism: int = 10,
+        secret: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.client = client
         self.endpoint_name = endpoint_name
@@ -121,7 +128,8 @@ class Remote:
         self._calls = 0
         self._lock = threading.Lock()
         self._slots = _Slots(parallelism)  # --parallelism: requests in flight
-        self._pause_until = 0.0  # monotonic time before which no request is sent (after a 429)
+        self._clock, self._sleep = clock, sleep  # how 429 pauses are timed and waited out
+        self._pause_until = 0.0  # `clock` time before which no request is sent (after a 429)
         self.rate_limited = 0  # 429 answers seen (each retried by the SDK after the pause)
         self.paused_s = 0.0  # total time requests spent waiting out 429 pauses
         http = getattr(client, "_client", None)  # the SDK's httpx2 client: hooks see every attempt
@@ -142,17 +150,17 @@ class Remote:
         """Wait out a pause some 429 asked for (it may be extended while we sleep)."""
         while True:
             with self._lock:
-                wait = self._pause_until - time.monotonic()
+                wait = self._pause_until - self._clock()
                 if wait > 0:
                     self.paused_s += wait
             if wait <= 0:
                 return
-            time.sleep(wait)
+            self._sleep(wait)
 
     def _after_response(self, response: Any) -> None:
         if response.status_code != 429:
             return
-        until = time.monotonic() + retry_after(response.headers)
+        until = self._clock() + retry_after(response.headers)
         with self._lock:
             self.rate_limited += 1
             self._pause_until = max(self._pause_until, until)
