@@ -259,7 +259,9 @@ def test_a_pipeline_snapshot_of_a_published_version_blocks(project):
     ]
     assert b["consumers"]["experiments"] == [] and b["consumers"]["pipelines"] == []
     r = p.run("plan")
-    assert "Experiments referencing pipeline" in r.err
+    assert r.code == 1 and "Experiments referencing pipeline" in r.err
+    assert p.run("apply", "--auto-approve").code == 1
+    assert p.ids()["assistant.bot"] in remote_assistants(p)
 
 
 def test_a_pipeline_snapshot_of_a_non_published_version_does_not_block(project):

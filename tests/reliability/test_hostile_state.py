@@ -56,21 +56,25 @@ def dead_lock(root: Path) -> None:
 
 
 CASES: list[tuple[str, Callable[[Path], None], str]] = [
-    ("not_json", corrupt(b"{not json"), "corrupt state file"),
-    ("zero_bytes", corrupt(b""), "state"),
-    ("not_utf8", corrupt(b"\xff\xfe\x00garbage"), "state"),
+    ("not_json", corrupt(b"{not json"), "corrupt state file (not JSON"),
+    ("zero_bytes", corrupt(b""), "corrupt state file (empty)"),
+    ("not_utf8", corrupt(b"\xff\xfe\x00garbage"), "corrupt state file (not UTF-8 text)"),
     ("json_array", corrupt(b"[1, 2, 3]"), "not a state document"),
     ("future_version", edit_state(lambda d: d.update(format_version=99)), "newer assistplan"),
-    ("no_format_version", edit_state(lambda d: d.pop("format_version")), "format_version"),
-    ("no_lineage", edit_state(lambda d: d.pop("lineage")), "lineage"),
-    ("bad_serial", edit_state(lambda d: d.update(serial="many")), "corrupt state"),
-    ("resources_not_object", edit_state(lambda d: d.update(resources=[1])), "corrupt state"),
+    ("no_format_version", edit_state(lambda d: d.pop("format_version")), "missing or invalid format_version"),
+    (
+        "no_lineage",
+        edit_state(lambda d: d.pop("lineage")),
+        "corrupt state document (missing field 'lineage')",
+    ),
+    ("bad_serial", edit_state(lambda d: d.update(serial="many")), "corrupt state document"),
+    ("resources_not_object", edit_state(lambda d: d.update(resources=[1])), "corrupt state document"),
     (
         "other_endpoint",
         edit_state(lambda d: d.update(endpoint="https://api.openai.com/v1")),
         "belongs to endpoint",
     ),
-    ("dead_process_lock", dead_lock, "force-unlock"),
+    ("dead_process_lock", dead_lock, "assistplan force-unlock 6f1c1c8e-0000-4000-8000-000000000001"),
 ]
 
 

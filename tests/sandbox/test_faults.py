@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
-import time
 from pathlib import Path
 
+import httpx2
 import openai
 import pytest
 
 from assistplan.sandbox import Faults, http_client, make_app
+from assistplan.sandbox.client import SANDBOX_ORIGIN
 
 from .helpers import AUTH, IGNORE_ASSISTANTS_DEPRECATION, error_of, raw, sdk, snapshot
 
@@ -106,36 +108,49 @@ def test_a_faulted_request_changes_nothing(tmp_path: Path, faults: Faults) -> No
     assert snapshot(data_dir) == before
 
 
-def test_the_sdk_waits_for_retry_after_and_succeeds() -> None:
+def test_the_sdk_waits_for_retry_after_and_succeeds(caplog: pytest.LogCaptureFixture) -> None:
     # A seed whose first draw is a 429 and whose second is a success.
     seed = next(s for s in range(1000) if (r := random.Random(s)).random() < 0.5 <= r.random())
-    client = sdk(http_client(None, Faults(rate_limit_rate=0.5, seed=seed)), max_retries=2)
-    started = time.monotonic()
-    assert client.files.list().data == []
-    assert time.monotonic() - started >= 0.9  # retry-after: 1
+    http = http_client(None, Faults(rate_limit_rate=0.5, seed=seed))
+    answers: list[tuple[int, str | None]] = []
+    http.event_hooks["response"].append(
+        lambda r: answers.append((r.status_code, r.headers.get("retry-after")))
+    )
+    caplog.set_level(logging.INFO, logger="openai")
+    assert sdk(http, max_retries=2).files.list().data == []
+    assert answers == [(429, "1"), (200, None)]
+    waits = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Retrying request in")]
+    assert waits == ["Retrying request in 1.000000 seconds (retry 1 of 2)"]  # the SDK's own word for it
 
 
 # --- latency -------------------------------------------------------------------------------------
 
 
 def test_latency_delays_each_request_and_parallel_requests_overlap() -> None:
-    latency_ms = 150
-    client = raw(None, Faults(latency_ms=latency_ms))
-    started = time.monotonic()
-    assert client.get("/v1/files").status_code == 200
-    assert time.monotonic() - started >= latency_ms / 1000
+    """Each request sleeps the latency, outside any lock: all eight are in their sleep at once (a
+    barrier they only pass together), which requests made one after the other could never be."""
+    n = 8
+    together = threading.Barrier(n, timeout=30)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        together.wait()
+
+    app = make_app(None, Faults(latency_ms=150), sleep=sleep)
+    client = httpx2.Client(transport=httpx2.WSGITransport(app=app), base_url=SANDBOX_ORIGIN, headers=AUTH)
+    statuses: list[int] = []
 
     def call() -> None:
-        assert client.get("/v1/files").status_code == 200
+        statuses.append(client.get("/v1/files").status_code)
 
-    threads = [threading.Thread(target=call) for _ in range(8)]
-    started = time.monotonic()
+    threads = [threading.Thread(target=call) for _ in range(n)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.monotonic() - started
-    assert latency_ms / 1000 <= elapsed < 4 * latency_ms / 1000  # 8 sequential sleeps would take 8x
+    assert statuses == [200] * n and slept == [0.15] * n
+    assert not together.broken
 
 
 # --- retired paths -------------------------------------------------------------------------------
@@ -194,5 +209,5 @@ def test_stats_belong_to_one_store(tmp_path: Path) -> None:
     assert make_app(None).store is not make_app(None).store
     with raw(tmp_path / "one") as client:
         client.get("/v1/files", headers=AUTH)
-    assert one.store.stats.snapshot()["total"] >= 1
+    assert one.store.stats.snapshot() == {"total": 1, "requests": {"GET /v1/files": 1}}
     assert other.store.stats.snapshot()["total"] == 0

@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -158,10 +159,17 @@ def _reject_constant(name: str) -> Any:
 class SandboxApp:
     """One WSGI app over one :class:`Store`; several apps (with different faults) may share a store."""
 
-    def __init__(self, store: Store, faults: Faults, token: str | None, processing_ms: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        faults: Faults,
+        token: str | None,
+        processing_ms: float,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.store = store
         self.faults = faults
-        self.injector = FaultInjector(faults)
+        self.injector = FaultInjector(faults, sleep)
         self.token = token
         self.processing_ms = processing_ms
 
@@ -287,10 +295,17 @@ class SandboxApp:
         return _json_response(404, invalid_url(request.method, request.path).body())
 
 
-def make_app(data_dir: Path | None, faults: Faults | None = None, token: str | None = None) -> SandboxApp:
+def make_app(
+    data_dir: Path | None,
+    faults: Faults | None = None,
+    token: str | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SandboxApp:
     """The sandbox as a WSGI app over the process's store for ``data_dir`` (None: in memory).
 
     ``faults`` defaults to none at all; pass ``Faults.from_env()`` to honour the env vars.
     The processing delay of vector-store files comes from ``ASSISTPLAN_SANDBOX_PROCESSING_MS``.
+    ``sleep`` waits out the injected latency (tests pass one that observes it).
     """
-    return SandboxApp(open_store(data_dir), faults or Faults(), token, processing_ms_from_env())
+    return SandboxApp(open_store(data_dir), faults or Faults(), token, processing_ms_from_env(), sleep)

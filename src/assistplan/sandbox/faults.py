@@ -6,7 +6,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
@@ -86,17 +86,19 @@ class Faults:
 
 
 class FaultInjector:
-    """Applies one :class:`Faults` to a stream of requests; thread-safe."""
+    """Applies one :class:`Faults` to a stream of requests; thread-safe. ``sleep`` waits out the
+    latency (tests pass one that observes it)."""
 
-    def __init__(self, faults: Faults) -> None:
+    def __init__(self, faults: Faults, sleep: Callable[[float], None] = time.sleep) -> None:
         self.faults = faults
+        self._sleep = sleep
         self._rng = random.Random(faults.seed)
         self._lock = threading.Lock()
 
     def delay(self) -> None:
         """Sleep the injected latency; call it outside any lock so requests overlap."""
         if self.faults.latency_ms > 0:
-            time.sleep(self.faults.latency_ms / 1000)
+            self._sleep(self.faults.latency_ms / 1000)
 
     def roll(self) -> Fault | None:
         """Decide, with one draw per request, whether this request fails and how."""
