@@ -41,43 +41,47 @@ def plan_of(*addresses: str) -> Plan:
 
 
 def test_live_mode_redraws_a_status_line_and_ends_with_a_summary() -> None:
-    out = io.StringIO()
-    p = Printer(color=True, live=True, out=out)
+    out, clock = io.StringIO(), Clock()
+    p = Printer(color=True, live=True, out=out, clock=clock)
     with p.progress(plan_of("file.big", "vector_store.docs", "assistant.bot")) as event:
         event("file.big", "create", "")
+        clock.now += 1.0
         event("file.big", "uploading", "50000000/200000000")
         event("file.big", "created", "1.0s [id=file-1]")
         event("vector_store.docs", "create", "")
         event("vector_store.docs", "waiting", "1 file(s) processing")
         event("vector_store.docs", "processing", "1/1")
         event("vector_store.docs", "created", "2.0s [id=vs_1]")
+        clock.now += 2.0
         event("assistant.bot", "create", "")
+        clock.now += 0.1
         event("assistant.bot", "created", "0.1s [id=asst_1]")
     text = out.getvalue()
-    assert "\r[0/3] creating file.big · " in text
-    assert "file.big: uploading 50.0/200.0 MB (25%)" in text
+    assert "\r[0/3] creating file.big · 0.0s" in text
+    assert "file.big: uploading 50.0/200.0 MB (25%) · 1.0s" in text
     assert "vector_store.docs: waiting: 1 of 1 file still processing" in text
     assert "\r[2/3] creating assistant.bot · " in text
     assert "\x1b[K" in text  # each redraw clears the rest of the line
     # Finished steps stay as lines above the status line, as in the plain log (with colour).
     lines = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in text.split("\n")]
     assert any(line.endswith("assistant.bot: Creation complete after 0.1s [id=asst_1]") for line in lines)
-    assert lines[-2].endswith("\r\x1b[KApplied 3/3 changes in 0.0s.")  # the status line cleared first
+    assert lines[-2].endswith("\r\x1b[KApplied 3/3 changes in 3.1s.")  # the status line cleared first
     assert text.endswith("\n")
 
 
 def test_live_mode_on_failure_says_where_it_stopped() -> None:
-    out = io.StringIO()
-    p = Printer(color=False, live=True, out=out)
+    out, clock = io.StringIO(), Clock()
+    p = Printer(color=False, live=True, out=out, clock=clock)
     with pytest.raises(RuntimeError):
         with p.progress(plan_of("file.a", "file.b")) as event:
             event("file.a", "create", "")
+            clock.now += 75
             event("file.a", "created", "0.1s")
             event("file.b", "create", "")
             event("file.b", "failed", "")
             raise RuntimeError("boom")
     assert "file.b: Failed." in out.getvalue()
-    assert out.getvalue().endswith("Stopped after 1/2 changes, 1 failed, in 0.0s.\n")
+    assert out.getvalue().endswith("Stopped after 1/2 changes, 1 failed, in 1m15s.\n")
 
 
 def test_live_status_line_is_cut_to_the_terminal_and_ticks_are_throttled() -> None:
@@ -96,14 +100,32 @@ def test_live_status_line_is_cut_to_the_terminal_and_ticks_are_throttled() -> No
     assert len([d for d in draws if "uploading" in d]) == 2
 
 
+class Screen(io.StringIO):
+    """Output that tells when `text` has been drawn `times` times."""
+
+    def __init__(self, text: str, times: int) -> None:
+        super().__init__()
+        self.text, self.times = text, times
+        self.drawn = threading.Event()
+
+    def write(self, s: str) -> int:
+        n = super().write(s)
+        if self.getvalue().count(self.text) >= self.times:
+            self.drawn.set()
+        return n
+
+
 def test_live_heartbeat_keeps_the_clock_moving() -> None:
-    out = io.StringIO()
-    live = LiveProgress(out, 1, lambda a, p, d: a, heartbeat=0.01)
+    """With no event at all after the first, the heartbeat alone redraws the status line, its
+    clock moving on: one draw from the event, then a draw per heartbeat."""
+    clock = Clock()
+    screen = Screen("creating assistant.slow", 3)
+    live = LiveProgress(screen, 1, lambda a, p, d: a, clock=clock, heartbeat=0.01)
     live.event("assistant.slow", "create", "")
-    done = threading.Event()
-    done.wait(0.2)
+    clock.now += 7
+    assert screen.drawn.wait(60)  # a limit for failing, never reached when the heartbeat works
     live.finish(True)
-    assert out.getvalue().count("creating assistant.slow") >= 3
+    assert "[0/1] creating assistant.slow · 7.0s" in screen.getvalue()
 
 
 def test_plain_mode_prints_one_line_per_step_and_rare_ticks() -> None:

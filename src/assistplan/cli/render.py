@@ -6,6 +6,7 @@ import difflib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
@@ -45,14 +46,22 @@ def fmt(value: Any) -> str:
 
 class Printer:
     """Human output. `live`: apply progress as a redrawn status line (default: when colour is on
-    and stdout is a terminal); otherwise one plain line per step. `out` replaces stdout (tests)."""
+    and stdout is a terminal); otherwise one plain line per step. `out` replaces stdout and `clock`
+    times the apply (tests)."""
 
-    def __init__(self, color: bool, live: bool | None = None, out: TextIO | None = None):
+    def __init__(
+        self,
+        color: bool,
+        live: bool | None = None,
+        out: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.color = color
         if live is None:
             live = color and out is None and sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
         self.live = live
         self.out = out
+        self.clock = clock
 
     def style(self, text: str, fg: str | None = None, bold: bool = False) -> str:
         return click.style(text, fg=fg, bold=bold) if self.color and (fg or bold) else text
@@ -215,10 +224,10 @@ class Printer:
         if self.live:
             total = sum(1 for c in plan.changes if not c.is_noop)
             tracker: LiveProgress | PlainProgress = LiveProgress(
-                self.out or sys.stdout, total, self.event_text
+                self.out or sys.stdout, total, self.event_text, clock=self.clock
             )
         else:
-            tracker = PlainProgress(self.event)
+            tracker = PlainProgress(self.event, clock=self.clock)
         ok = False
         try:
             yield tracker.event
