@@ -6,6 +6,7 @@ hashable keys, an edge `a -> b` means "a needs b first".
 
 from __future__ import annotations
 
+import heapq
 import queue
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
@@ -33,9 +34,6 @@ class DAG(Generic[N]):
         for n in needs:
             self.deps.setdefault(n, set())
 
-    def add_edge(self, node: N, needs: N) -> None:
-        self.add(node, (needs,))
-
     def __contains__(self, node: object) -> bool:
         return node in self.deps
 
@@ -50,20 +48,22 @@ class DAG(Generic[N]):
         return out
 
     def topo_order(self) -> list[N]:
-        """Dependencies first; ties keep insertion order. Raises CycleError with the cycle's path."""
+        """Dependencies first; among the nodes ready at a time, the earliest added goes first
+        (so an order that already respects the edges comes back unchanged). Raises CycleError
+        with the cycle's path."""
+        index = {n: i for i, n in enumerate(self.deps)}
         indeg = {n: len(needs) for n, needs in self.deps.items()}
         users = self.dependents()
-        ready = [n for n in self.deps if indeg[n] == 0]
+        ready = [index[n] for n in self.deps if indeg[n] == 0]
+        nodes = list(self.deps)
         order: list[N] = []
-        i = 0
-        while i < len(ready):
-            n = ready[i]
-            i += 1
+        while ready:
+            n = nodes[heapq.heappop(ready)]
             order.append(n)
             for u in users[n]:
                 indeg[u] -= 1
                 if indeg[u] == 0:
-                    ready.append(u)
+                    heapq.heappush(ready, index[u])
         if len(order) != len(self.deps):
             raise CycleError(self._find_cycle({n for n in self.deps if indeg[n] > 0}))
         return order

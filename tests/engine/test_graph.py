@@ -64,3 +64,14 @@ def test_walk_stops_starting_new_work_after_a_failure():
     assert result.done == ["a"]
     assert list(result.failed) == ["b"]
     assert result.skipped == ["c"]
+
+
+def test_topo_order_keeps_insertion_order_where_the_edges_allow():
+    dag: DAG[str] = DAG()
+    for n in ["file.a", "file.b", "store", "bot", "other-bot", "file.late"]:
+        dag.add(n)
+    dag.add("store", ["file.a"])
+    dag.add("bot", ["store"])
+    dag.add("other-bot", ["file.b"])
+    dag.add("file.a", ["file.late"])
+    assert dag.topo_order() == ["file.b", "other-bot", "file.late", "file.a", "store", "bot"]

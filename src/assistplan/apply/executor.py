@@ -75,9 +75,9 @@ class Applier:
         self.reader = Reader(remote, self.state.copy(), parallelism)
         # The plan's refresh still knew the ids of objects deleted behind our back; so must the
         # re-check before mutating, or references to them would look changed.
-        self.reader.to_addr.update(
-            {d.remote_id: d.address for d in plan.drift if d.remote_id and not d.after}
-        )
+        for d in plan.drift:
+            if d.remote_id and not d.after:
+                self.reader.know(d.remote_id, d.address)
         self.ids = {a: rs.remote_id for a, rs in self.state.resources.items() if rs.remote_id}
         self.changes = {c.key: c for c in plan.changes}
         self._lock = threading.Lock()
@@ -89,7 +89,7 @@ class Applier:
         self._persist()  # the refreshed state, and the lineage our markers use, before any mutation
         if self.plan.refresh_only:
             return ApplyResult(self.state, 0, 0)
-        dag = self.build_dag()
+        dag = plan_steps(self.plan, self.state)
         result = walk(dag, self._step, self.parallelism)
         self._persist()
         if result.failed:
@@ -102,49 +102,6 @@ class Applier:
                 "then run `assistplan plan` to see what remains and `assistplan apply` to continue."
             )
         return ApplyResult(self.state, len({a for _, a in result.done}), len(self.changes))
-
-    def build_dag(self) -> DAG[Step]:
-        """Steps keyed by change key; consumers wait for what they use, objects go after their users."""
-        dag: DAG[Step] = DAG()
-        first: dict[str, Step] = {}  # the step that makes an address usable by its consumers
-        gone: dict[str, list[Step]] = {}  # the steps that delete objects of an address
-        for c in self.plan.changes:
-            if c.is_noop:
-                continue
-            k = c.key
-            if c.adopt_id is not None:
-                first[c.address] = ("adopt", k)
-            elif c.actions in (("delete",), ("archive",)):
-                step = ("delete" if c.actions == ("delete",) else "archive", k)
-                dag.add(step)
-                gone.setdefault(c.address, []).append(step)
-            elif "create" in c.actions:
-                first[c.address] = ("create", k)
-                if c.actions == ("create", "delete") and not c.retain_old:
-                    dag.add(("delete_old", k), [first[c.address]])
-                    gone.setdefault(c.address, []).append(("delete_old", k))
-            else:
-                first[c.address] = ("update", k)
-            if c.address in first:
-                dag.add(first[c.address])
-        for c in self.plan.changes:
-            made = first.get(c.address)
-            if made is not None and not c.deposed:
-                dag.add(made, [first[r] for r in c.depends_on if r in first])
-        for c in self.plan.changes:
-            if c.is_noop:
-                continue
-            mine = [s for s in [first.get(c.address), *gone.get(c.address, [])] if s is not None]
-            # An object goes away only after every consumer that used it has let go of it.
-            for ref in c.prior_depends_on:
-                for g in gone.get(ref, []):
-                    dag.add(g, mine)
-            # A replaced object goes only after its consumers point at the replacement.
-            for ref in c.depends_on:
-                for g in gone.get(ref, []):
-                    if g[0] == "delete_old" and c.address in first:
-                        dag.add(g, [first[c.address]])
-        return dag
 
     def _step(self, step: Step) -> None:
         op, key = step
@@ -412,6 +369,53 @@ class Applier:
 
     def _metadata(self, c: ResourceChange, attrs: dict[str, Any]) -> dict[str, str]:
         return {**attrs["metadata"], norm.MARKER_KEY: self._marker(c)}
+
+
+def plan_steps(plan: Plan, state: State) -> DAG[Step]:
+    """The plan as steps keyed by change key (`state`: the refreshed prior state): consumers wait
+    for what they use, objects go after their users."""
+    dag: DAG[Step] = DAG()
+    first: dict[str, Step] = {}  # the step that makes an address usable by its consumers
+    gone: dict[str, list[Step]] = {}  # the steps that delete objects of an address
+    for c in plan.changes:
+        if c.is_noop:
+            continue
+        k = c.key
+        if c.adopt_id is not None:
+            first[c.address] = ("adopt", k)
+        elif c.actions in (("delete",), ("archive",)):
+            step = ("delete" if c.actions == ("delete",) else "archive", k)
+            dag.add(step)
+            gone.setdefault(c.address, []).append(step)
+        elif "create" in c.actions:
+            first[c.address] = ("create", k)
+            if c.actions == ("create", "delete") and not c.retain_old:
+                dag.add(("delete_old", k), [first[c.address]])
+                gone.setdefault(c.address, []).append(("delete_old", k))
+        else:
+            first[c.address] = ("update", k)
+        if c.address in first:
+            dag.add(first[c.address])
+    for c in plan.changes:
+        made = first.get(c.address)
+        if made is not None and not c.deposed:
+            dag.add(made, [first[r] for r in c.depends_on if r in first])
+    # An object goes only after every consumer has let go of it or points at its replacement:
+    # the consumers state knows (its edges) as well as those the plan names.
+    users: dict[str, set[str]] = {}
+    for addr, rs in state.resources.items():
+        for ref in rs.depends_on:
+            users.setdefault(ref, set()).add(addr)
+    for c in plan.changes:
+        if not c.is_noop:
+            for ref in (*c.prior_depends_on, *c.depends_on):
+                users.setdefault(ref, set()).add(c.address)
+    for ref, deletions in gone.items():
+        for user in users.get(ref, set()) - {ref}:
+            theirs = [s for s in [first.get(user), *gone.get(user, [])] if s is not None]
+            for g in deletions:
+                dag.add(g, theirs)
+    return dag
 
 
 def _error_text(vs_file: dict[str, Any]) -> str:

@@ -188,6 +188,9 @@ class Printer:
                     self.line("+", k, width, fmt(a))
             elif b != a:
                 self.changed(k, width, b, a, forces=k in c.changed_paths and "create" in c.actions)
+            elif k in c.changed_paths or any(p.startswith(f"{k}.") for p in c.changed_paths):
+                # The same addresses, other remote ids: a consumer repointed at a replacement.
+                self.line("~", k, width, fmt(a) + self.style("  # repointed at the replacement", fg="yellow"))
             elif only_changed:
                 hidden += 1
             else:

@@ -11,6 +11,7 @@ from assistplan import guard
 from assistplan.addrs import Address
 from assistplan.config.model import Config
 from assistplan.errors import PlanError
+from assistplan.graph import DAG, CycleError
 from assistplan.plan.desired import Desired, build_desired
 from assistplan.plan.model import (
     ARCHIVE,
@@ -210,11 +211,15 @@ def diff(
 ) -> list[ResourceChange]:
     """Desired vs refreshed prior state, in reference order, then deletes and archives.
 
-    Nothing in `protected` (held by live consumers, see guard) is destroyed.
+    Reference order, not declaration order: a consumer is diffed after everything it uses, so it
+    knows which of them get a new object and must be repointed (release snapshots come from state
+    in address order, a snapshot assistant before its store). Nothing in `protected` (held by
+    live consumers, see guard) is destroyed.
     """
     changes: list[ResourceChange] = []
     recreated: set[str] = set()
-    for d in desired.values():
+    for addr in reference_order(desired):
+        d = desired[addr]
         ch = _diff_one(d, prior, refreshed, recreated, replace)
         if ch is None:
             continue
@@ -257,6 +262,40 @@ def diff(
                 )
             )
     return changes
+
+
+def reference_order(desired: dict[str, Desired]) -> list[str]:
+    """Every desired address after the addresses it references (ties keep declaration order)."""
+    dag: DAG[str] = DAG()
+    for addr in desired:
+        dag.add(addr)
+    for addr, d in desired.items():
+        dag.add(addr, [r for r in d.refs if r in desired])
+    try:
+        return dag.topo_order()
+    except CycleError as exc:
+        raise PlanError(f"the references form a cycle: {' -> '.join(map(str, exc.path))}") from None
+
+
+def _targeted(
+    changes: list[ResourceChange], targets: Iterable[str], desired: dict[str, Desired]
+) -> list[ResourceChange]:
+    """The changes of `targets` and of what they reference, plus the consumers that must follow.
+
+    A consumer repointed at a target's new object, or letting go of a destroyed one, comes along
+    (with what it references): left out, it would point at an object this apply deletes.
+    """
+    keep = _closure(targets, desired)
+    while True:
+        moved = {c.address for c in changes if c.address in keep and {"create", "delete"} & set(c.actions)}
+        follow = [
+            c.address
+            for c in changes
+            if c.address not in keep and not c.is_noop and moved & {*c.replaced, *c.prior_depends_on}
+        ]
+        if not follow:
+            return [c for c in changes if c.address in keep]
+        keep |= _closure(follow, desired)
 
 
 def _closure(targets: Iterable[str], desired: dict[str, Desired]) -> set[str]:
@@ -316,8 +355,7 @@ def make_plan(
         changes = diff(desired, prior, refreshed, set(replace), verdict.protected)
         changes = retain_in_use(changes, desired, prior)
     if targets:
-        keep = _closure(targets, desired)
-        changes = [c for c in changes if c.address in keep]
+        changes = _targeted(changes, targets, desired)
     changes += _refused(verdict, prior)
     errors += _protected_errors(changes, prior, desired)
     errors += _published_errors(changes, config)
@@ -358,9 +396,8 @@ def _protected_errors(changes: list[ResourceChange], prior: State, desired: dict
 
 
 def _raw_ids(d: Desired) -> set[str]:
-    attrs = d.attrs
-    ids = list(attrs.get("file_ids", [])) + list(attrs.get("tool_resources", {}).get("code_interpreter", []))
-    return {i for i in ids if "." not in i}
+    """The remote ids a snapshot holds as such (files, and stores it was left holding by id)."""
+    return {r for r in norm.all_refs(d.type, d.attrs) if "." not in r}
 
 
 def retain_in_use(

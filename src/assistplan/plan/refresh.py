@@ -68,6 +68,12 @@ class Reader:
         self.snapshot_addr = {rid: a for rid, a in self.to_addr.items() if "@" in a}
         self.forgotten = set(state.forgotten)  # `state rm` let these go: never adopt them back
 
+    def know(self, remote_id: str, address: str) -> None:
+        """Read `remote_id` as `address` (an object state no longer lists, e.g. deleted behind our back)."""
+        self.to_addr[remote_id] = address
+        if "@" in address:
+            self.snapshot_addr[remote_id] = address
+
     def refresh(self, desired: dict[str, Desired], addresses: set[str] | None = None) -> Refreshed:
         managed: dict[str, dict[str, str]] = {k: {} for k in KINDS}
         for addr, rs in self.state.resources.items():

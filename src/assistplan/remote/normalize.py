@@ -170,14 +170,19 @@ def assistant_actual(obj: dict[str, Any], to_addr: dict[str, str]) -> dict[str, 
     }
 
 
-def refs_of(kind: str, attrs: dict[str, Any]) -> list[str]:
-    """Addresses an attribute dict references (its edges in the reference graph)."""
+def all_refs(kind: str, attrs: dict[str, Any]) -> list[str]:
+    """Every reference an attribute dict holds: addresses of managed objects and raw ids."""
     if kind == "vector_store":
-        return [a for a in attrs.get("file_ids", []) if "." in a]
+        return list(attrs.get("file_ids", []))
     if kind == "assistant":
         tr = attrs.get("tool_resources", {})
-        return [a for key in ("code_interpreter", "file_search") for a in tr.get(key, []) if "." in a]
+        return [r for key in ("code_interpreter", "file_search") for r in tr.get(key, [])]
     return []
+
+
+def refs_of(kind: str, attrs: dict[str, Any]) -> list[str]:
+    """Addresses an attribute dict references (its edges in the reference graph)."""
+    return [a for a in all_refs(kind, attrs) if "." in a]
 
 
 def map_refs(kind: str, attrs: dict[str, Any], fn: Callable[[str], str]) -> dict[str, Any]:
