@@ -92,7 +92,6 @@ def apply_once(n: int, latency_ms: float, parallelism: int, rate_limit_rate: flo
             "apply_api_calls": remote.calls - plan_calls,
             "apply_http_requests": http["total"],
             "http_429": remote.rate_limited,
-            "paused_s": round(remote.paused_s, 1),
             "state_writes": writes["n"],
             "remote_assistants": len(store.assistants),
             "in_state": in_state,

@@ -3,7 +3,6 @@
 - AssistplanError
   - ConfigError            config does not load or validate (carries FILE:LINE:COL diagnostics)
   - PlanError              the plan cannot be made or is refused
-    - GuardError           a destroy is blocked by live consumers
     - StalePlanError       a saved plan no longer matches state or config
   - StateError             state cannot be read or written
     - LockError            the state lock is held by someone else
@@ -41,10 +40,6 @@ class ConfigError(AssistplanError):
 
 
 class PlanError(AssistplanError):
-    pass
-
-
-class GuardError(PlanError):
     pass
 
 

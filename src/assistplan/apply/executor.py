@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from assistplan.config.model import Config
 from assistplan.errors import ApplyError, AssistplanError, RemoteError, StalePlanError
@@ -39,6 +39,7 @@ DONE = {
     "archive": "archived",
 }
 Event = Callable[[str, str, str], None]  # (address, phase, detail)
+V = TypeVar("V")
 
 
 def processing_timeout() -> float:
@@ -178,19 +179,21 @@ class Applier:
 
     # -- steps -------------------------------------------------------------------------------
     def _adopt(self, c: ResourceChange) -> None:
-        assert c.adopt_id is not None and c.before is not None or c.type == "file"
-        self._record(c, c.adopt_id, c.before if c.before is not None else dict(c.after or {}))
+        adopt_id = _given(c, c.adopt_id, "object to adopt")
+        # A file's adoption may come without the attributes read back (an upload we record).
+        attrs = c.before if c.before is not None or c.type != "file" else dict(c.after or {})
+        self._record(c, adopt_id, _given(c, attrs, "attributes read back"))
         if c.actions == ("update",):
             self._update(c)
 
     def _create(self, c: ResourceChange) -> None:
-        assert c.after is not None
+        after = _given(c, c.after, "attributes")
         if c.type in STATE_ONLY:
-            self._record(c, None, dict(c.after))
+            self._record(c, None, dict(after))
             return
         self._intend(c)
         remote_id = getattr(self, f"_create_{c.type}")(c)
-        self._record(c, remote_id, dict(c.after))
+        self._record(c, remote_id, dict(after))
 
     def _intend(self, c: ResourceChange) -> None:
         """Write down, before the remote object exists, that we are about to create it.
@@ -199,14 +202,14 @@ class Applier:
         to adopt what was made instead of making it twice: the intent (when, and for a file its
         name, size and hash) plus, for a replace, the old object as deposed so it is not orphaned.
         """
-        assert c.after is not None
+        after = _given(c, c.after, "attributes")
         intent: dict[str, Any] = {"since": time.time()}
         if c.type == "file":
             intent.update(
-                filename=c.after["filename"],
-                bytes=c.after["bytes"],
-                sha256=c.after["sha256"],
-                purpose=c.after["purpose"],
+                filename=after["filename"],
+                bytes=after["bytes"],
+                sha256=after["sha256"],
+                purpose=after["purpose"],
             )
         with self._lock:
             rs = self.state.get(c.address)
@@ -220,11 +223,12 @@ class Applier:
         self._commits.wait(ticket)
 
     def _create_file(self, c: ResourceChange) -> str:
-        assert c.after is not None
+        after = _given(c, c.after, "attributes")
         spec = self.config.files[c.name]
-        assert spec.path is not None
+        if spec.path is None:
+            raise StalePlanError(f"{c.address} is now a remote file referenced by id; re-run plan")
         sha, _ = sha256_file(spec.path)
-        if sha != c.after["sha256"]:
+        if sha != after["sha256"]:
             raise StalePlanError(f"{c.address}: {spec.rel_path} changed since the plan was made; re-run plan")
         obj = self.remote.upload_file(
             spec.path,
@@ -236,8 +240,7 @@ class Applier:
         return str(obj["id"])
 
     def _create_vector_store(self, c: ResourceChange) -> str:
-        a = c.after
-        assert a is not None
+        a = _given(c, c.after, "attributes")
         file_ids = [self._resolve(f) for f in a["file_ids"]]
         params: dict[str, Any] = {"name": a["name"], "metadata": self._metadata(c, a)}
         if a.get("description") is not None:
@@ -257,33 +260,30 @@ class Applier:
         return vs_id
 
     def _create_assistant(self, c: ResourceChange) -> str:
-        assert c.after is not None
-        params = norm.assistant_params(c.after, self._resolve, self._marker(c))
+        params = norm.assistant_params(_given(c, c.after, "attributes"), self._resolve, self._marker(c))
         return str(self.remote.create("assistant", params, c.address)["id"])
 
     def _update(self, c: ResourceChange) -> None:
+        after = _given(c, c.after, "attributes")
         if c.type in STATE_ONLY:
-            assert c.after is not None
-            self._record(c, None, dict(c.after))
+            self._record(c, None, dict(after))
             return
-        rid = c.adopt_id or c.remote_id
-        assert rid is not None and c.after is not None
+        rid = _given(c, c.adopt_id or c.remote_id, "remote id")
         if c.changed_paths == (LIFECYCLE,):  # only the lifecycle flag moved: nothing to send
-            self._record(c, rid, dict(c.after))
+            self._record(c, rid, dict(after))
             return
         now = self._check_unchanged(c, rid)
         if c.type == "vector_store":
             self._update_vector_store(c, rid, now or {})
         elif c.type == "assistant":
-            params = norm.assistant_params(c.after, self._resolve, self._marker(c))
+            params = norm.assistant_params(after, self._resolve, self._marker(c))
             self.remote.update("assistant", rid, params, c.address)
         else:
             raise ApplyError(f"{c.address}: files cannot be updated in place")
-        self._record(c, rid, dict(c.after))
+        self._record(c, rid, dict(after))
 
     def _update_vector_store(self, c: ResourceChange, vs_id: str, now: dict[str, Any]) -> None:
-        a = c.after
-        assert a is not None
+        a = _given(c, c.after, "attributes")
         fields = {k: a[k] for k in ("name", "metadata", "expires_after") if now.get(k) != a[k]}
         if fields:
             if "metadata" in fields:
@@ -344,8 +344,7 @@ class Applier:
         self._forget(c.address)
 
     def _delete_old(self, c: ResourceChange) -> None:
-        assert c.remote_id is not None
-        self.remote.delete(c.type, c.remote_id, c.address)
+        self.remote.delete(c.type, _given(c, c.remote_id, "remote id"), c.address)
         with self._lock:
             rs = self.state.get(c.address)
             if rs is not None:
@@ -416,6 +415,13 @@ def plan_steps(plan: Plan, state: State) -> DAG[Step]:
             for g in deletions:
                 dag.add(g, theirs)
     return dag
+
+
+def _given(c: ResourceChange, value: V | None, what: str) -> V:
+    """What a change needs to be carried out; a saved plan without it is corrupt: an error, not a crash."""
+    if value is None:
+        raise ApplyError(f"{c.address}: the plan gives no {what} for this change; make the plan again")
+    return value
 
 
 def _error_text(vs_file: dict[str, Any]) -> str:

@@ -32,7 +32,6 @@ from assistplan.plan.model import (
     DELETE,
     NO_OP,
     REPLACE_CBD,
-    REPLACE_DBC,
     UPDATE,
     Blocked,
     Consumer,
@@ -51,7 +50,6 @@ ICON = {
     UPDATE: "🔄 update",
     DELETE: "🗑️ destroy",
     REPLACE_CBD: "♻️ replace",
-    REPLACE_DBC: "♻️ replace",
     ARCHIVE: "📦 archive",
 }
 SECTIONS = (

@@ -1,4 +1,4 @@
-"""Human output: the plan as Terraform users know it (+, ~, -/+, -), drift, and apply progress."""
+"""Human output: the plan as Terraform users know it (+, ~, +/-, -), drift, and apply progress."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from assistplan.plan.model import (
     DELETE,
     NO_OP,
     REPLACE_CBD,
-    REPLACE_DBC,
     UPDATE,
     Blocked,
     Plan,
@@ -28,14 +27,13 @@ from assistplan.plan.model import (
 )
 from assistplan.plan.reasons import Reason
 
-SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE_CBD: "+/-", REPLACE_DBC: "-/+", ("archive",): "-"}
-COLOR = {"+": "green", "~": "yellow", "-": "red", "+/-": "yellow", "-/+": "yellow"}
+SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE_CBD: "+/-", ("archive",): "-"}
+COLOR = {"+": "green", "~": "yellow", "-": "red", "+/-": "yellow"}
 VERB = {
     CREATE: "will be created",
     UPDATE: "will be updated in-place",
     DELETE: "will be destroyed",
     REPLACE_CBD: "must be replaced (created anew, consumers repointed, then the old one deleted)",
-    REPLACE_DBC: "must be replaced",
     ("archive",): "will be archived",
 }
 
@@ -162,7 +160,7 @@ class Printer:
             why = c.describe()
             if why:
                 self.echo(f"  # ({why})")
-        self.body(sym, c, only_changed=c.actions in (UPDATE, REPLACE_CBD, REPLACE_DBC))
+        self.body(sym, c, only_changed=c.actions in (UPDATE, REPLACE_CBD))
 
     def body(self, sym: str, c: ResourceChange, only_changed: bool) -> None:
         color = COLOR.get(sym, "yellow")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistplan.config.model import Config, FileSpec
+from assistplan.config.model import Config
 from assistplan.remote import normalize as norm
 
 CHUNK = 1 << 20
@@ -40,9 +40,9 @@ def sha256_file(path: Path) -> tuple[str, int]:
 
 def build_desired(config: Config, parallelism: int = 8) -> dict[str, Desired]:
     """Every managed address the config declares, in dependency order (files, stores, assistants)."""
-    local = [f for f in config.files.values() if not f.external]
+    local = {f.name: f.path for f in config.files.values() if f.path is not None}
     with ThreadPoolExecutor(max_workers=max(1, min(parallelism, 8))) as pool:
-        hashes = dict(zip([f.name for f in local], pool.map(_hash_spec, local), strict=True))
+        hashes = dict(zip(local, pool.map(sha256_file, local.values()), strict=True))
     out: dict[str, Desired] = {}
     for f in config.files.values():
         sha, size = hashes.get(f.name, (None, None))
@@ -68,8 +68,3 @@ def build_desired(config: Config, parallelism: int = 8) -> dict[str, Desired]:
             addr, "assistant", a.name, attrs, tuple(norm.refs_of("assistant", attrs)), a.prevent_destroy
         )
     return out
-
-
-def _hash_spec(spec: FileSpec) -> tuple[str, int]:
-    assert spec.path is not None
-    return sha256_file(spec.path)

@@ -18,7 +18,6 @@ UPDATE = ("update",)
 DELETE = ("delete",)
 ARCHIVE = ("archive",)
 REPLACE_CBD = ("create", "delete")  # create the new one, repoint consumers, delete the old one
-REPLACE_DBC = ("delete", "create")
 
 PLAN_FORMAT_VERSION = 2  # saved plan files (2: typed reasons)
 JSON_FORMAT_VERSION = "1"  # `plan --json`
@@ -180,7 +179,7 @@ def summarize(changes: tuple[ResourceChange, ...]) -> dict[str, int]:
     for c in changes:
         if c.refused:
             continue
-        if c.actions in (REPLACE_CBD, REPLACE_DBC):
+        if c.actions == REPLACE_CBD:
             out["replace"] += 1
         elif c.actions == NO_OP:
             out["no-op"] += 1

@@ -21,20 +21,15 @@ import functools
 import hashlib
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 from urllib.parse import quote
 
 import openai
 
 from assistplan.errors import EndpointRetiredError, RemoteError
 from assistplan.remote.upload import Progress, ReadProgress
-
-# The SDK marks every assistants method deprecated (the hosted API was switched off). We
-# target servers that still speak the protocol, so silence exactly those calls from here.
-warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"assistplan\.remote\.api")
 
 T = TypeVar("T")
 PAGE = {"assistants": 100, "vector_stores": 100, "files": 10_000, "vector_store_files": 100}
@@ -70,6 +65,13 @@ def retry_after(headers: Any) -> float:
 
 
 _COLLECTIONS = {"assistant": "assistants", "file": "files", "vector_store": "vector_stores"}
+
+
+def _an_object(obj: Any, what: str) -> dict[str, Any]:
+    """A JSON object from the API; anything else (a broken server or proxy) is a RemoteError."""
+    if not isinstance(obj, dict):
+        raise RemoteError(f"{what}: the API answered with {type(obj).__name__}, not an object")
+    return dict(obj)
 
 
 def _message(exc: openai.APIStatusError) -> str:
@@ -131,7 +133,6 @@ class Remote:
         self._clock, self._sleep = clock, sleep  # how 429 pauses are timed and waited out
         self._pause_until = 0.0  # `clock` time before which no request is sent (after a 429)
         self.rate_limited = 0  # 429 answers seen (each retried by the SDK after the pause)
-        self.paused_s = 0.0  # total time requests spent waiting out 429 pauses
         http = getattr(client, "_client", None)  # the SDK's httpx2 client: hooks see every attempt
         if http is not None and hasattr(http, "event_hooks"):
             hooks = http.event_hooks
@@ -151,8 +152,6 @@ class Remote:
         while True:
             with self._lock:
                 wait = self._pause_until - self._clock()
-                if wait > 0:
-                    self.paused_s += wait
             if wait <= 0:
                 return
             self._sleep(wait)
@@ -170,9 +169,18 @@ class Remote:
             text = text.replace(self._secret, "***")
         return text
 
+    @overload
+    def _call(
+        self, what: str, fn: Callable[[], T], *, missing_ok: Literal[False] = False, urgent: bool = False
+    ) -> T: ...
+    @overload
+    def _call(
+        self, what: str, fn: Callable[[], T], *, missing_ok: bool, urgent: bool = False
+    ) -> T | None: ...
     def _call(
         self, what: str, fn: Callable[[], T], *, missing_ok: bool = False, urgent: bool = False
     ) -> T | None:
+        """`fn()` with RemoteError for API errors; None for a 404 only when `missing_ok`."""
         with self._lock:
             self._calls += 1
         try:
@@ -221,7 +229,8 @@ class Remote:
 
     def _list(self, kind: str, vs_id: str | None, params: dict[str, Any]) -> Any:
         if kind == "vector_store_files":
-            assert vs_id is not None
+            if vs_id is None:
+                raise ValueError("listing a vector store's files needs the vector store's id")
             return self._get(f"/vector_stores/{_seg(vs_id)}/files", params)
         return self._get(f"/{kind}", params)
 
@@ -267,24 +276,16 @@ class Remote:
         obj = self._call(f"{what}: read {remote_id}", lambda: self._get(path), missing_ok=True)
         return None if obj is None else dict(obj)
 
-    def vector_store_file_ids(self, vs_id: str, what: str) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for page in self.pages("vector_store_files", vs_id):
-            out.extend(page)
-        return out
-
     # -- objects: create / update / delete, the same shape for every kind --------------------
     def create(self, kind: str, params: dict[str, Any], what: str) -> dict[str, Any]:
         """Create an assistant or vector store (files are uploaded: `upload_file`)."""
         obj = self._call(f"{what}: create", lambda: self._post(f"/{_COLLECTIONS[kind]}", params))
-        assert obj is not None
-        return dict(obj)
+        return _an_object(obj, f"{what}: create")
 
     def update(self, kind: str, remote_id: str, params: dict[str, Any], what: str) -> dict[str, Any]:
         path = f"/{_COLLECTIONS[kind]}/{_seg(remote_id)}"
         obj = self._call(f"{what}: update", lambda: self._post(path, params))
-        assert obj is not None
-        return dict(obj)
+        return _an_object(obj, f"{what}: update")
 
     def delete(self, kind: str, remote_id: str, what: str) -> None:
         """Delete an object; one already gone is not an error."""
@@ -303,7 +304,6 @@ class Remote:
                 f"{what}: upload {filename}",
                 lambda: self.client.files.create(file=(filename, body), purpose=purpose),  # type: ignore[arg-type]
             )
-        assert obj is not None
         return obj.to_dict()
 
     def file_sha256(self, remote_id: str, what: str) -> str | None:

@@ -88,9 +88,8 @@ def _resources(code_files: list[str], stores: list[str]) -> dict[str, list[str]]
 
 # -- desired ----------------------------------------------------------------------------------
 def file_desired(spec: FileSpec, sha256: str | None, size: int | None) -> dict[str, Any]:
-    if spec.external:
+    if spec.path is None:  # an existing remote file, referenced by id
         return {"id": spec.id}
-    assert spec.path is not None
     return {"filename": spec.path.name, "purpose": spec.purpose, "bytes": size, "sha256": sha256}
 
 
