@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from assistplan.guard import advice
+from assistplan.plan.guard import advice
 from assistplan.plan.model import (
     ARCHIVE,
     CREATE,

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import click
 
 from assistplan.cli.progress import TICKS, LiveProgress, PlainProgress, tick_text
-from assistplan.guard import advice
+from assistplan.plan.guard import advice
 from assistplan.plan.model import (
     CREATE,
     DELETE,

@@ -40,7 +40,7 @@ class Options:
         the plan, which knows from state whether they name live consumers (the guard)."""
         if self._config is None:
             from assistplan.config.loader import load_config
-            from assistplan.guard import held
+            from assistplan.plan.guard import held
 
             cfg = load_config(self.config_path(), allow_dangling=not strict)
             if cfg.dangling:

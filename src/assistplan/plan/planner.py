@@ -7,11 +7,11 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from assistplan import guard
 from assistplan.addrs import Address
 from assistplan.config.model import Config
 from assistplan.errors import PlanError
 from assistplan.graph import DAG, CycleError
+from assistplan.plan import guard
 from assistplan.plan.desired import Desired, build_desired
 from assistplan.plan.model import (
     ARCHIVE,
