@@ -87,10 +87,23 @@ def test_release_creates_an_immutable_snapshot_and_output_lists_it(project):
     snap_files = {f.id for f in sdk.vector_stores.files.list(ids["vector_store.docs@pilot.v1"])}
     assert snap_files == {ids["file.handbook"], ids["file.policy"]}  # the same files, not new uploads
     out = json.loads(p.ok("output", "--json").out)["experiments"]["pilot"]
-    assert out["published"] == {"version": 1, "assistants": {"bot": ids["assistant.bot@pilot.v1"]}}
-    assert out["working"] == {"assistants": {"bot": ids["assistant.bot"]}}
+    snap_entry = {"bot": {"id": ids["assistant.bot@pilot.v1"], "target": "assistants"}}
+    assert out["published"] == {
+        "version": 1,
+        "assistants": {"bot": ids["assistant.bot@pilot.v1"]},
+        "assistants_detail": snap_entry,
+    }
+    assert out["working"] == {
+        "assistants": {"bot": ids["assistant.bot"]},
+        "assistants_detail": {"bot": {"id": ids["assistant.bot"], "target": "assistants"}},
+    }
     assert out["versions"] == [
-        {"version": 1, "status": "published", "assistants": {"bot": ids["assistant.bot@pilot.v1"]}}
+        {
+            "version": 1,
+            "status": "published",
+            "assistants": {"bot": ids["assistant.bot@pilot.v1"]},
+            "assistants_detail": snap_entry,
+        }
     ]
     # The working assistant moves on; the snapshot does not.
     p.edit("I am bot.", "I am the new bot.")

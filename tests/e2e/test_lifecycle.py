@@ -234,9 +234,11 @@ def test_hr_pilot_example_applies_and_is_stable(make_project):
     assert p.run("plan", "--detailed-exitcode").code == 0
     out = json.loads(p.ok("output", "--json").out)["experiments"]
     ids = p.ids()
+    snapshot = ids["assistant.hr-bot@hr-pilot.v2"]
     assert out["hr-pilot"]["published"] == {
         "version": 2,
-        "assistants": {"hr-bot": ids["assistant.hr-bot@hr-pilot.v2"]},
+        "assistants": {"hr-bot": snapshot},
+        "assistants_detail": {"hr-bot": {"id": snapshot, "target": "assistants"}},
     }
     assert [v["status"] for v in out["hr-pilot"]["versions"]] == ["released", "published"]
     assert set(out["helpdesk"]["published"]["assistants"]) == {"hr-bot", "triage-bot"}

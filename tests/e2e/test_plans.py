@@ -146,7 +146,7 @@ def test_output_json_lists_remote_ids(make_project):
     p.ok("apply", "--auto-approve")
     out = json.loads(p.ok("output", "--json").out)
     ids = p.ids()
-    assert out["assistants"] == {"hr-bot": {"id": ids["assistant.hr-bot"]}}
+    assert out["assistants"] == {"hr-bot": {"id": ids["assistant.hr-bot"], "target": "assistants"}}
     assert out["vector_stores"] == {"hr-docs": {"id": ids["vector_store.hr-docs"]}}
     assert set(out["files"]) == {"handbook", "leave-policy"}
 

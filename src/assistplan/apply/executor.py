@@ -20,14 +20,22 @@ from assistplan.errors import ApplyError, AssistplanError, RemoteError, StalePla
 from assistplan.graph import DAG, walk
 from assistplan.plan.desired import sha256_file
 from assistplan.plan.model import Plan, ResourceChange
-from assistplan.plan.planner import LIFECYCLE, STATE_ONLY, changed_paths
-from assistplan.plan.reasons import Reason
+from assistplan.plan.planner import FORGET, LIFECYCLE, STATE_ONLY, changed_paths
 from assistplan.plan.refresh import PENDING, Reader
 from assistplan.plan.releases import freeze
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.manager import GroupCommit, StateManager
 from assistplan.state.model import ResourceState, State
+from assistplan.targets import (
+    REALISATION_KEYS,
+    TARGET_KEY,
+    Realise,
+    Target,
+    deposed_target,
+    open_target,
+    recorded_target,
+)
 
 Step = tuple[str, str]  # (operation, address)
 DONE = {
@@ -73,7 +81,8 @@ class Applier:
         self.parallelism = parallelism
         self.on_event = on_event or (lambda a, p, d: None)
         self.state = State.from_json(plan.prior_state, "plan")
-        self.reader = Reader(remote, self.state.copy(), parallelism)
+        self.target = open_target(config.target, remote)  # realises the planned assistants
+        self.reader = Reader(remote, self.state.copy(), parallelism, target=config.target)
         # The plan's refresh still knew the ids of objects deleted behind our back; so must the
         # re-check before mutating, or references to them would look changed.
         for d in plan.drift:
@@ -123,6 +132,7 @@ class Applier:
         self._commits.save()
 
     def _record(self, c: ResourceChange, remote_id: str | None, attrs: dict[str, Any], **extra: Any) -> None:
+        """`extra` for an assistant describes its realisation and replaces the one recorded."""
         depends_on = norm.refs_of(c.type, attrs)
         if "@" in c.address and c.type in ("assistant", "vector_store"):
             attrs = freeze(attrs, self._resolve)  # a snapshot keeps the file ids it was made with
@@ -131,6 +141,9 @@ class Applier:
             depends_on = list(c.depends_on)
         with self._lock:
             prior = self.state.get(c.address)
+            kept = dict(prior.extra) if prior else {}
+            if c.type == "assistant" and TARGET_KEY in extra:
+                kept = {k: v for k, v in kept.items() if k not in REALISATION_KEYS}
             rs = ResourceState(
                 address=c.address,
                 type=c.type,
@@ -139,7 +152,7 @@ class Applier:
                 sha256=attrs.get("sha256"),
                 depends_on=depends_on,
                 prevent_destroy=self._prevent_destroy(c),
-                extra={k: v for k, v in {**(prior.extra if prior else {}), **extra}.items() if k != PENDING},
+                extra={k: v for k, v in {**kept, **extra}.items() if k != PENDING},
             )
             self.state.put(rs)
             if remote_id is not None:
@@ -182,7 +195,8 @@ class Applier:
         adopt_id = _given(c, c.adopt_id, "object to adopt")
         # A file's adoption may come without the attributes read back (an upload we record).
         attrs = c.before if c.before is not None or c.type != "file" else dict(c.after or {})
-        self._record(c, adopt_id, _given(c, attrs, "attributes read back"))
+        realised = {TARGET_KEY: self.target.name} if c.type == "assistant" else {}
+        self._record(c, adopt_id, _given(c, attrs, "attributes read back"), **realised)
         if c.actions == ("update",):
             self._update(c)
 
@@ -192,6 +206,10 @@ class Applier:
             self._record(c, None, dict(after))
             return
         self._intend(c)
+        if c.type == "assistant":
+            real = self.target.create(self._realise(c))
+            self._record(c, real.remote_id, dict(after), **real.extra)
+            return
         remote_id = getattr(self, f"_create_{c.type}")(c)
         self._record(c, remote_id, dict(after))
 
@@ -216,9 +234,15 @@ class Applier:
             if rs is None:
                 rs = ResourceState(address=c.address, type=c.type)
                 self.state.put(rs)
-            if c.actions == ("create", "delete") and c.remote_id:
+            if c.actions == ("create", "delete") and c.remote_id and not c.forget_old:
                 rs.extra["deposed"] = sorted({*rs.extra.get("deposed", []), c.remote_id})
-            rs.extra[PENDING] = intent
+                if c.type == "assistant" and recorded_target(rs) != self.target.name:
+                    rs.extra["deposed_targets"] = {
+                        **rs.extra.get("deposed_targets", {}),
+                        c.remote_id: recorded_target(rs),
+                    }
+            if c.type != "assistant" or self.target.remote:  # else nothing remote to adopt later
+                rs.extra[PENDING] = intent
             ticket = self._commits.ticket()
         self._commits.wait(ticket)
 
@@ -259,9 +283,18 @@ class Applier:
         self._wait_files(c, vs_id, file_ids)
         return vs_id
 
-    def _create_assistant(self, c: ResourceChange) -> str:
-        params = norm.assistant_params(_given(c, c.after, "attributes"), self._resolve, self._marker(c))
-        return str(self.remote.create("assistant", params, c.address)["id"])
+    def _realise(self, c: ResourceChange) -> Realise:
+        after = _given(c, c.after, "attributes")
+        return Realise(c.address, after, self._resolve, self._marker(c), self.state.lineage)
+
+    def _target_of(self, c: ResourceChange, remote_id: str) -> Target:
+        """The target that realised `remote_id` of an assistant in state (a deposed one may differ)."""
+        if c.target is not None:
+            name = c.target  # the plan says which target realised the object it deletes
+        else:
+            rs = self.state.get(c.address)
+            name = deposed_target(rs, remote_id) if rs else self.target.name
+        return self.target if name == self.target.name else open_target(name, self.remote)
 
     def _update(self, c: ResourceChange) -> None:
         after = _given(c, c.after, "attributes")
@@ -276,8 +309,9 @@ class Applier:
         if c.type == "vector_store":
             self._update_vector_store(c, rid, now or {})
         elif c.type == "assistant":
-            params = norm.assistant_params(after, self._resolve, self._marker(c))
-            self.remote.update("assistant", rid, params, c.address)
+            real = self.target.update(self._realise(c), rid)
+            self._record(c, rid, dict(after), **real.extra)
+            return
         else:
             raise ApplyError(f"{c.address}: files cannot be updated in place")
         self._record(c, rid, dict(after))
@@ -336,15 +370,21 @@ class Applier:
         if c.deposed is not None:
             self._delete_old(c)
             return
-        if c.reason is Reason.FORGET_NOT_MANAGED or c.remote_id is None:
+        if c.reason in FORGET or c.remote_id is None:
             self._forget(c.address)
             return
         self._check_unchanged(c, c.remote_id)
-        self.remote.delete(c.type, c.remote_id, c.address)
+        self._delete_object(c, c.remote_id)
         self._forget(c.address)
 
+    def _delete_object(self, c: ResourceChange, remote_id: str) -> None:
+        if c.type == "assistant":
+            self._target_of(c, remote_id).delete(c.address, remote_id)
+        else:
+            self.remote.delete(c.type, remote_id, c.address)
+
     def _delete_old(self, c: ResourceChange) -> None:
-        self.remote.delete(c.type, _given(c, c.remote_id, "remote id"), c.address)
+        self._delete_object(c, _given(c, c.remote_id, "remote id"))
         with self._lock:
             rs = self.state.get(c.address)
             if rs is not None:
@@ -353,6 +393,9 @@ class Applier:
                     rs.extra["deposed"] = rest
                 else:
                     rs.extra.pop("deposed", None)
+                targets = {k: v for k, v in rs.extra.pop("deposed_targets", {}).items() if k in rest}
+                if targets:
+                    rs.extra["deposed_targets"] = targets
             ticket = self._commits.ticket()
         self._commits.wait(ticket)
 
@@ -388,7 +431,7 @@ def plan_steps(plan: Plan, state: State) -> DAG[Step]:
             gone.setdefault(c.address, []).append(step)
         elif "create" in c.actions:
             first[c.address] = ("create", k)
-            if c.actions == ("create", "delete") and not c.retain_old:
+            if c.actions == ("create", "delete") and not (c.retain_old or c.forget_old):
                 dag.add(("delete_old", k), [first[c.address]])
                 gone.setdefault(c.address, []).append(("delete_old", k))
         else:

@@ -15,7 +15,7 @@ from assistplan.cli.session import Options
 @pass_options
 def output(opts: Options, as_json: bool) -> None:
     """The remote ids of managed objects, for applications to read."""
-    from assistplan.cli.outputs import outputs
+    from assistplan.outputs import outputs
 
     cfg = opts.config()
     doc = outputs(opts.manager(cfg).load())

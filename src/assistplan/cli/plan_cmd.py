@@ -37,6 +37,7 @@ def _make_plan(
     refresh_only: bool = False,
     targets: tuple[str, ...] = (),
     replace: tuple[str, ...] = (),
+    destroy: bool = False,
 ) -> Plan:
     from assistplan.plan.planner import make_plan
 
@@ -51,6 +52,7 @@ def _make_plan(
         targets=targets,
         replace=replace,
         parallelism=parallelism,
+        destroy=destroy,
     )
 
 
@@ -271,7 +273,7 @@ def destroy(opts: Options, auto_approve: bool, parallelism: int, lock_timeout: s
     p = printer(opts)
     with manager.locked("destroy", parse_lock_timeout(lock_timeout)):
         state = manager.load()
-        the_plan = _make_plan(opts, empty, state, parallelism=parallelism)
+        the_plan = _make_plan(opts, empty, state, parallelism=parallelism, destroy=True)
         p.plan(the_plan)
         if the_plan.errored:
             raise SystemExit(1)

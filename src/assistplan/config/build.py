@@ -7,6 +7,7 @@ from typing import Any
 
 from assistplan.config.checks import Checked
 from assistplan.config.model import (
+    DEFAULT_TARGET,
     AssistantSpec,
     Config,
     ExperimentSpec,
@@ -94,11 +95,13 @@ def build_config(doc: Document, checked: Checked, config_path: Path, digest: str
         for name, spec in data.get("experiments", {}).items()
     }
     state = data.get("state", {})
+    provider = data.get("provider", {})
     return Config(
         path=config_path,
         digest=digest,
         version=int(data["version"]),
-        base_url=data.get("provider", {}).get("base_url"),
+        base_url=provider.get("base_url"),
+        target=provider.get("target", DEFAULT_TARGET),
         state=StateConfig(
             backend=state.get("backend", "local"),
             path=checked.state_path,

@@ -14,6 +14,7 @@ from typing import Any
 
 from assistplan.addrs import NAME_RE
 from assistplan.config.messages import Finding, hint, short, where
+from assistplan.config.model import DEFAULT_TARGET
 from assistplan.config.paths import PathProblem, confine, existing_file, read_text_file
 from assistplan.config.yaml_positions import Document
 
@@ -178,6 +179,21 @@ class _Checker:
                 if isinstance(block, dict):
                     self.ref_list((*at, key), block.get(key), section)
 
+    def target(self) -> None:
+        """What the chosen target cannot express, at the field that sets it (DESIGN.md section 9)."""
+        # Imported here: the targets build on the config model.
+        from assistplan.targets import NAMES, config_problems, unexpressible
+
+        provider = self.data.get("provider")
+        target = provider.get("target", DEFAULT_TARGET) if isinstance(provider, dict) else DEFAULT_TARGET
+        if target not in NAMES or ("provider", "target") in self.broken:
+            return
+        for path, _name, spec in self.entries("assistants"):
+            for at, why in config_problems(target, spec):
+                field = (*path, *at)
+                if field not in self.broken:
+                    self.add(field, unexpressible(where(field), target, why))
+
     def instructions(self, path: Path_, name: str, spec: dict[str, Any]) -> None:
         rel = spec.get("instructions_file")
         at = (*path, "instructions_file")
@@ -318,6 +334,7 @@ def run_checks(doc: Document, base: Path, schema_findings: list[Finding]) -> Che
     checker.files()
     checker.vector_stores()
     checker.assistants()
+    checker.target()
     checker.pipelines()
     checker.experiments()
     checker.state()

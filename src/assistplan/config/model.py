@@ -13,6 +13,8 @@ from typing import Any
 
 from assistplan.errors import Diagnostic
 
+DEFAULT_TARGET = "assistants"  # provider.target when the config sets none
+
 
 @dataclass(frozen=True)
 class Pos:
@@ -139,6 +141,7 @@ class Config:
     digest: str  # sha256 over the config and every file it reads text from (instructions_file)
     version: int = 1
     base_url: str | None = None
+    target: str = DEFAULT_TARGET  # provider.target: how assistants are realised (see assistplan.targets)
     state: StateConfig = field(default_factory=StateConfig)
     files: dict[str, FileSpec] = field(default_factory=dict)
     vector_stores: dict[str, VectorStoreSpec] = field(default_factory=dict)

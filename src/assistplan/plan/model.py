@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistplan.plan.reasons import Reason, kept_old, words
+from assistplan.plan.reasons import Reason, deposed_old, kept_old, target_change_notes, words
 
 NO_OP = ("no-op",)
 CREATE = ("create",)
@@ -18,6 +18,11 @@ UPDATE = ("update",)
 DELETE = ("delete",)
 ARCHIVE = ("archive",)
 REPLACE_CBD = ("create", "delete")  # create the new one, repoint consumers, delete the old one
+
+# What a target change does with the old object: keep it (deposed) until the next apply, so
+# applications can switch; forget it (nothing remote to delete: a definition); forget it
+# because its endpoint no longer serves it (the Assistants API sunset).
+OLD_DEPOSED, OLD_FORGOTTEN, OLD_RETIRED = "deposed", "forgotten", "retired"
 
 PLAN_FORMAT_VERSION = 2  # saved plan files (2: typed reasons)
 JSON_FORMAT_VERSION = "1"  # `plan --json`
@@ -79,6 +84,14 @@ class ResourceChange:
     deposed: str | None = None  # this change is about an older object of the address (replaced, kept)
     replaced: tuple[str, ...] = ()  # a repoint: the replaced (or re-created) addresses it follows
     kept_for: tuple[str, ...] = ()  # the live snapshots that keep this object (or, on a replace, the old one)
+    # Applied definitions (targets without a remote object) that name this file or vector store:
+    # applications hold copies of them, so it stays, deposed, until the next apply.
+    named_by: tuple[str, ...] = ()
+    # An assistant: the target realising `after` (provider.target); on a target change, the one
+    # that realised `before`, and what becomes of the old object (`OLD_*`).
+    target: str | None = None
+    old_target: str | None = None
+    old_object: str | None = None
 
     @property
     def key(self) -> str:
@@ -96,13 +109,22 @@ class ResourceChange:
 
     @property
     def retained(self) -> bool:
-        """An object left the config but stays: a live snapshot (`kept_for`) still uses it."""
-        return self.reason is Reason.RETAINED_IN_USE
+        """An object left the config but stays: a live snapshot (`kept_for`) still uses it, or an
+        applied definition named it (`named_by`, one more apply)."""
+        return self.reason in (Reason.RETAINED_IN_USE, Reason.DEPOSED_NAMED_BY_DEFINITION)
 
     @property
     def retain_old(self) -> bool:
-        """A replace that keeps the old object: a live snapshot (`kept_for`) still uses it."""
-        return "create" in self.actions and bool(self.kept_for)
+        """A replace that keeps the old object (deposed): a live snapshot (`kept_for`) still uses
+        it, an applied definition names it, or applications are switching targets."""
+        return "create" in self.actions and bool(
+            self.kept_for or self.named_by or self.old_object == OLD_DEPOSED
+        )
+
+    @property
+    def forget_old(self) -> bool:
+        """A replace whose old object is only forgotten: apply neither deletes nor keeps it."""
+        return self.old_object in (OLD_FORGOTTEN, OLD_RETIRED)
 
     @property
     def action_reason(self) -> str | None:
@@ -110,23 +132,34 @@ class ResourceChange:
         if self.reason is None:
             return None
         text = str(self.reason)
-        named = self.replaced or (self.kept_for if self.retained else ())
+        if self.old_target is not None:
+            text += f": {self.old_target} -> {self.target}"
+        named = self.replaced or (self.kept_for or self.named_by if self.retained else ())
         if named:
             text += ": " + ", ".join(named)
-        if self.retain_old:
+        if self.kept_for and self.retain_old:
             text += "; " + kept_old(list(self.kept_for))
+        elif self.named_by and "create" in self.actions:
+            text += "; " + deposed_old(list(self.named_by))
         return text
 
     def describe(self, code: Callable[[str], str] = str) -> str:
         """The reason in words (the one table in plan/reasons.py); `code` marks up names."""
-        return words(
+        text = words(
             self.reason,
             code=code,
-            addresses=self.replaced or self.kept_for,
+            addresses=self.replaced or self.kept_for or self.named_by,
             paths=self.changed_paths,
-            object_id=self.deposed,
+            object_id=self.deposed or self.remote_id,
             kept_for=self.kept_for,
+            targets=(self.old_target, self.target) if self.old_target else None,
         )
+        if self.named_by and "create" in self.actions:
+            text = "; ".join(x for x in (text, deposed_old(list(self.named_by), code)) if x)
+        if self.old_target is not None:
+            notes = target_change_notes(self.address, self.remote_id, self.old_object, code)
+            text = "; ".join([text, *notes])
+        return text
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -151,6 +184,10 @@ class ResourceChange:
             "reason": self.reason.value if self.reason else None,
             "replaced": list(self.replaced),
             "kept_for": list(self.kept_for),
+            "named_by": list(self.named_by),
+            "target": self.target,
+            "old_target": self.old_target,
+            "old_object": self.old_object,
         }
 
     @classmethod
@@ -171,6 +208,10 @@ class ResourceChange:
             deposed=d.get("deposed"),
             replaced=tuple(d.get("replaced") or ()),
             kept_for=tuple(d.get("kept_for") or ()),
+            named_by=tuple(d.get("named_by") or ()),
+            target=d.get("target"),
+            old_target=d.get("old_target"),
+            old_object=d.get("old_object"),
         )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from assistplan.addrs import Address
-from assistplan.config.model import Config
+from assistplan.config.model import DEFAULT_TARGET, Config
 from assistplan.errors import PlanError
 from assistplan.graph import DAG, CycleError
 from assistplan.plan import guard
@@ -18,19 +18,26 @@ from assistplan.plan.model import (
     CREATE,
     DELETE,
     NO_OP,
+    OLD_DEPOSED,
+    OLD_FORGOTTEN,
+    OLD_RETIRED,
     REPLACE_CBD,
     UPDATE,
     Plan,
     ResourceChange,
 )
 from assistplan.plan.reasons import Reason
-from assistplan.plan.refresh import KINDS, Reader, Refreshed
+from assistplan.plan.refresh import KINDS, Actual, Reader, Refreshed
 from assistplan.plan.releases import ARCHIVED, build_releases
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
+from assistplan.targets import TARGETS, deposed_target, named_ids, recorded_target
 
 STATE_ONLY = ("pipeline", "experiment", "experiment_version")
+# Forgotten from state, never deleted: referenced by id only, or on an endpoint that no longer
+# serves the Assistants API (nothing is left there to delete).
+FORGET = (Reason.FORGET_NOT_MANAGED, Reason.FORGET_RETIRED)
 LIFECYCLE = "lifecycle.prevent_destroy"
 REPLACE_FIELDS = {
     "file": {"sha256", "filename", "purpose", "bytes"},
@@ -104,7 +111,7 @@ def drift_of(state: State, refreshed: Refreshed) -> list[ResourceChange]:
 
 
 def _diff_one(
-    d: Desired, prior: State, refreshed: Refreshed, recreated: set[str], replace: set[str]
+    d: Desired, prior: State, refreshed: Refreshed, recreated: set[str], replace: set[str], target: str
 ) -> ResourceChange | None:
     rs = prior.get(d.address)
     deps = d.refs
@@ -158,6 +165,9 @@ def _diff_one(
             reason=Reason.ADOPT_INTERRUPTED,
             prior_depends_on=tuple(rs.depends_on) if rs else (),
         )
+    if d.type == "assistant" and rs is not None and rs.remote_id and recorded_target(rs) != target:
+        if act is not None or d.address in refreshed.retired:
+            return _target_changed(d, rs, act, refreshed, target)
     if act is None:
         reason = Reason.RECREATE_DELETED if d.address in refreshed.missing else None
         return _change(d, CREATE, after=d.attrs, depends_on=deps, reason=reason)
@@ -195,6 +205,34 @@ def _diff_one(
     return _change(d, NO_OP, **common)
 
 
+def _target_changed(
+    d: Desired, rs: ResourceState, act: Actual | None, refreshed: Refreshed, target: str
+) -> ResourceChange:
+    """An assistant realised through another target than the config's: realised anew (a
+    snapshot from its frozen attributes), consumers repointed; the old object is deposed until
+    the next apply, or forgotten where nothing remote is left to delete."""
+    old = recorded_target(rs)
+    before = act.attrs if act is not None else rs.attributes
+    if d.address in refreshed.retired:
+        fate = OLD_RETIRED
+    else:
+        fate = OLD_DEPOSED if TARGETS[old].remote else OLD_FORGOTTEN
+    return _change(
+        d,
+        REPLACE_CBD,
+        remote_id=rs.remote_id,
+        before=before,
+        after=d.attrs,
+        changed_paths=tuple(changed_paths(before, d.attrs)),
+        depends_on=d.refs,
+        prior_depends_on=tuple(rs.depends_on),
+        reason=Reason.TARGET_CHANGED,
+        target=target,
+        old_target=old,
+        old_object=fate,
+    )
+
+
 def _ref_path(d: Desired, ref: str) -> str:
     if d.type == "vector_store":
         return "file_ids"
@@ -208,21 +246,25 @@ def diff(
     refreshed: Refreshed,
     replace: set[str],
     protected: frozenset[str] | set[str] = frozenset(),
+    target: str = DEFAULT_TARGET,
 ) -> list[ResourceChange]:
     """Desired vs refreshed prior state, in reference order, then deletes and archives.
 
     Reference order, not declaration order: a consumer is diffed after everything it uses, so it
     knows which of them get a new object and must be repointed (release snapshots come from state
     in address order, a snapshot assistant before its store). Nothing in `protected` (held by
-    live consumers, see guard) is destroyed.
+    live consumers, see guard) is destroyed. `target` realises the desired assistants
+    (provider.target).
     """
     changes: list[ResourceChange] = []
     recreated: set[str] = set()
     for addr in reference_order(desired):
         d = desired[addr]
-        ch = _diff_one(d, prior, refreshed, recreated, replace)
+        ch = _diff_one(d, prior, refreshed, recreated, replace, target)
         if ch is None:
             continue
+        if ch.type == "assistant" and ch.target is None:
+            ch = dataclasses.replace(ch, target=target)
         rs = prior.get(d.address)
         if "create" in ch.actions or (
             ch.adopt_id and rs is not None and rs.remote_id not in (None, ch.adopt_id)
@@ -251,6 +293,8 @@ def diff(
             reason = Reason.FORGET_NOT_MANAGED if external else Reason.DELETE_NOT_IN_CONFIG
             if "@" in addr:
                 reason = Reason.DELETE_VERSION_ARCHIVED
+            if addr in refreshed.retired:
+                reason = Reason.FORGET_RETIRED
             changes.append(
                 _change(
                     rs,
@@ -259,6 +303,7 @@ def diff(
                     before=rs.attributes,
                     reason=reason,
                     prior_depends_on=tuple(rs.depends_on),
+                    target=recorded_target(rs) if rs.type == "assistant" else None,
                 )
             )
     return changes
@@ -330,7 +375,10 @@ def make_plan(
     targets: tuple[str, ...] = (),
     replace: tuple[str, ...] = (),
     parallelism: int = 10,
+    destroy: bool = False,
 ) -> Plan:
+    """The plan for `config`. `destroy`: everything goes now, also what superseded definitions
+    named (which an ordinary plan keeps for one more apply)."""
     working = build_desired(config, parallelism)
     book = build_releases(config, state, working)
     desired = {**working, **book.desired}
@@ -343,7 +391,7 @@ def make_plan(
         suffix = f"@{va.name}.v{va.version}"
         for a in [a for a in desired if a == v or a.endswith(suffix)]:
             desired.pop(a)
-    refreshed = Reader(remote, state, parallelism).refresh(desired)
+    refreshed = Reader(remote, state, parallelism, target=config.target).refresh(desired)
     prior = refreshed_state(state, refreshed)
     drift = drift_of(state, refreshed)
     errors: list[str] = list(book.errors)
@@ -352,8 +400,9 @@ def make_plan(
             errors.append(f"{d.address}: remote file {d.attrs['id']} does not exist on {endpoint}")
     changes: list[ResourceChange] = []
     if not refresh_only:
-        changes = diff(desired, prior, refreshed, set(replace), verdict.protected)
-        changes = retain_in_use(changes, desired, prior)
+        changes = diff(desired, prior, refreshed, set(replace), verdict.protected, config.target)
+        changes = retain_in_use(changes, desired, prior, superseded=not destroy)
+        errors += _unexpressible(changes, config.target)
     if targets:
         changes = _targeted(changes, targets, desired)
     changes += _refused(verdict, prior)
@@ -381,11 +430,13 @@ def _protected_errors(changes: list[ResourceChange], prior: State, desired: dict
         rs = prior.get(c.address)
         d = desired.get(c.address)
         protected = (rs is not None and rs.prevent_destroy) or (d is not None and d.prevent_destroy)
+        # A target change keeps the assistant (realised anew from the same attributes).
         if (
             protected
             and "delete" in c.actions
             and not c.deposed
-            and c.reason is not Reason.FORGET_NOT_MANAGED
+            and c.reason not in FORGET
+            and c.reason is not Reason.TARGET_CHANGED
         ):
             errors.append(
                 f"{c.address} has lifecycle.prevent_destroy set (kept in state), but this plan would "
@@ -395,26 +446,45 @@ def _protected_errors(changes: list[ResourceChange], prior: State, desired: dict
     return errors
 
 
+def _unexpressible(changes: list[ResourceChange], target: str) -> list[str]:
+    """Assistants the plan realises that the target cannot express (the config's own entries
+    are refused at load; these are snapshots re-realised from frozen attributes)."""
+    errors = []
+    for c in changes:
+        if c.type == "assistant" and c.after is not None and ("create" in c.actions or c.actions == UPDATE):
+            errors += [f"{c.address}: {p}" for p in TARGETS[target].problems(c.after)]
+    return errors
+
+
 def _raw_ids(d: Desired) -> set[str]:
     """The remote ids a snapshot holds as such (files, and stores it was left holding by id)."""
     return {r for r in norm.all_refs(d.type, d.attrs) if "." not in r}
 
 
 def retain_in_use(
-    changes: list[ResourceChange], desired: dict[str, Desired], prior: State
+    changes: list[ResourceChange], desired: dict[str, Desired], prior: State, *, superseded: bool = True
 ) -> list[ResourceChange]:
     """Keep what a live snapshot still uses; collect replaced objects no snapshot uses any more.
 
     A file that left the config, or was replaced, stays while a snapshot that stays live
-    holds its id; the apply that archives its last consumer deletes it.
+    holds its id; the apply that archives its last consumer deletes it. With `superseded`, what
+    an applied definition named (applications hold copies of it) stays for one more apply.
     """
     users: dict[str, list[str]] = {}
     for d in desired.values():
         if "@" in d.address and d.type in KINDS:
             for rid in _raw_ids(d):
                 users.setdefault(rid, []).append(d.address)
+    named: dict[str, list[str]] = {}  # id -> the applied definitions naming it
+    for addr, rs in prior.resources.items() if superseded else ():
+        if rs.type == "assistant":
+            for rid in named_ids(rs):
+                named.setdefault(rid, []).append(addr)
     out: list[ResourceChange] = []
     for c in changes:
+        if c.type in ("file", "vector_store") and c.remote_id in named and c.remote_id not in users:
+            if "delete" in c.actions:
+                c = _deposed_for_one_apply(c, named[c.remote_id])
         if c.type in ("file", "vector_store") and c.remote_id in users and "delete" in c.actions:
             who = tuple(sorted(users[c.remote_id]))
             if c.actions == DELETE:
@@ -426,7 +496,7 @@ def retain_in_use(
         out.append(c)
     for addr, rs in prior.resources.items():
         for rid in rs.extra.get("deposed", []):
-            if rid not in users:
+            if rid not in users and rid not in named:
                 out.append(
                     ResourceChange(
                         address=addr,
@@ -436,9 +506,21 @@ def retain_in_use(
                         remote_id=rid,
                         deposed=rid,
                         reason=Reason.DELETE_REPLACED_UNUSED,
+                        target=deposed_target(rs, rid) if rs.type == "assistant" else None,
                     )
                 )
     return out
+
+
+def _deposed_for_one_apply(c: ResourceChange, definitions: list[str]) -> ResourceChange:
+    """An object an applied definition named: applications may still call with that definition,
+    so it goes one apply after the definition stopped naming it."""
+    who = tuple(sorted(definitions))
+    if c.actions == DELETE:
+        return dataclasses.replace(
+            c, actions=NO_OP, reason=Reason.DEPOSED_NAMED_BY_DEFINITION, named_by=who, after=c.before
+        )
+    return dataclasses.replace(c, named_by=who)
 
 
 def _published_errors(changes: list[ResourceChange], config: Config) -> list[str]:

@@ -25,13 +25,16 @@ class Reason(StrEnum):
     REPLACE_CONTENT_CHANGED = "replace_because_content_changed"
     REPLACE_CANNOT_UPDATE = "replace_because_cannot_update"
     REPOINT_REPLACED = "repoint_because_replaced"  # details: ResourceChange.replaced
+    TARGET_CHANGED = "target_changed"  # details: ResourceChange.old_target, target, depose/forget_old
     REVERT_DRIFT = "revert_change_made_outside_assistplan"
     CONFIGURATION_CHANGED = "configuration_changed"
     # destroys, and what is kept instead
     DELETE_NOT_IN_CONFIG = "delete_because_no_resource_config"
     FORGET_NOT_MANAGED = "forget_because_not_managed"  # apply forgets it, never deletes it
+    FORGET_RETIRED = "forget_because_endpoint_retired"  # apply forgets it: nothing left to delete
     DELETE_VERSION_ARCHIVED = "delete_because_version_archived"
     RETAINED_IN_USE = "retained_because_in_use"  # details: ResourceChange.kept_for
+    DEPOSED_NAMED_BY_DEFINITION = "deposed_because_named_by_definition"  # details: ResourceChange.named_by
     DELETE_REPLACED_UNUSED = "delete_replaced_object_no_longer_used"
     REFUSED_LIVE_CONSUMERS = "refused_because_live_consumers"  # the guard: listed, never carried out
     # experiment versions
@@ -53,15 +56,23 @@ TEXT: dict[Reason, str] = {
     Reason.REPLACE_CONTENT_CHANGED: "the local file's content changed",
     Reason.REPLACE_CANNOT_UPDATE: "a changed attribute cannot be updated in place",
     Reason.REPOINT_REPLACED: "points at the replacement of {addresses}",
+    Reason.TARGET_CHANGED: "the target changed from {old_target} to {target}: realised anew, same attributes",
     Reason.REVERT_DRIFT: "to undo a change made outside assistplan",
     Reason.CONFIGURATION_CHANGED: "changed: {paths}",
     Reason.DELETE_NOT_IN_CONFIG: "no longer in the configuration",
     Reason.FORGET_NOT_MANAGED: "forgotten from state only (referenced by id: the remote file stays)",
+    Reason.FORGET_RETIRED: (
+        "forgotten from state only: the endpoint no longer serves the Assistants API (nothing to delete)"
+    ),
     Reason.DELETE_VERSION_ARCHIVED: "its experiment version is archived",
     Reason.RETAINED_IN_USE: (
         "it left the config, but {addresses} still {uses} it (it goes when its last user is archived)"
     ),
-    Reason.DELETE_REPLACED_UNUSED: "the replaced object {object}: no snapshot uses it any more",
+    Reason.DEPOSED_NAMED_BY_DEFINITION: (
+        "it left the config, but the applied definition of {addresses} named it: applications may "
+        "still call with that copy, so the next apply deletes it"
+    ),
+    Reason.DELETE_REPLACED_UNUSED: "the replaced object {object}: nothing uses it any more",
     Reason.REFUSED_LIVE_CONSUMERS: "refused: live consumers still use it",
     Reason.FORGET_ARCHIVED_VERSION: "an archived version of a removed experiment: forgotten from state",
     Reason.ARCHIVE_EXPERIMENT_REMOVED: "its experiment left the config: its snapshot objects are deleted",
@@ -70,6 +81,15 @@ TEXT: dict[Reason, str] = {
 }
 NEW = "new in the configuration"  # a create with no other reason
 KEPT_OLD = "the old one is kept while {addresses} {uses} it"  # a replace whose old object stays
+# A replace whose old object an applied definition named: it stays one more apply.
+DEPOSED_OLD = (
+    "the old one stays (deposed) until the next apply: the applied definition of {addresses} names it"
+)
+# What a target change says beside its reason.
+REREALISED = "re-realised from the release's frozen attributes"
+OLD_DEPOSED = "the old object {object} stays (deposed) until the next apply, so applications can switch"
+OLD_RETIRED = "the old object {object} is forgotten: the endpoint no longer serves the Assistants API"
+NO_API_CALL = "no API call"  # a change to a realisation that is no remote object (shown beside it)
 
 
 def words(
@@ -80,6 +100,7 @@ def words(
     paths: Iterable[str] = (),
     object_id: str | None = None,
     kept_for: Iterable[str] = (),
+    targets: tuple[str, str | None] | None = None,
 ) -> str:
     """The reason in words; `code` marks up names (addresses, paths, ids, flags)."""
 
@@ -94,6 +115,8 @@ def words(
             paths=names(paths),
             object=code(object_id or ""),
             flag=code("--replace"),
+            old_target=code(targets[0]) if targets else "",
+            target=code(targets[1] or "") if targets else "",
         )
         if reason is not None
         else ""
@@ -108,3 +131,21 @@ def kept_old(kept_for: list[str], code: Callable[[str], str] = str) -> str:
     """Why a replace keeps its old object."""
     names = ", ".join(code(i) for i in kept_for)
     return KEPT_OLD.format(addresses=names, uses="uses" if len(kept_for) == 1 else "use")
+
+
+def deposed_old(named_by: list[str], code: Callable[[str], str] = str) -> str:
+    """Why a replace keeps its old object for one more apply."""
+    return DEPOSED_OLD.format(addresses=", ".join(code(i) for i in named_by))
+
+
+def target_change_notes(
+    address: str, old_id: str | None, old_object: str | None, code: Callable[[str], str] = str
+) -> list[str]:
+    """What a target change says beside its reason: a snapshot is re-realised from its frozen
+    attributes; the old object is deposed until the next apply, or forgotten on a retired endpoint
+    (`old_object` as ResourceChange has it)."""
+    notes = [REREALISED] if "@" in address else []
+    text = {"deposed": OLD_DEPOSED, "retired": OLD_RETIRED}.get(old_object or "")
+    if text:
+        notes.append(text.format(object=code(old_id or "")))
+    return notes

@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistplan.addrs import REMOTE_KINDS
+from assistplan.config.model import DEFAULT_TARGET
+from assistplan.errors import EndpointRetiredError
 from assistplan.plan.desired import Desired
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import PAGE, Remote
-from assistplan.state.model import State
+from assistplan.state.model import ResourceState, State
+from assistplan.targets import TARGETS, open_target, recorded_target
 
 KINDS = REMOTE_KINDS
 _COLLECTION = {"file": "files", "vector_store": "vector_stores", "assistant": "assistants"}
@@ -46,6 +49,9 @@ class Refreshed:
     actual: dict[str, Actual] = field(default_factory=dict)  # managed addresses found remotely
     missing: set[str] = field(default_factory=set)  # managed addresses the remote no longer has
     adoptable: dict[str, Actual] = field(default_factory=dict)  # unmanaged objects carrying our marker
+    # Assistants realised through the Assistants API on an endpoint that no longer serves it
+    # (read while the config moves them to another target: they cannot be read or deleted).
+    retired: set[str] = field(default_factory=set)
     account_sizes: dict[str, int] = field(default_factory=dict)  # per kind, for the next refresh's choice
 
 
@@ -54,11 +60,22 @@ class Reader:
 
     `strategy` "get" reads every managed object with its own GET (the way one-object-per-request
     providers do; the benchmarks' baseline); "auto" picks per kind as described above.
+    `target` is the config's (provider.target): assistants realised through another target than
+    an OpenAI collection are read by that target, each by the one state recorded.
     """
 
-    def __init__(self, remote: Remote, state: State, parallelism: int = 10, *, strategy: str = "auto"):
+    def __init__(
+        self,
+        remote: Remote,
+        state: State,
+        parallelism: int = 10,
+        *,
+        strategy: str = "auto",
+        target: str = DEFAULT_TARGET,
+    ):
         self.remote = remote
         self.state = state
+        self.target = target
         self.pool_size = max(1, parallelism)
         self.strategy = strategy
         self.sizes = dict(state.account_sizes)  # updated by this refresh's listings
@@ -67,6 +84,7 @@ class Reader:
         # A snapshot keeps the raw file ids it was frozen with; only its snapshot stores map to addresses.
         self.snapshot_addr = {rid: a for rid, a in self.to_addr.items() if "@" in a}
         self.forgotten = set(state.forgotten)  # `state rm` let these go: never adopt them back
+        self.retired = False  # the assistants read found the Assistants API retired (see _read_assistants)
 
     def know(self, remote_id: str, address: str) -> None:
         """Read `remote_id` as `address` (an object state no longer lists, e.g. deleted behind our back)."""
@@ -76,14 +94,21 @@ class Reader:
 
     def refresh(self, desired: dict[str, Desired], addresses: set[str] | None = None) -> Refreshed:
         managed: dict[str, dict[str, str]] = {k: {} for k in KINDS}
+        own: dict[str, dict[str, ResourceState]] = {}  # target -> the assistants it reads itself
         for addr, rs in self.state.resources.items():
             if rs.type in KINDS and rs.remote_id and (addresses is None or addr in addresses):
+                if rs.type == "assistant" and not self._in_collection(rs):
+                    own.setdefault(recorded_target(rs), {})[addr] = rs
+                    continue
                 managed[rs.type][rs.remote_id] = addr
+        collection = TARGETS[self.target].collection == "assistant"
         adopt: dict[str, set[str]] = {k: set() for k in KINDS}
         for addr, d in desired.items():
             if d.external:
                 managed["file"].setdefault(d.attrs["id"], addr)  # must exist: check it
                 self.external.add(addr)
+            elif d.type == "assistant" and not collection:
+                continue  # nothing remote an interrupted apply could have left to adopt
             elif d.type in KINDS and (
                 addr not in self.state.resources or PENDING in self.state.resources[addr].extra
             ):
@@ -111,7 +136,7 @@ class Reader:
 
             reads = {
                 k: kinds.submit(
-                    self._read_kind,
+                    self._read_assistants if k == "assistant" else self._read_kind,
                     k,
                     managed[k],
                     adopt[k],
@@ -129,7 +154,19 @@ class Reader:
             found = {k: fut.result() for k, fut in reads.items()}
             members = {vs_id: fut.result() for vs_id, fut in pending.items()}
         out.account_sizes = dict(self.sizes)
+        if self.retired:
+            out.retired = set(managed["assistant"].values())
+        for name, entries in own.items():
+            for addr, attrs in open_target(name, self.remote).read(entries).items():
+                if attrs is None:
+                    out.missing.add(addr)
+                else:
+                    rid = entries[addr].remote_id
+                    assert rid is not None
+                    out.actual[addr] = Actual(addr, rid, attrs, {})
         for kind in KINDS:
+            if kind == "assistant" and self.retired:
+                continue
             objs, marked = found[kind]
             for rid, addr in managed[kind].items():
                 obj = objs.get(rid)
@@ -140,6 +177,25 @@ class Reader:
             for addr, obj in marked.items():
                 out.adoptable[addr] = self._actual(kind, addr, obj, members.get(obj["id"]))
         return out
+
+    @staticmethod
+    def _in_collection(rs: ResourceState) -> bool:
+        """Whether an assistant in state is an object of the OpenAI assistants collection."""
+        target = TARGETS.get(recorded_target(rs))
+        return target is None or target.collection == "assistant"
+
+    def _read_assistants(
+        self, kind: str, ids: dict[str, str], adopt: set[str], *args: Any
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """`_read_kind` for the assistants collection. When the config has moved to a target that
+        is no collection, a retired Assistants API is expected: its objects are reported retired."""
+        try:
+            return self._read_kind(kind, ids, adopt, *args)
+        except EndpointRetiredError:
+            if TARGETS[self.target].collection == "assistant":
+                raise
+            self.retired = True
+            return {}, {}
 
     def _lists(self, kind: str, ids: dict[str, str], adopt: set[str]) -> bool:
         """Whether to read `kind` by listing: fewer requests than one GET per managed object."""
@@ -242,6 +298,10 @@ class Reader:
 
     def read_one(self, kind: str, addr: str, remote_id: str) -> Actual | None:
         """One object, read now (apply's check before it mutates)."""
+        rs = self.state.resources.get(addr)
+        if kind == "assistant" and rs is not None and not self._in_collection(rs):
+            attrs = open_target(recorded_target(rs), self.remote).read({addr: rs})[addr]
+            return None if attrs is None else Actual(addr, remote_id, attrs, {})
         obj = self.remote.get(kind, remote_id, addr)
         if obj is None:
             return None

@@ -27,6 +27,7 @@ from assistplan.plan.refresh import KINDS, PENDING, Actual, Reader, Refreshed
 from assistplan.plan.releases import build_releases
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
+from assistplan.targets import recorded_target
 
 IN_SYNC, DRIFTED, MISSING = "in_sync", "drifted", "missing"
 FILE_PATHS = {"vector_store": "file_ids", "assistant": "tool_resources.code_interpreter"}
@@ -88,19 +89,24 @@ class StatusReport:
 def sync_status(config: Config, state: State, remote: Remote, parallelism: int = 10) -> StatusReport:
     working = build_desired(config, parallelism)
     desired = {**working, **build_releases(config, state, working).desired}
-    refreshed = Reader(remote, state, parallelism).refresh(desired)
+    refreshed = Reader(remote, state, parallelism, target=config.target).refresh(desired)
     addresses = [a for a, d in desired.items() if d.type in KINDS]
     addresses += sorted(a for a, rs in state.resources.items() if rs.type in KINDS and a not in desired)
-    out = tuple(_status_of(a, desired.get(a), state.get(a), refreshed) for a in addresses)
+    out = tuple(_status_of(a, desired.get(a), state.get(a), refreshed, config.target) for a in addresses)
     raw = {f for r in out for f in (*r.files_missing_locally, *r.files_missing_remotely) if "." not in f}
     return StatusReport(out, _filenames(remote, raw))
 
 
 def _status_of(
-    addr: str, d: Desired | None, rs: ResourceState | None, refreshed: Refreshed
+    addr: str, d: Desired | None, rs: ResourceState | None, refreshed: Refreshed, target: str
 ) -> ResourceStatus:
     kind = d.type if d is not None else rs.type  # type: ignore[union-attr]
     act: Actual | None = refreshed.actual.get(addr)
+    if addr in refreshed.retired:
+        retired = (
+            f"the endpoint no longer serves the Assistants API: apply realises it through target {target}"
+        )
+        return ResourceStatus(addr, kind, MISSING, rs.remote_id if rs else None, note=retired)
     adopting = act is None and addr in refreshed.adoptable and (rs is None or PENDING in rs.extra)
     if adopting:
         act = refreshed.adoptable[addr]
@@ -111,7 +117,7 @@ def _status_of(
     fields = tuple(p for p in paths if p != FILE_PATHS.get(kind))
     declared, attached = set(_files(kind, expected)), set(_files(kind, act.attrs))
     extra, lacking = tuple(sorted(attached - declared)), tuple(sorted(declared - attached))
-    note = None
+    note: str | None = None
     if d is None:
         note = _why_undeclared(addr, rs)
     elif adopting:
@@ -124,6 +130,11 @@ def _status_of(
             (True, False): "changed outside assistplan since the last apply",
             (False, True): "the configuration changed since the last apply: apply updates it",
         }.get((outside, local))
+    diffs = [FieldDiff(p, value_at(expected, p), value_at(act.attrs, p)) for p in fields]
+    if kind == "assistant" and d is not None and rs is not None and recorded_target(rs) != target:
+        fields = (*fields, "target")
+        diffs.append(FieldDiff("target", target, recorded_target(rs)))
+        note = f"realised through target {recorded_target(rs)}, configured {target}: apply realises it anew"
     drifted = bool(fields or extra or lacking) or d is None
     return ResourceStatus(
         addr,
@@ -134,7 +145,7 @@ def _status_of(
         extra,
         lacking,
         note,
-        tuple(FieldDiff(p, value_at(expected, p), value_at(act.attrs, p)) for p in fields),
+        tuple(diffs),
     )
 
 

@@ -249,8 +249,9 @@ class Remote:
     def _retired_message(self) -> str:
         return (
             f"this endpoint no longer serves the Assistants API ({self.endpoint_name} answers 404 "
-            "on /assistants); manage files and vector stores here, or point --base-url at a server "
-            "that speaks Assistants v2"
+            "on /assistants); realise your assistants as Responses definitions with "
+            "`provider: {target: responses}` in the config (files and vector stores stay as they are), "
+            "or point --base-url at a server that speaks Assistants v2"
         )
 
     def probe_assistants(self) -> None:

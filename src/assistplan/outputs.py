@@ -1,4 +1,10 @@
-"""`output --json`: the ids applications read (DESIGN.md section 6)."""
+"""What applications read: `output --json` (DESIGN.md sections 6 and 9) and `assistplan.published`.
+
+Built from state alone (no API call). Every assistant entry has its `id` and `target`; a
+`responses` definition adds `definition` (the `POST /v1/responses` parameters), `revision`
+and its labels. Experiment versions list their assistants' ids under `assistants` and the
+same entries under `assistants_detail`.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +12,29 @@ from typing import Any
 
 from assistplan.addrs import Address
 from assistplan.state.model import State
+from assistplan.targets import describe
 
 SECTIONS = {"file": "files", "vector_store": "vector_stores", "assistant": "assistants"}
 
 
-def _ids(state: State, snapshots: dict[str, str]) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for name, addr in sorted(snapshots.items()):
-        rs = state.get(addr)
-        out[name] = rs.remote_id if rs else None
-    return out
+def assistant_entry(state: State, address: str) -> dict[str, Any] | None:
+    """`{id, target, ...}` of the assistant (or snapshot) at `address`; None when state lacks it."""
+    rs = state.get(address)
+    if rs is None:
+        return None
+    return {"id": rs.remote_id, **describe(rs)}
 
 
-def _working(state: State, exp: dict[str, Any]) -> dict[str, str | None]:
+def _assistants(state: State, addresses: dict[str, str]) -> dict[str, Any]:
+    """`assistants: {NAME: id}` and `assistants_detail: {NAME: {...}}` for NAME -> address."""
+    detail = {name: assistant_entry(state, addr) for name, addr in sorted(addresses.items())}
+    return {
+        "assistants": {name: entry["id"] if entry else None for name, entry in detail.items()},
+        "assistants_detail": detail,
+    }
+
+
+def _working(state: State, exp: dict[str, Any]) -> dict[str, str]:
     targets: dict[str, str] = {}
     if exp.get("assistant"):
         targets[Address.parse(exp["assistant"]).name] = exp["assistant"]
@@ -27,7 +43,7 @@ def _working(state: State, exp: dict[str, Any]) -> dict[str, str | None]:
         for node in pipeline.attributes.get("nodes", []) if pipeline else []:
             if node.get("assistant"):
                 targets[Address.parse(node["assistant"]).name] = node["assistant"]
-    return _ids(state, targets)
+    return targets
 
 
 def outputs(state: State) -> dict[str, Any]:
@@ -36,7 +52,9 @@ def outputs(state: State) -> dict[str, Any]:
     for addr in sorted(state.resources):
         rs = state.resources[addr]
         a = Address.parse(addr)
-        if a.kind in SECTIONS and not a.is_snapshot:
+        if a.kind == "assistant" and not a.is_snapshot:
+            doc["assistants"][a.name] = assistant_entry(state, addr)
+        elif a.kind in SECTIONS and not a.is_snapshot:
             doc[SECTIONS[a.kind]][a.name] = {"id": rs.remote_id}
         elif rs.type == "experiment_version":
             v = rs.attributes
@@ -44,7 +62,7 @@ def outputs(state: State) -> dict[str, Any]:
                 {
                     "version": v["version"],
                     "status": v["status"],
-                    "assistants": _ids(state, v.get("assistants", {})),
+                    **_assistants(state, v.get("assistants", {})),
                 }
             )
     for addr in sorted(state.resources):
@@ -55,10 +73,10 @@ def outputs(state: State) -> dict[str, Any]:
         vs = sorted(versions.get(name, []), key=lambda v: v["version"])
         published = next((v for v in vs if v["status"] == "published"), None)
         doc["experiments"][name] = {
-            "published": {"version": published["version"], "assistants": published["assistants"]}
+            "published": {k: published[k] for k in ("version", "assistants", "assistants_detail")}
             if published
             else None,
-            "working": {"assistants": _working(state, rs.attributes)},
+            "working": _assistants(state, _working(state, rs.attributes)),
             "versions": vs,
         }
     return doc

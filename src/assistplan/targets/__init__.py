@@ -1,0 +1,77 @@
+"""Targets: where an assistant is realised (DESIGN.md section 9).
+
+`provider.target` picks one for the whole config: `assistants` (an Assistants-v2 object, the
+default) or `responses` (a definition for `POST /v1/responses`, kept in state). Only the
+assistant kind and its release snapshots go through a target; the engine keeps attributes in
+the config's shape and asks `target_for(name)` at the seam. Nothing here imports an SDK.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistplan.state.model import ResourceState
+from assistplan.targets import mapping
+from assistplan.targets.assistants import AssistantsTarget
+from assistplan.targets.base import (
+    DEFAULT_TARGET,
+    REALISATION_KEYS,
+    TARGET_KEY,
+    Realise,
+    Realised,
+    Target,
+    deposed_target,
+    recorded_target,
+)
+from assistplan.targets.mapping import unexpressible
+from assistplan.targets.responses import ResponsesTarget
+
+TARGETS: dict[str, type[Target]] = {t.name: t for t in (AssistantsTarget, ResponsesTarget)}
+NAMES = tuple(TARGETS)
+
+__all__ = [
+    "DEFAULT_TARGET",
+    "NAMES",
+    "REALISATION_KEYS",
+    "TARGET_KEY",
+    "TARGETS",
+    "Realise",
+    "Realised",
+    "Target",
+    "config_problems",
+    "deposed_target",
+    "describe",
+    "named_ids",
+    "open_target",
+    "recorded_target",
+    "unexpressible",
+]
+
+
+def open_target(name: str, api: Any) -> Target:
+    """The target `name`, bound to the API client it calls (the `Remote`)."""
+    return TARGETS[name](api)
+
+
+def config_problems(target: str, spec: dict[str, Any]) -> list[tuple[mapping.Path, str]]:
+    """What a config entry `assistants.NAME` (as written) sets that `target` cannot express."""
+    if target == ResponsesTarget.name:
+        return mapping.problems(spec)
+    return []
+
+
+def describe(rs: ResourceState) -> dict[str, Any]:
+    """An assistant's realisation as `output` shows it (its id aside)."""
+    cls = TARGETS.get(recorded_target(rs))
+    return cls.describe(rs) if cls is not None else {"target": recorded_target(rs)}
+
+
+def named_ids(rs: ResourceState) -> list[str]:
+    """The file and vector store ids an applied definition names (applications hold copies of
+    definitions, so these must outlive the definition by one apply)."""
+    definition = rs.extra.get("definition") or {}
+    out: list[str] = []
+    for tool in definition.get("tools") or []:
+        out += tool.get("vector_store_ids") or []
+        out += (tool.get("container") or {}).get("file_ids") or []
+    return out

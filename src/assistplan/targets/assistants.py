@@ -1,0 +1,47 @@
+"""`target: assistants`: an assistant is a remote Assistants-v2 object (our sandbox, compatible
+servers). The engine's reader refreshes them with files and vector stores (`collection`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from assistplan.remote import normalize as norm
+from assistplan.state.model import ResourceState
+from assistplan.targets.base import TARGET_KEY, Realise, Realised
+
+if TYPE_CHECKING:
+    from assistplan.remote.api import Remote
+
+
+class AssistantsTarget:
+    name: ClassVar[str] = "assistants"
+    remote: ClassVar[bool] = True
+    collection: ClassVar[str | None] = "assistant"
+
+    def __init__(self, api: Remote):
+        self.api = api
+
+    def create(self, r: Realise) -> Realised:
+        params = norm.assistant_params(r.attrs, r.resolve, r.marker)
+        obj = self.api.create("assistant", params, r.address)
+        return Realised(str(obj["id"]), {TARGET_KEY: self.name})
+
+    def update(self, r: Realise, remote_id: str) -> Realised:
+        params = norm.assistant_params(r.attrs, r.resolve, r.marker)
+        self.api.update("assistant", remote_id, params, r.address)
+        return Realised(remote_id, {TARGET_KEY: self.name})
+
+    def delete(self, address: str, remote_id: str) -> None:
+        self.api.delete("assistant", remote_id, address)
+
+    def read(self, entries: Mapping[str, ResourceState]) -> dict[str, dict[str, Any] | None]:
+        raise NotImplementedError("assistants are read with the other OpenAI collections")
+
+    @classmethod
+    def problems(cls, attrs: dict[str, Any]) -> list[str]:
+        return []
+
+    @classmethod
+    def describe(cls, rs: ResourceState) -> dict[str, Any]:
+        return {"target": cls.name}

@@ -1,0 +1,88 @@
+"""The seam between the engine and where an assistant is realised (DESIGN.md section 9).
+
+The engine plans and applies `assistant.NAME` (and its release snapshots) with attributes in
+the config's shape, whatever the target; it hands a `Realise` to the target to create or
+update the realisation and records what comes back (`Realised`) in state. A target that keeps
+its realisations in an OpenAI collection (`collection`) is refreshed by the engine's reader
+with files and vector stores; any other target reads its own (`read`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from assistplan.config.model import DEFAULT_TARGET as DEFAULT_TARGET
+from assistplan.state.model import ResourceState
+
+# State keys (ResourceState.extra of an assistant) that describe its realisation; a new
+# realisation replaces all of them.
+TARGET_KEY = "target"
+REALISATION_KEYS = (TARGET_KEY, "definition", "revision", "agent")
+
+
+def recorded_target(rs: ResourceState) -> str:
+    """The target an assistant in state was realised through (states before targets: assistants)."""
+    return str(rs.extra.get(TARGET_KEY, DEFAULT_TARGET))
+
+
+def deposed_target(rs: ResourceState, remote_id: str) -> str:
+    """The target that realised a deposed object of an assistant (a target change keeps it)."""
+    return str(rs.extra.get("deposed_targets", {}).get(remote_id) or recorded_target(rs))
+
+
+@dataclass(frozen=True)
+class Realise:
+    """What apply asks a target to realise: attributes as planned (references as addresses or,
+    in a snapshot, the raw ids it was frozen with), `resolve` turning a reference into its id."""
+
+    address: str
+    attrs: dict[str, Any]
+    resolve: Callable[[str], str]
+    marker: str  # the reserved metadata value marking an object as ours (lineage + address)
+    lineage: str
+
+
+@dataclass(frozen=True)
+class Realised:
+    """What state records of a realisation: its id and the target's bookkeeping."""
+
+    remote_id: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Target(Protocol):
+    """One way of realising an assistant. Instances carry the API client they need (`api`, the
+    engine's `Remote`, which a target that makes no API call ignores)."""
+
+    name: ClassVar[str]
+    # Realisations are remote objects (created, read and deleted through an API); False: they
+    # live in state and are published through `output` (no API call).
+    remote: ClassVar[bool]
+    # The OpenAI collection ("assistant") the engine's reader lists or GETs with files and
+    # vector stores; None: `read` reads this target's realisations.
+    collection: ClassVar[str | None]
+
+    def __init__(self, api: Any) -> None: ...
+
+    def create(self, r: Realise) -> Realised: ...
+
+    def update(self, r: Realise, remote_id: str) -> Realised: ...
+
+    def delete(self, address: str, remote_id: str) -> None: ...
+
+    def read(self, entries: Mapping[str, ResourceState]) -> dict[str, dict[str, Any] | None]:
+        """Attributes now (config shape) per address; None where the realisation is gone."""
+        ...
+
+    @classmethod
+    def problems(cls, attrs: dict[str, Any]) -> list[str]:
+        """What these attributes set that this target cannot express (plan time: snapshots
+        re-realised from frozen attributes; the config's own entries are checked at load)."""
+        ...
+
+    @classmethod
+    def describe(cls, rs: ResourceState) -> dict[str, Any]:
+        """What `output` and `assistplan.published` show of a realisation, beside its id."""
+        ...

@@ -1,0 +1,82 @@
+"""`target: responses`: an assistant is a *definition*, the parameters of a `POST /v1/responses`
+call (OpenAI keeps no server-side assistant since the 2026 sunset). It lives in state and is
+published through `output` and `assistplan.published`; planning and applying it makes no API
+call. Its id is fixed by the lineage and address; `revision` changes with its content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from assistplan.config.messages import where
+from assistplan.errors import ApplyError
+from assistplan.state.model import ResourceState
+from assistplan.targets import mapping
+from assistplan.targets.base import TARGET_KEY, Realise, Realised
+
+ID_PREFIX = "def_"
+
+
+def definition_id(lineage: str, address: str) -> str:
+    """Stable for an address within one state lineage (replacing it keeps the id)."""
+    return ID_PREFIX + hashlib.sha256(f"{lineage}:{address}".encode()).hexdigest()[:24]
+
+
+def revision(definition: dict[str, Any], labels: dict[str, Any]) -> str:
+    """A digest of everything the definition says, labels included."""
+    text = json.dumps({"definition": definition, "labels": labels}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class ResponsesTarget:
+    name: ClassVar[str] = "responses"
+    remote: ClassVar[bool] = False
+    collection: ClassVar[str | None] = None
+
+    def __init__(self, api: object | None = None):
+        del api  # nothing to call: a definition is not a remote object
+
+    def create(self, r: Realise) -> Realised:
+        return self._realise(r, definition_id(r.lineage, r.address))
+
+    def update(self, r: Realise, remote_id: str) -> Realised:
+        return self._realise(r, remote_id)
+
+    def delete(self, address: str, remote_id: str) -> None:
+        """Nothing remote to delete: applications holding the definition keep their copy."""
+
+    def read(self, entries: Mapping[str, ResourceState]) -> dict[str, dict[str, Any] | None]:
+        """Definitions live in state: they are as last applied (what they reference is refreshed)."""
+        return {a: dict(rs.attributes) if rs.remote_id else None for a, rs in entries.items()}
+
+    @classmethod
+    def problems(cls, attrs: dict[str, Any]) -> list[str]:
+        try:
+            mapping.definition(attrs, lambda ref: ref)
+        except mapping.Unmappable as exc:
+            return [mapping.unexpressible(where(exc.path), cls.name, exc.why)]
+        return []
+
+    @classmethod
+    def describe(cls, rs: ResourceState) -> dict[str, Any]:
+        attrs = rs.attributes
+        out: dict[str, Any] = {"target": cls.name, "revision": rs.extra.get("revision")}
+        out["name"] = attrs.get("name")
+        if attrs.get("description") is not None:
+            out["description"] = attrs["description"]
+        out["definition"] = rs.extra.get("definition")
+        return out
+
+    def _realise(self, r: Realise, def_id: str) -> Realised:
+        try:
+            body = mapping.definition(r.attrs, r.resolve)
+        except mapping.Unmappable as exc:  # the plan checks this: reaching here is a stale plan
+            raise ApplyError(
+                f"{r.address}: {mapping.unexpressible(where(exc.path), self.name, exc.why)}"
+            ) from None
+        labels = {"name": r.attrs.get("name"), "description": r.attrs.get("description")}
+        return Realised(
+            def_id, {TARGET_KEY: self.name, "definition": body, "revision": revision(body, labels)}
+        )
