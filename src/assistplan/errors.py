@@ -9,6 +9,7 @@
   - RemoteError            the API refused or failed a request (names resource + API message)
     - EndpointRetiredError the endpoint no longer serves the Assistants API
   - ApplyError             apply stopped part way; the partial state was saved
+  - NotPublishedError      `assistplan.published`: the experiment has no published version
 """
 
 from __future__ import annotations
@@ -64,4 +65,8 @@ class EndpointRetiredError(RemoteError):
 
 
 class ApplyError(AssistplanError):
+    pass
+
+
+class NotPublishedError(AssistplanError, LookupError):
     pass

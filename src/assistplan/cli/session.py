@@ -65,11 +65,9 @@ class Options:
         )
 
     def backend(self, config: Config) -> Backend:
-        from assistplan.state.factory import open_backend
+        from assistplan.state.factory import config_backend
 
-        st = config.state
-        path = st.path or (config.dir / ".assistplan" / "state.json")
-        return open_backend(st.backend, path=path, workspace=st.workspace)
+        return config_backend(config)
 
     def manager(self, config: Config) -> StateManager:
         from assistplan.state.manager import StateManager

@@ -6,16 +6,27 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistplan.errors import StateError
 from assistplan.state.base import Backend
 from assistplan.state.local import LocalBackend
 
-__all__ = ["DEFAULT_WORKSPACE", "PG_DSN_ENV", "open_backend"]
+if TYPE_CHECKING:
+    from assistplan.config.model import Config
+
+__all__ = ["DEFAULT_WORKSPACE", "PG_DSN_ENV", "config_backend", "open_backend"]
 
 DEFAULT_WORKSPACE = "default"
 PG_DSN_ENV = "ASSISTPLAN_PG_DSN"
 _WORKSPACE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def config_backend(config: Config) -> Backend:
+    """The backend a loaded config names (`state:`; default: `.assistplan/state.json` beside it)."""
+    st = config.state
+    path = st.path or (config.dir / ".assistplan" / "state.json")
+    return open_backend(st.backend, path=path, workspace=st.workspace)
 
 
 def open_backend(
