@@ -38,7 +38,7 @@ from assistplan.plan.model import (
     Plan,
     ResourceChange,
 )
-from assistplan.plan.reasons import NEW
+from assistplan.plan.reasons import NEW, NO_API_CALL, Reason
 
 MARKER = "<!-- assistplan-plan"
 GITHUB_LIMIT = 65_536
@@ -91,11 +91,15 @@ def config_marker(config: str | None) -> str:
 def reason(c: ResourceChange) -> str:
     """The "why" cell: the reason's words (names as code), or what changed."""
     if c.reason is None:
-        return NEW if c.actions == CREATE else ""
-    return c.describe(code=lambda name: f"`{name}`")
+        text = NEW if c.actions == CREATE else ""
+    else:
+        text = c.describe(code=lambda name: f"`{name}`")
+    return "; ".join(x for x in (text, NO_API_CALL if c.no_api_call else "") if x)
 
 
 def _verb(c: ResourceChange) -> str:
+    if c.reason is Reason.DEPOSED_NAMED_BY_DEFINITION:
+        return "📌 deposed"
     if c.retained:
         return "📌 retained"
     if c.actions == NO_OP and c.adopt_id:
@@ -309,8 +313,12 @@ def _alerts(plan: Plan, changes: list[ResourceChange]) -> list[str]:
                 "replaced" if "create" in c.actions else "archived" if c.actions == ARCHIVE else "destroyed"
             )
             old = ""
-            if verb == "replaced":
-                old = " (the old object is kept: a snapshot uses it)" if c.retain_old else ""
+            if verb == "replaced" and c.kept_for:
+                old = " (the old object is kept: a snapshot uses it)"
+            elif verb == "replaced" and c.retain_old:
+                old = " (the old object stays until the next apply)"
+            elif verb == "replaced" and c.forget_old:
+                old = " (the old object is forgotten)"
             out.append(f"> - `{c.address}` will be **{verb}**{old}")
         out.append("")
     return out

@@ -25,7 +25,7 @@ from assistplan.plan.model import (
     Plan,
     ResourceChange,
 )
-from assistplan.plan.reasons import Reason
+from assistplan.plan.reasons import NO_API_CALL, Reason
 
 SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE_CBD: "+/-", ("archive",): "-"}
 COLOR = {"+": "green", "~": "yellow", "-": "red", "+/-": "yellow"}
@@ -149,11 +149,19 @@ class Printer:
             sym, verb = "~", "will be recorded in state"
         if c.retain_old:
             verb = "must be replaced (created anew, consumers repointed; the old one stays)"
+        elif c.forget_old:
+            verb = "must be replaced (created anew, consumers repointed; the old one is forgotten)"
+        if c.no_api_call:
+            verb += f" ({NO_API_CALL})"
         if c.retained:
-            self.echo(self.style(f"  # {c.address}", bold=True) + f" is retained: {c.describe()}\n")
+            kept = "is deposed" if c.reason is Reason.DEPOSED_NAMED_BY_DEFINITION else "is retained"
+            self.echo(self.style(f"  # {c.address}", bold=True) + f" {kept}: {c.describe()}\n")
             return
         if c.deposed:
-            self.echo(self.style(f"  # {c.address}", bold=True) + f" will be destroyed: {c.describe()}\n")
+            self.echo(
+                self.style(f"  # {c.address}", bold=True)
+                + f" will be destroyed{f' ({NO_API_CALL})' if c.no_api_call else ''}: {c.describe()}\n"
+            )
             return
         self.echo(self.style(f"  # {c.address}", bold=True) + f" {verb}")
         if c.reason is not Reason.CONFIGURATION_CHANGED:  # the diff below shows what changed

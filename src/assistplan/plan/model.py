@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistplan.plan.reasons import Reason, deposed_old, kept_old, target_change_notes, words
+from assistplan.targets import TARGETS
 
 NO_OP = ("no-op",)
 CREATE = ("create",)
@@ -120,6 +121,12 @@ class ResourceChange:
         return "create" in self.actions and bool(
             self.kept_for or self.named_by or self.old_object == OLD_DEPOSED
         )
+
+    @property
+    def no_api_call(self) -> bool:
+        """A change to a realisation that is no remote object (a Responses definition): planned
+        and applied into state only."""
+        return self.target is not None and not TARGETS[self.target].remote and not self.is_noop
 
     @property
     def forget_old(self) -> bool:

@@ -56,7 +56,7 @@ TEXT: dict[Reason, str] = {
     Reason.REPLACE_CONTENT_CHANGED: "the local file's content changed",
     Reason.REPLACE_CANNOT_UPDATE: "a changed attribute cannot be updated in place",
     Reason.REPOINT_REPLACED: "points at the replacement of {addresses}",
-    Reason.TARGET_CHANGED: "the target changed from {old_target} to {target}: realised anew, same attributes",
+    Reason.TARGET_CHANGED: "the target changed from {old_target} to {target}: realised anew",
     Reason.REVERT_DRIFT: "to undo a change made outside assistplan",
     Reason.CONFIGURATION_CHANGED: "changed: {paths}",
     Reason.DELETE_NOT_IN_CONFIG: "no longer in the configuration",
