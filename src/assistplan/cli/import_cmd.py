@@ -59,7 +59,9 @@ def import_(
     for files of purpose `assistants`, and then a remote file with the local file's name and
     size is assumed to hold the same bytes (otherwise the next plan replaces it). --all
     declares files by id (`{id: file-...}`: never uploaded or deleted), since their bytes
-    cannot be downloaded.
+    cannot be downloaded. FILE's provider.target is your config's, else `responses` where the
+    endpoint no longer serves the Assistants API (OpenAI): there, assistants are declarations
+    that the next apply realises as definitions.
     """
     timeout = parse_lock_timeout(lock_timeout)
     if import_all:
@@ -109,9 +111,10 @@ def _report(p: Printer, imported: list[Imported]) -> None:
 
 def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> None:
     from assistplan.config import load_config
-    from assistplan.config.model import Config
+    from assistplan.config.model import DEFAULT_TARGET, Config
     from assistplan.plan import onboard
     from assistplan.plan.desired import build_desired
+    from assistplan.targets import TARGETS
 
     if out.exists():
         raise AssistplanError(
@@ -144,11 +147,18 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
             )
         managed = {rs.remote_id for k in known for rs in k.resources.values() if rs.remote_id}
         released = {i for k in known for i in k.forgotten}
-        found = onboard.scan(opts.remote(target, parallelism), managed, released, parallelism)
+        configured = existing.target if existing and existing.target != DEFAULT_TARGET else None
+        found = onboard.scan(opts.remote(target, parallelism), managed, released, parallelism, configured)
+        declared = not TARGETS[found.target].remote and bool(found.assistants)
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        what = (
+            "# Files and vector stores below were imported into state as they are; the assistants are\n"
+            f"# declarations that the next apply realises as {found.target} definitions.\n"
+            if declared
+            else "# Every object below was imported into state as it is: review, edit and commit this file.\n"
+        )
         header = (
-            f"# Written by `assistplan import --all` from {endpoint.name} on {stamp}.\n"
-            "# Every object below was imported into state as it is: review, edit and commit this file.\n"
+            f"# Written by `assistplan import --all` from {endpoint.name} on {stamp}.\n{what}"
             "# Files are declared by id (the API does not let their content be downloaded).\n"
         )
         gen = onboard.generate(found, header=header, base_url=base_url, state_path=state_rel)
@@ -179,11 +189,19 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
         p.echo(f"  note: {note}")
     if state_rel:
         p.echo(f"  note: .assistplan/state.json is another config's state; {out} keeps its own: {state_rel}")
+    if found.target != DEFAULT_TARGET:
+        where = "README: Where your assistants live"
+        p.echo(f"  note: {out} sets `provider: {{target: {found.target}}}` ({where})")
     flag = "" if out.absolute() == Path("assistants.yaml").absolute() else f"-c {out} "
+    then = (
+        f"`assistplan {flag}plan` shows the assistants' definitions to create (no API call)"
+        if declared
+        else f"`assistplan {flag}plan` shows no changes until you edit it"
+    )
     p.echo(
         p.style("Import successful!", fg="green", bold=True)
         + f" {len(imported)} object(s) are now managed by assistplan; nothing was changed remotely."
-        + f" Review {out}; `assistplan {flag}plan` shows no changes until you edit it."
+        + f" Review {out}; {then}."
     )
 
 

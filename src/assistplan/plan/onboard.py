@@ -11,6 +11,10 @@ manages, write a config declaring them as they are, and build their state entrie
   files are gone, cannot be declared faithfully: it is skipped, with the reason.
 - Resource names come from the remote names (slugified; the oldest object keeps the plain name,
   younger namesakes get -2, -3, ...); each section is sorted by name.
+- The config speaks a target (`choose_target`): where the endpoint no longer serves the Assistants
+  API (OpenAI since 2026-08-26) it is `responses`. On a target whose assistants are no remote
+  objects, assistants found on the endpoint are written as declarations, not imported (the next
+  apply realises them); one the target cannot express is skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from assistplan.config.messages import where
+from assistplan.config.model import DEFAULT_TARGET
 from assistplan.errors import EndpointRetiredError
 from assistplan.plan.desired import Desired
 from assistplan.plan.importer import (
@@ -36,6 +42,8 @@ from assistplan.plan.importer import (
 )
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
+from assistplan.targets import TARGETS, config_problems, mapping
+from assistplan.targets.responses import ResponsesTarget
 
 FLOW_WIDTH = 72  # collections whose JSON is at most this long are written on one line
 
@@ -50,6 +58,7 @@ class Scan:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> file object
     skipped: list[str] = field(default_factory=list)  # why an object was left out
     assistants_retired: bool = False  # the endpoint no longer serves the Assistants API
+    target: str = DEFAULT_TARGET  # provider.target of the config to write (`choose_target`)
 
 
 @dataclass
@@ -59,8 +68,23 @@ class Generated:
     notes: list[str] = field(default_factory=list)
 
 
-def scan(remote: Remote, managed: set[str], released: set[str], parallelism: int = 10) -> Scan:
-    """`managed`: ids some known state manages; `released`: ids a known state forgot (`state rm`)."""
+def choose_target(configured: str | None, retired: bool) -> str:
+    """The target of the written config: the one the user's config sets, else `responses` where
+    the endpoint no longer serves the Assistants API, else the default."""
+    if configured is not None:
+        return configured
+    return ResponsesTarget.name if retired else DEFAULT_TARGET
+
+
+def scan(
+    remote: Remote,
+    managed: set[str],
+    released: set[str],
+    parallelism: int = 10,
+    configured_target: str | None = None,
+) -> Scan:
+    """`managed`: ids some known state manages; `released`: ids a known state forgot (`state rm`);
+    `configured_target`: the target the user's config sets, if any (see `choose_target`)."""
     out = Scan()
     try:
         remote.probe_assistants()
@@ -83,6 +107,7 @@ def scan(remote: Remote, managed: set[str], released: set[str], parallelism: int
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         members = pool.map(lambda v: live_members(remote, v), out.vector_stores)
         out.members = dict(zip([v["id"] for v in out.vector_stores], members, strict=True))
+    out.target = choose_target(configured_target, out.assistants_retired)
     assistants = [] if out.assistants_retired else _all(remote, "assistants")
     candidates = [a for a in assistants if unmanaged(a, "assistant")]
     files = {f["id"]: f for f in _all(remote, "files")} if candidates or out.vector_stores else {}
@@ -99,11 +124,29 @@ def scan(remote: Remote, managed: set[str], released: set[str], parallelism: int
             )
             out.skipped.append(f"assistant {a['id']} ({a.get('name')!r}): {why}; import it by hand")
             continue
+        unexpressible = config_problems(out.target, _declaration_shape(a))
+        if unexpressible:
+            path, why = unexpressible[0]
+            out.skipped.append(
+                f"assistant {a['id']} ({a.get('name')!r}): "
+                + mapping.unexpressible(where(path), out.target, why)
+            )
+            continue
         out.assistants.append(a)
     used = [m["id"] for v in out.vector_stores for m in out.members[v["id"]]]
     used += [f for a in out.assistants for f in _resources(a)[1]]
     out.files = {i: files.get(i, {"id": i, "filename": i, "created_at": 0}) for i in dict.fromkeys(used)}
     return out
+
+
+def _declaration_shape(assistant: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a raw assistant a target's config checks read, in the config's shape."""
+    stores, _ = _resources(assistant)
+    return {
+        "tools": assistant.get("tools") or [],
+        "tool_resources": {"file_search": {"vector_stores": stores}} if stores else {},
+        "response_format": assistant.get("response_format"),
+    }
 
 
 def _all(remote: Remote, kind: str) -> list[dict[str, Any]]:
@@ -151,8 +194,13 @@ def generate(
         names[a["id"]] = _unique(slug(a.get("name"), "assistant"), taken["assistant"])
 
     data: dict[str, Any] = {"version": 1}
+    provider: dict[str, Any] = {}
+    if found.target != DEFAULT_TARGET:
+        provider["target"] = found.target
     if base_url:
-        data["provider"] = {"base_url": base_url}
+        provider["base_url"] = base_url
+    if provider:
+        data["provider"] = _Flow(provider)
     if state_path:
         data["state"] = {"path": state_path}
     sections: list[tuple[str, str, dict[str, Any]]] = [
@@ -232,6 +280,8 @@ def entries(found: Scan, gen: Generated, desired: dict[str, Desired], lineage: s
     out: list[Imported] = []
     for addr, rid in gen.imports.items():
         d, obj = desired[addr], objs[rid]
+        if d.type == "assistant" and not TARGETS[found.target].remote:
+            continue  # a declaration: the next apply realises it (nothing remote to import)
         if d.type == "file":
             out.append(file_state(d, obj, None))
         elif d.type == "vector_store":
