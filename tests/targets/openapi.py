@@ -46,4 +46,6 @@ def create_response_parameters() -> set[str]:
 
 def errors(body: dict[str, Any]) -> list[str]:
     """What is wrong with `body` as a `CreateResponse` (empty when it is valid)."""
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in create_response().iter_errors(body)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in create_response().iter_errors(body)
+    ]

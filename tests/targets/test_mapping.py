@@ -13,8 +13,8 @@ from assistplan.config import load_config
 from assistplan.config.model import AssistantSpec, Pos
 from assistplan.errors import ConfigError
 from assistplan.remote.normalize import assistant_desired
-from assistplan.targets.responses import ResponsesTarget
 from assistplan.targets.mapping import Unmappable, definition
+from assistplan.targets.responses import ResponsesTarget
 from tests.targets.openapi import create_response_parameters, errors
 
 IDS = {"vector_store.docs": "vs_docs", "file.calc": "file-calc", "file.data": "file-data"}
@@ -47,7 +47,13 @@ def test_temperature_and_top_p_as_they_are_left_out_at_their_defaults():
 def test_function_tools_are_flattened_with_strict_false_and_empty_parameters_unless_set():
     fn = {"type": "function", "function": {"name": "get_leave", "description": "Leave days"}}
     assert mapped(tools=(fn,))["tools"] == [
-        {"type": "function", "name": "get_leave", "description": "Leave days", "parameters": {}, "strict": False}
+        {
+            "type": "function",
+            "name": "get_leave",
+            "description": "Leave days",
+            "parameters": {},
+            "strict": False,
+        }
     ]
     params = {"type": "object", "properties": {"who": {"type": "string"}}, "required": ["who"]}
     strict = {"type": "function", "function": {"name": "f", "parameters": params, "strict": True}}
@@ -89,7 +95,13 @@ def test_response_format_becomes_text_format():
         "json_schema": {"name": "answer", "description": "One answer", "schema": schema, "strict": True},
     }
     assert mapped(response_format=rf)["text"] == {
-        "format": {"type": "json_schema", "name": "answer", "description": "One answer", "schema": schema, "strict": True}
+        "format": {
+            "type": "json_schema",
+            "name": "answer",
+            "description": "One answer",
+            "schema": schema,
+            "strict": True,
+        }
     }
 
 
@@ -148,7 +160,8 @@ assistants:
   ranked:
     model: gpt-4.1
     tools:
-      - {type: file_search, file_search: {ranking_options: {ranker: default_2024_08_21, score_threshold: 0.5}}}
+      - type: file_search
+        file_search: {ranking_options: {ranker: default_2024_08_21, score_threshold: 0.5}}
     tool_resources: {file_search: {vector_stores: [docs]}}
   structured:
     model: gpt-4.1
@@ -166,10 +179,10 @@ def test_refusals_are_config_errors_at_the_field_naming_field_and_target(tmp_pat
         "F:8:13: assistants.loose.tools[0]: target responses cannot express this: a file_search tool needs "
         "its vector store in tool_resources.file_search.vector_stores (a definition carries its "
         "vector_store_ids: there is no thread to attach one to)",
-        "F:12:69: assistants.ranked.tools[0].file_search.ranking_options.ranker: target responses cannot "
+        "F:13:49: assistants.ranked.tools[0].file_search.ranking_options.ranker: target responses cannot "
         "express this: ranker 'default_2024_08_21' has no Responses equivalent (Responses offers auto, "
         "default-2024-11-15)",
-        "F:16:55: assistants.structured.response_format.json_schema: target responses cannot express "
+        "F:17:55: assistants.structured.response_format.json_schema: target responses cannot express "
         "this: a json_schema format needs a `schema` (Responses requires one)",
     ]
     path.write_text(REFUSED.replace("TARGET", "assistants"))  # all valid Assistants-v2
@@ -181,7 +194,9 @@ def test_an_unknown_target_is_refused_with_the_known_ones(tmp_path: Path):
     path.write_text("version: 1\nprovider: {target: foundry}\n")
     with pytest.raises(ConfigError) as exc:
         load_config(path)
-    assert str(exc.value).endswith(":2:20: provider.target: must be one of assistants, responses (got 'foundry')")
+    assert str(exc.value).endswith(
+        ":2:20: provider.target: must be one of assistants, responses (got 'foundry')"
+    )
 
 
 def test_the_default_target_is_assistants(tmp_path: Path):
