@@ -186,7 +186,7 @@ def test_retired_assistants_endpoint_is_one_clear_line(make_project, monkeypatch
     p = make_project("math-tutor")
     r = p.run("plan")
     assert r.code == 1
-    assert "no longer serves the Assistants API" in r.err
+    assert "no longer serves the Assistants API" in r.err and "provider: {target: responses}" in r.err
     assert len(r.err.strip().splitlines()) == 1
 
 

@@ -87,7 +87,7 @@ def _import_one(opts: Options, address: str, remote_id: str, parallelism: int, t
     with manager.locked("import", timeout):
         st = manager.load()
         desired = build_desired(cfg, parallelism)
-        imported = read_import(opts.remote(cfg, parallelism), st, desired, address, remote_id)
+        imported = read_import(opts.remote(cfg, parallelism), st, desired, address, remote_id, cfg.target)
         for item in imported:
             record_import(st, item.resource)
         manager.persist(st)

@@ -27,6 +27,7 @@ from assistplan.plan.refresh import KINDS, LIVE_FILE_STATUSES
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
+from assistplan.targets import DEFAULT_TARGET, TARGETS
 
 DEFAULT_STATIC = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
 NOUN = {"file": "file", "vector_store": "vector store", "assistant": "assistant"}
@@ -87,11 +88,22 @@ def id_map(state: State, desired: dict[str, Desired]) -> dict[str, str]:
 
 
 def read_import(
-    remote: Remote, state: State, desired: dict[str, Desired], address: str, remote_id: str
+    remote: Remote,
+    state: State,
+    desired: dict[str, Desired],
+    address: str,
+    remote_id: str,
+    target: str = DEFAULT_TARGET,
 ) -> list[Imported]:
     """Read `remote_id` and build its state entry (first), plus entries for files declared by id
-    that it references and state does not hold yet (they are only ever referenced)."""
+    that it references and state does not hold yet (they are only ever referenced). `target`
+    realises the config's assistants: one that is no Assistants object cannot be imported."""
     d = check_importable(state, desired, address, remote_id)
+    if d.type == "assistant" and TARGETS[target].collection != "assistant":
+        raise PlanError(
+            f"cannot import {address}: on target {target} an assistant is not an Assistants API object "
+            "(nothing to import): `assistplan apply` realises it from the configuration"
+        )
     if d.type == "assistant":
         remote.probe_assistants()
     obj = remote.get(d.type, remote_id, address)
