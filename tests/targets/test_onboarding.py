@@ -3,6 +3,7 @@ PR comments around a target change."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -127,3 +128,14 @@ def test_a_saved_plan_of_a_target_change_and_its_pull_request_comment(project):
         "assistant.bot": (["delete"], "delete_replaced_object_no_longer_used"),
         "assistant.bot@pilot.v1": (["delete"], "delete_replaced_object_no_longer_used"),
     }
+
+
+def test_an_assistant_realised_through_an_unknown_target_is_refused_not_replanned(project):
+    p = project
+    p.ok("apply", "--auto-approve")
+    path = p.root / ".assistplan" / "state.json"
+    doc = json.loads(path.read_text())
+    doc["resources"]["assistant.bot"]["extra"]["target"] = "hologram"  # written by a newer assistplan
+    path.write_text(json.dumps(doc))
+    r = p.run("plan")
+    assert r.code == 1 and "assistant.bot (target 'hologram')" in r.err and "upgrade assistplan" in r.err

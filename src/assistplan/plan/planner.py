@@ -32,7 +32,7 @@ from assistplan.plan.releases import ARCHIVED, build_releases
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
-from assistplan.targets import TARGETS, deposed_target, named_ids, recorded_target
+from assistplan.targets import TARGETS, deposed_target, named_ids, recorded_target, unknown_targets
 
 STATE_ONLY = ("pipeline", "experiment", "experiment_version")
 # Forgotten from state, never deleted: referenced by id only, or on an endpoint that no longer
@@ -379,6 +379,12 @@ def make_plan(
 ) -> Plan:
     """The plan for `config`. `destroy`: everything goes now, also what superseded definitions
     named (which an ordinary plan keeps for one more apply)."""
+    unknown = unknown_targets(state)
+    if unknown:
+        raise PlanError(
+            f"state records assistants realised through targets this assistplan does not know: "
+            f"{', '.join(unknown)}; upgrade assistplan"
+        )
     working = build_desired(config, parallelism)
     book = build_releases(config, state, working)
     desired = {**working, **book.desired}

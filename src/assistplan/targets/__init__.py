@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistplan.state.model import ResourceState
+from assistplan.state.model import ResourceState, State
 from assistplan.targets import mapping
 from assistplan.targets.assistants import AssistantsTarget
 from assistplan.targets.base import (
@@ -44,6 +44,7 @@ __all__ = [
     "named_ids",
     "open_target",
     "recorded_target",
+    "unknown_targets",
     "unexpressible",
 ]
 
@@ -69,9 +70,25 @@ def describe(rs: ResourceState) -> dict[str, Any]:
 def named_ids(rs: ResourceState) -> list[str]:
     """The file and vector store ids an applied definition names (applications hold copies of
     definitions, so these must outlive the definition by one apply)."""
-    definition = rs.extra.get("definition") or {}
+    definition = rs.extra.get("definition")
+    tools = definition.get("tools") if isinstance(definition, dict) else None
     out: list[str] = []
-    for tool in definition.get("tools") or []:
-        out += tool.get("vector_store_ids") or []
-        out += (tool.get("container") or {}).get("file_ids") or []
+    for tool in tools if isinstance(tools, list) else []:
+        if isinstance(tool, dict):
+            container = tool.get("container")
+            for ids in (
+                tool.get("vector_store_ids"),
+                container.get("file_ids") if isinstance(container, dict) else None,
+            ):
+                out += [i for i in ids if isinstance(i, str)] if isinstance(ids, list) else []
     return out
+
+
+def unknown_targets(state: State) -> list[str]:
+    """Assistants in state realised through a target this assistplan does not know (a newer one
+    wrote the state): nothing may plan them."""
+    return sorted(
+        f"{a} (target {recorded_target(rs)!r})"
+        for a, rs in state.resources.items()
+        if rs.type == "assistant" and recorded_target(rs) not in TARGETS
+    )

@@ -24,12 +24,14 @@ REALISATION_KEYS = (TARGET_KEY, "definition", "revision", "agent")
 
 def recorded_target(rs: ResourceState) -> str:
     """The target an assistant in state was realised through (states before targets: assistants)."""
-    return str(rs.extra.get(TARGET_KEY, DEFAULT_TARGET))
+    return str(rs.extra.get(TARGET_KEY) or DEFAULT_TARGET)
 
 
 def deposed_target(rs: ResourceState, remote_id: str) -> str:
     """The target that realised a deposed object of an assistant (a target change keeps it)."""
-    return str(rs.extra.get("deposed_targets", {}).get(remote_id) or recorded_target(rs))
+    targets = rs.extra.get("deposed_targets")
+    found = targets.get(remote_id) if isinstance(targets, dict) else None
+    return str(found or recorded_target(rs))
 
 
 @dataclass(frozen=True)
