@@ -49,9 +49,38 @@ def test_every_reason_has_words() -> None:
         (
             change(DELETE, Reason.DELETE_REPLACED_UNUSED, deposed="file-0"),
             "delete_replaced_object_no_longer_used",
-            "the replaced object <file-0>: no snapshot uses it any more",
+            "the replaced object <file-0>: nothing uses it any more",
         ),
         (change(REPLACE_CBD, Reason.REPLACE_BY_REQUEST), "replace_by_request", "requested with <--replace>"),
+        (
+            change(
+                REPLACE_CBD,
+                Reason.TARGET_CHANGED,
+                target="responses",
+                old_target="assistants",
+                old_object="retired",
+            ),
+            "target_changed: assistants -> responses",
+            "the target changed from <assistants> to <responses>: realised anew; the old object <file-1> is "
+            "forgotten: the endpoint no longer serves the Assistants API",
+        ),
+        (
+            change(NO_OP, Reason.DEPOSED_NAMED_BY_DEFINITION, named_by=("assistant.bot",)),
+            "deposed_because_named_by_definition: assistant.bot",
+            "it left the config, but the applied definition of <assistant.bot> named it",
+        ),
+        (
+            change(REPLACE_CBD, Reason.REPLACE_CANNOT_UPDATE, named_by=("assistant.bot",)),
+            "replace_because_cannot_update; the old one stays (deposed) until the next apply: the applied "
+            "definition of assistant.bot names it",
+            "a changed attribute cannot be updated in place; the old one stays (deposed) until the next "
+            "apply",
+        ),
+        (
+            change(DELETE, Reason.FORGET_RETIRED),
+            "forget_because_endpoint_retired",
+            "forgotten from state only",
+        ),
     ],
 )
 def test_json_string_and_words(c: ResourceChange, json_text: str | None, words: str) -> None:
@@ -65,6 +94,16 @@ def test_flags_follow_the_reason() -> None:
     kept = change(REPLACE_CBD, Reason.REPLACE_CONTENT_CHANGED, kept_for=("s@e.v1",))
     assert kept.retain_old and not kept.retained
     assert not change(REPLACE_CBD, Reason.REPLACE_CONTENT_CHANGED).retain_old
+    assert change(NO_OP, Reason.DEPOSED_NAMED_BY_DEFINITION, named_by=("assistant.a",)).retained
+    assert change(REPLACE_CBD, Reason.REPLACE_CANNOT_UPDATE, named_by=("assistant.a",)).retain_old
+    moved = {"target": "responses", "old_target": "assistants"}
+    deposed = change(REPLACE_CBD, Reason.TARGET_CHANGED, old_object="deposed", **moved)
+    assert deposed.retain_old and not deposed.forget_old
+    for fate in ("forgotten", "retired"):
+        gone = change(REPLACE_CBD, Reason.TARGET_CHANGED, old_object=fate, **moved)
+        assert gone.forget_old and not gone.retain_old
+    assert change(CREATE, None, target="responses").no_api_call
+    assert not change(CREATE, None, target="assistants").no_api_call
 
 
 def test_a_saved_plan_keeps_the_typed_reasons(tmp_path: Path) -> None:
@@ -76,6 +115,12 @@ def test_a_saved_plan_keeps_the_typed_reasons(tmp_path: Path) -> None:
             (NO_OP, Reason.RETAINED_IN_USE, {"kept_for": ("vector_store.docs@pilot.v1",)}),
             (REPLACE_CBD, Reason.REPLACE_CONTENT_CHANGED, {"kept_for": ("assistant.x@e.v2",)}),
             (CREATE, None, {}),
+            (
+                REPLACE_CBD,
+                Reason.TARGET_CHANGED,
+                {"target": "responses", "old_target": "assistants", "old_object": "deposed"},
+            ),
+            (NO_OP, Reason.DEPOSED_NAMED_BY_DEFINITION, {"named_by": ("assistant.bot",)}),
         ]
     )
     plan = Plan("l", 1, True, "e", "d", changes=changes, drift=(change(DELETE, Reason.DRIFT_DELETED),))

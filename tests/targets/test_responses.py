@@ -230,3 +230,23 @@ def test_what_a_superseded_definition_named_is_deposed_for_one_apply(project):
     assert old["file.rates"] not in {f.id for f in sdk.files.list()}
     assert old["vector_store.docs"] not in {v.id for v in sdk.vector_stores.list()}
     assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_store_deleted_behind_our_back_is_recreated_and_the_definition_repointed(project):
+    p = project
+    write_config(p.root, experiments="")
+    p.ok("apply", "--auto-approve")
+    old = p.ids()
+    p.sdk().vector_stores.delete(old["vector_store.docs"])
+    plan = p.plan_json()
+    assert changed(plan) == {
+        "vector_store.docs": (["create"], "recreate_because_deleted_outside_assistplan"),
+        "assistant.bot": (["update"], "repoint_because_replaced: vector_store.docs"),
+    }
+    p.ok("apply", "--auto-approve")
+    search = next(
+        t for t in output(p)["assistants"]["bot"]["definition"]["tools"] if t["type"] == "file_search"
+    )
+    assert search["vector_store_ids"] == [p.ids()["vector_store.docs"]] != [old["vector_store.docs"]]
+    assert p.ids()["assistant.bot"] == old["assistant.bot"]
+    assert p.run("plan", "--detailed-exitcode").code == 0
