@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import changes
+
+EXE = str(Path(sys.executable).with_name("assistplan"))
 
 # These tests call the deprecated assistants methods of the plain SDK on purpose (changes "behind our back").
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -191,17 +196,29 @@ def test_retired_assistants_endpoint_is_one_clear_line(make_project, monkeypatch
 
 
 def test_lock_timeout_waits_for_the_holder(make_project):
-    import threading
-
+    """While the lock is held, `--lock-timeout 0s` fails at once; a waiting plan says that it
+    waits and for whom, and finishes once the holder lets go (released on that word, not on a
+    timer racing the plan)."""
     from assistplan.state import LocalBackend
 
     p = make_project("math-tutor")
     backend = LocalBackend(p.root / ".assistplan" / "state.json")
     lock = backend.lock("apply", 0)
-    threading.Timer(0.5, backend.unlock, args=(lock,)).start()
-    assert p.run("plan", "--lock-timeout", "0s").code == 1
-    r = p.run("plan", "--lock-timeout", "20s")
-    assert r.code == 0, r.err
+    r = p.run("plan", "--lock-timeout", "0s")
+    assert r.code == 1 and f"force-unlock {lock.id}" in r.err
+    argv = [EXE, "-C", str(p.root), "--sandbox", "--no-color", "plan", "--lock-timeout", "30s"]
+    waiter = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = waiter.stderr.readline()  # blocks until the plan says something
+        assert said.startswith(f"Waiting up to 30s for the state lock, held by another run: ID {lock.id}, ")
+        backend.unlock(lock)
+        out, err = waiter.communicate(timeout=120)
+    finally:
+        if waiter.poll() is None:
+            waiter.kill()
+            waiter.communicate()
+    assert waiter.returncode == 0, said + err
+    assert "Plan: 1 to add" in out, out
     bad = p.run("plan", "--lock-timeout", "soon")
     assert bad.code == 1 and "--lock-timeout" in bad.err
 
@@ -214,9 +231,6 @@ def test_real_endpoint_needs_the_key_from_the_environment(make_project, monkeypa
 
 
 def test_force_unlock_refuses_a_holder_that_is_still_running(make_project):
-    import subprocess
-    import sys
-
     p = make_project("math-tutor")
     state = p.root / ".assistplan" / "state.json"
     code = (

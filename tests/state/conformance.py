@@ -193,17 +193,27 @@ class BackendConformance:
         backend.unlock(held)
 
     def test_lock_waits_until_released(self, backend: Backend, factory: BackendFactory) -> None:
+        """The waiter says once that it waits, naming the holder; the holder then lets go (from
+        that very call: no timer races the waiter), and the waiter takes the lock."""
         held = backend.lock("apply", 0)
-        releaser = threading.Timer(0.3, backend.unlock, args=(held,))
-        started = time.monotonic()
-        releaser.start()
-        try:
-            got = factory().lock("plan", 10)
-        finally:
-            releaser.join()
-        assert time.monotonic() - started >= 0.25
+        told: list[str] = []
+
+        def waiting(holder: str) -> None:
+            told.append(holder)
+            backend.unlock(held)
+
+        got = factory().lock("plan", 60, on_wait=waiting)
+        assert len(told) == 1 and held.id in told[0] and "operation apply" in told[0]
         assert got.id != held.id
         factory().unlock(got)
+
+    def test_a_lock_that_does_not_wait_says_nothing(self, backend: Backend, factory: BackendFactory) -> None:
+        told: list[str] = []
+        held = backend.lock("apply", 60, on_wait=told.append)  # free: taken at once
+        with pytest.raises(LockError):
+            factory().lock("plan", 0, on_wait=told.append)  # zero timeout: fails without waiting
+        backend.unlock(held)
+        assert told == []
 
     def test_unlock_removes_only_its_own_lock(self, backend: Backend, factory: BackendFactory) -> None:
         held = backend.lock("apply", 0)

@@ -72,7 +72,7 @@ class Options:
     def manager(self, config: Config) -> StateManager:
         from assistplan.state.manager import StateManager
 
-        return StateManager(self.backend(config), self.endpoint(config).name)
+        return StateManager(self.backend(config), self.endpoint(config).name, on_lock_wait=_say_waiting)
 
     def remote(self, config: Config, parallelism: int) -> Remote:
         from assistplan.remote.api import Remote
@@ -81,6 +81,12 @@ class Options:
         ep = self.endpoint(config)
         client = make_openai(ep, pool_size=max(parallelism, 10))
         return Remote(client, ep.name, parallelism=parallelism, secret=os.environ.get("OPENAI_API_KEY"))
+
+
+def _say_waiting(holder: str, timeout: float) -> None:
+    import click
+
+    click.echo(f"Waiting up to {timeout:g}s for the state lock, held by another run: {holder}", err=True)
 
 
 def parse_lock_timeout(text: str) -> float:

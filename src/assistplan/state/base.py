@@ -7,10 +7,13 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from assistplan.state.model import State
+
+OnLockWait = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,9 @@ class Backend(Protocol):
         """Replace the document atomically, keeping the previous one as a backup/history."""
         ...
 
-    def lock(self, operation: str, timeout: float) -> LockInfo:
-        """Take the lock, waiting up to `timeout` seconds; raise LockError naming the holder."""
+    def lock(self, operation: str, timeout: float, on_wait: OnLockWait | None = None) -> LockInfo:
+        """Take the lock, waiting up to `timeout` seconds; raise LockError naming the holder.
+        `on_wait` is told (once, with the holder's description) when the call starts waiting."""
         ...
 
     def unlock(self, lock: LockInfo) -> None:

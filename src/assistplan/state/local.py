@@ -31,7 +31,7 @@ from pathlib import Path
 
 from assistplan.errors import StateError
 from assistplan.state._fs import PRIVATE_FILE, ensure_dir, fsync_dir, unlink_quietly, write_new
-from assistplan.state.base import LockInfo
+from assistplan.state.base import LockInfo, OnLockWait
 from assistplan.state.lockfile import LockFile
 from assistplan.state.model import State
 
@@ -81,13 +81,13 @@ class LocalBackend:
 
     # -- lock -----------------------------------------------------------------------------------
 
-    def lock(self, operation: str, timeout: float) -> LockInfo:
+    def lock(self, operation: str, timeout: float, on_wait: OnLockWait | None = None) -> LockInfo:
         """Create `state.json.lock`, waiting up to `timeout` seconds; LockError names the holder.
 
         Never breaks a lock: a lock left by a dead process needs `force_unlock(ID)`. If the
         holder ran on this host and its pid is gone, the LockError comes at once and says so.
         """
-        return self._lock.acquire(operation, timeout)
+        return self._lock.acquire(operation, timeout, on_wait)
 
     def unlock(self, lock: LockInfo) -> None:
         """Remove the lock file if it is `lock`; LockError if it is gone or someone else's."""

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from assistplan.errors import LockError
 from assistplan.state._fs import ensure_dir, unlink_quietly, write_new
-from assistplan.state.base import LockInfo
+from assistplan.state.base import LockInfo, OnLockWait
 
 __all__ = ["LockFile"]
 
@@ -55,8 +55,9 @@ class LockFile:
 
     # -- public ---------------------------------------------------------------------------------
 
-    def acquire(self, operation: str, timeout: float) -> LockInfo:
-        """Take the lock, retrying with a small jittered backoff for up to `timeout` seconds."""
+    def acquire(self, operation: str, timeout: float, on_wait: OnLockWait | None = None) -> LockInfo:
+        """Take the lock, retrying with a small jittered backoff for up to `timeout` seconds;
+        `on_wait(holder)` hears once that we wait for a holder."""
         info = LockInfo.new(operation)
         payload = (json.dumps(info.to_json(), indent=2) + "\n").encode("utf-8")
         deadline = time.monotonic() + max(0.0, timeout)
@@ -76,6 +77,9 @@ class LockFile:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise LockError(self._held_message(holder, timeout))
+            if on_wait is not None:
+                on_wait(_describe(holder, self.path))
+                on_wait = None
             time.sleep(min(remaining, delay * random.uniform(0.5, 1.0)))
             delay = min(_MAX_DELAY, delay * 2)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -69,9 +69,12 @@ def _canonical(state: State) -> str:
 class StateManager:
     """Loads, persists and locks the state of one endpoint in one backend (see module docstring)."""
 
-    def __init__(self, backend: Backend, endpoint: str) -> None:
+    def __init__(
+        self, backend: Backend, endpoint: str, on_lock_wait: Callable[[str, float], None] | None = None
+    ) -> None:
         self.backend = backend
         self.endpoint = normalize_endpoint(endpoint)
+        self.on_lock_wait = on_lock_wait  # told (holder, timeout) when `locked` starts waiting
         self.mutex = threading.RLock()
         self._baseline: _Baseline | None = None
         self._verified = False  # the backend was re-read since load() and still matched
@@ -129,7 +132,8 @@ class StateManager:
         If the block raised and the release fails too, the block's exception wins and carries
         the release failure as a note.
         """
-        lock = self.backend.lock(operation, timeout)
+        tell = self.on_lock_wait
+        lock = self.backend.lock(operation, timeout, None if tell is None else lambda who: tell(who, timeout))
         try:
             yield lock
         except BaseException as exc:

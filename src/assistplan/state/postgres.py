@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, quote_plus
 
 from assistplan.errors import LockError, StateError
-from assistplan.state.base import LockInfo
+from assistplan.state.base import LockInfo, OnLockWait
 from assistplan.state.model import State
 
 if TYPE_CHECKING:
@@ -274,12 +274,13 @@ class PostgresBackend:
 
     # -- lock -----------------------------------------------------------------------------------
 
-    def lock(self, operation: str, timeout: float) -> LockInfo:
+    def lock(self, operation: str, timeout: float, on_wait: OnLockWait | None = None) -> LockInfo:
         """Take the workspace's lock, waiting up to `timeout` seconds; LockError names the holder.
 
         Waiters are woken by a NOTIFY when a lock is released, and poll as a fallback. The lock
         is never broken: if its holder's database session is gone (the run died, or lost its
         connection), the LockError comes at once and says so; `force_unlock(ID)` frees it.
+        `on_wait(holder)` hears once that we wait for a holder.
         """
         info = LockInfo.new(operation)
         conn = self._connect("lock the state")
@@ -303,6 +304,9 @@ class PostgresBackend:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise LockError(self._held_message(holder, timeout))
+                if on_wait is not None:
+                    on_wait(holder.describe())
+                    on_wait = None
                 wait = min(remaining, delay * random.uniform(0.5, 1.0))
                 for _ in conn.notifies(timeout=wait, stop_after=1):
                     pass
