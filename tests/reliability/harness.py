@@ -1,21 +1,24 @@
-"""Real `assistplan` processes against an on-disk sandbox, and a config generator."""
+"""Real `assistplan` processes against an on-disk sandbox, a gate that stops them at a chosen
+request, and a config generator."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
+import threading
 import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import openai
+from werkzeug import serving
 
-from assistplan.sandbox import SANDBOX_BASE_URL, http_client
+from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, make_app
 
 EXE = str(Path(sys.executable).with_name("assistplan"))
 
@@ -52,38 +55,136 @@ def env(**extra: str) -> dict[str, str]:
     return {**base, **extra}
 
 
+def _argv(args: tuple[str, ...], sandbox: bool, base_url: str | None) -> list[str]:
+    where = ["--base-url", base_url] if base_url else ["--sandbox"] if sandbox else []
+    return [EXE, "--no-color", *where, *args]
+
+
+def _environ(environ: dict[str, str] | None, base_url: str | None) -> dict[str, str]:
+    environ = environ or env()
+    return {**environ, "OPENAI_API_KEY": "sk-test"} if base_url else environ
+
+
 def run(
-    root: Path, *args: str, environ: dict[str, str] | None = None, sandbox: bool = True, timeout: float = 300
+    root: Path,
+    *args: str,
+    environ: dict[str, str] | None = None,
+    sandbox: bool = True,
+    base_url: str | None = None,
+    timeout: float = 300,
 ) -> subprocess.CompletedProcess[str]:
-    argv = [EXE, "--no-color", *(["--sandbox"] if sandbox else []), *args]
+    """`assistplan ARGS` in `root`, on the embedded sandbox, or on `base_url` when given."""
     return subprocess.run(
-        argv, cwd=root, env=environ or env(), capture_output=True, text=True, timeout=timeout
+        _argv(args, sandbox, base_url),
+        cwd=root,
+        env=_environ(environ, base_url),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
-def start(root: Path, *args: str, environ: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    argv = [EXE, "--no-color", "--sandbox", *args]
+def start(
+    root: Path, *args: str, environ: dict[str, str] | None = None, base_url: str | None = None
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        argv, cwd=root, env=environ or env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        _argv(args, True, base_url),
+        cwd=root,
+        env=_environ(environ, base_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
-def kill_after(proc: subprocess.Popen[str], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.005)
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-    proc.communicate()
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def force_unlock_if_locked(root: Path) -> bool:
+class Gate:
+    """WSGI middleware in front of the sandbox that stops a run at a chosen request.
+
+    `stop_at(n)`: requests pass until the n-th counted one (a POST or DELETE, or with
+    `any_request` any request); that one and every request after it are held, and `stopped`
+    is set. With `answered`, the sandbox carries the n-th out before holding it, so what the
+    client never hears is the answer. `release(drop)` lets the held requests go: dropped
+    (never carried out, as if lost on the way) or carried out. Requests after the release pass.
+    `counted` says how many counted requests came since the last `stop_at`.
+    """
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+        self.counted = 0
+        self.stopped = threading.Event()
+        self._stop_at: int | None = None
+        self._any = self._answered = self._closed = self._drop = False
+        self._released = threading.Event()
+        self._lock = threading.Lock()
+
+    def stop_at(self, n: int | None, *, any_request: bool = False, answered: bool = False) -> None:
+        with self._lock:
+            self.counted, self._stop_at, self._any, self._answered = 0, n, any_request, answered
+            self._closed = False
+            self.stopped.clear()
+            self._released.clear()
+
+    def release(self, *, drop: bool) -> None:
+        with self._lock:
+            self._stop_at, self._closed, self._drop = None, False, drop
+            self._released.set()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        with self._lock:
+            nth = False
+            if not self._closed and (self._any or environ["REQUEST_METHOD"] in ("POST", "DELETE")):
+                self.counted += 1
+                nth = self._closed = self.counted == self._stop_at
+            held = self._closed
+        if not held:
+            return self.app(environ, start_response)
+        carried_out = nth and self._answered
+        if carried_out:
+            b"".join(self.app(environ, lambda *_: None))
+        if nth:
+            self.stopped.set()
+        self._released.wait()
+        if self._drop or carried_out:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"held by the test's gate\n"]
+        return self.app(environ, start_response)
+
+
+class _Quiet(serving.WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+    def log_error(self, format: str, *args: Any) -> None:
+        pass  # a killed client's broken pipes
+
+
+@contextmanager
+def gated_sandbox(root: Path, faults: Faults | None = None) -> Iterator[tuple[Gate, str]]:
+    """The sandbox of `root` (its data where `--sandbox` keeps it, so `inventory` reads it)
+    served on loopback behind a Gate; yields the gate and the URL for `base_url=`."""
+    gate = Gate(make_app(root / ".assistplan" / "sandbox", faults))
+    server = serving.make_server("127.0.0.1", 0, gate, threaded=True, request_handler=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield gate, f"http://127.0.0.1:{server.port}/v1"
+    finally:
+        gate.release(drop=True)
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def force_unlock_if_locked(root: Path, base_url: str | None = None) -> bool:
     """What a user does after a crash: plan, read the lock id from the message, force-unlock."""
-    probe = run(root, "plan")
+    probe = run(root, "plan", base_url=base_url)
     m = re.search(r"force-unlock ([0-9a-f-]{36})", probe.stderr)
     if m is None:
         return False
-    unlocked = run(root, "force-unlock", m.group(1))
+    unlocked = run(root, "force-unlock", m.group(1), base_url=base_url)
     assert unlocked.returncode == 0, unlocked.stderr
     return True
 
@@ -113,7 +214,7 @@ def state(root: Path) -> dict[str, Any]:
     return json.loads((root / ".assistplan" / "state.json").read_text())
 
 
-def assert_converged(root: Path, counts: dict[str, int]) -> None:
+def assert_converged(root: Path, counts: dict[str, int], base_url: str | None = None) -> None:
     """Exactly the declared objects, once each; state points at them; a new plan has nothing to do."""
     inv = inventory(root)
     names = [a["name"] for a in inv["assistants"]]
@@ -129,5 +230,5 @@ def assert_converged(root: Path, counts: dict[str, int]) -> None:
     by_id = {rs["remote_id"]: a for a, rs in st.items()}
     for v in inv["vector_stores"]:
         assert [by_id[m] for m in v["members"]], v
-    again = run(root, "plan", "--detailed-exitcode")
+    again = run(root, "plan", "--detailed-exitcode", base_url=base_url)
     assert again.returncode == 0, again.stdout + again.stderr

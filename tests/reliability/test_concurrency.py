@@ -8,31 +8,49 @@ from pathlib import Path
 from tests.reliability import harness as h
 
 
-def test_two_concurrent_applies_one_waits_or_fails_with_the_holder(tmp_path: Path) -> None:
+def test_a_second_apply_fails_at_once_naming_the_holder(tmp_path: Path) -> None:
+    """The first apply is held at its first request (the lock in hand) while the second runs: the
+    overlap is made, not hoped for."""
     counts = h.generate(tmp_path, files=10, stores=4, assistants=10)
-    slow = h.env(ASSISTPLAN_SANDBOX_LATENCY_MS="20")
-    first = h.start(tmp_path, "apply", "--auto-approve", environ=slow)
-    second = h.start(tmp_path, "apply", "--auto-approve", environ=slow)
-    out1, err1 = first.communicate(timeout=300)
-    out2, err2 = second.communicate(timeout=300)
-    codes = sorted([first.returncode, second.returncode])
-    assert codes == [0, 1], (out1, err1, out2, err2)
-    loser = err1 if first.returncode else err2
-    assert "is locked by another run" in loser and "operation apply" in loser and "who " in loser
-    assert "force-unlock" in loser
-    h.assert_converged(tmp_path, counts)
+    with h.gated_sandbox(tmp_path) as (gate, url):
+        gate.stop_at(1, any_request=True)
+        first = h.start(tmp_path, "apply", "--auto-approve", base_url=url)
+        try:
+            assert gate.stopped.wait(120)
+            second = h.run(tmp_path, "apply", "--auto-approve", base_url=url, timeout=120)
+        finally:
+            gate.release(drop=False)
+            out1, err1 = first.communicate(timeout=300)
+        assert first.returncode == 0, out1 + err1
+        assert second.returncode == 1, second.stdout + second.stderr
+        loser = second.stderr
+        assert "is locked by another run" in loser and "operation apply" in loser and "who " in loser
+        assert f"(pid {first.pid})" in loser and "force-unlock" in loser
+        h.assert_converged(tmp_path, counts, url)
 
 
 def test_lock_timeout_serialises_two_applies(tmp_path: Path) -> None:
+    """The second apply says it waits for the first (held at its first request meanwhile), then
+    finds the first's work done."""
     counts = h.generate(tmp_path, files=6, stores=2, assistants=6)
-    slow = h.env(ASSISTPLAN_SANDBOX_LATENCY_MS="10")
-    procs = [
-        h.start(tmp_path, "apply", "--auto-approve", "--lock-timeout", "2m", environ=slow) for _ in range(2)
-    ]
-    results = [p.communicate(timeout=300) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], results
-    assert sum("No changes." in out for out, _ in results) == 1  # the second saw the first's work
-    h.assert_converged(tmp_path, counts)
+    with h.gated_sandbox(tmp_path) as (gate, url):
+        gate.stop_at(1, any_request=True)
+        args = ("apply", "--auto-approve", "--lock-timeout", "2m")
+        first = h.start(tmp_path, *args, base_url=url)
+        second = None
+        try:
+            assert gate.stopped.wait(120)
+            second = h.start(tmp_path, *args, base_url=url)
+            assert second.stderr is not None
+            said = second.stderr.readline()  # blocks until the second says something
+            assert said.startswith("Waiting up to 120s for the state lock, held by another run: "), said
+            assert "operation apply, who " in said and f"(pid {first.pid})" in said
+        finally:
+            gate.release(drop=False)
+            results = [p.communicate(timeout=300) for p in (first, second) if p is not None]
+        assert [first.returncode, second.returncode] == [0, 0], results
+        assert "No changes." not in results[0][0] and "No changes." in results[1][0]  # saw the first's work
+        h.assert_converged(tmp_path, counts, url)
 
 
 def test_saved_plan_refuses_an_object_changed_since_the_plan(tmp_path: Path) -> None:

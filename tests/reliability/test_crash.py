@@ -1,42 +1,60 @@
-"""Apply survives SIGKILL at any point: the next apply converges with no duplicate, no orphan."""
+"""Apply survives SIGKILL at any point: the next apply converges with no duplicate, no orphan.
+
+Kill points are requests, not moments: the sandbox (served on loopback behind a gate) holds
+the apply at its n-th write request, before or after carrying it out, and the apply is killed
+there, so every kill point is sure to interrupt it (a kill timed by the clock may come after
+the apply has finished and test nothing).
+"""
 
 from __future__ import annotations
 
 import random
-import time
+import signal
 from pathlib import Path
 
 import pytest
 
+from assistplan.sandbox import Faults
 from tests.reliability import harness as h
 
 SHAPE = {"files": 20, "stores": 10, "assistants": 20}  # 50 resources
-LATENCY = h.env(ASSISTPLAN_SANDBOX_LATENCY_MS="4")
+LATENCY = Faults(latency_ms=4)  # keeps several requests in flight when the apply is stopped
 POINTS = 20
 
 
 @pytest.fixture(scope="module")
-def full_apply_seconds(tmp_path_factory: pytest.TempPathFactory) -> float:
+def writes_of_a_full_apply(tmp_path_factory: pytest.TempPathFactory) -> int:
     root = tmp_path_factory.mktemp("measure")
     h.generate(root, **SHAPE)
-    started = time.monotonic()
-    done = h.run(root, "apply", "--auto-approve", environ=LATENCY)
-    assert done.returncode == 0, done.stderr
-    return time.monotonic() - started
+    with h.gated_sandbox(root, LATENCY) as (gate, url):
+        gate.stop_at(None)  # count only
+        done = h.run(root, "apply", "--auto-approve", base_url=url)
+        assert done.returncode == 0, done.stderr
+        return gate.counted
 
 
 @pytest.mark.parametrize("point", range(POINTS))
 def test_kill_at_any_point_then_apply_converges(
-    point: int, tmp_path: Path, full_apply_seconds: float
+    point: int, tmp_path: Path, writes_of_a_full_apply: int
 ) -> None:
     rng = random.Random(1000 + point)
-    delay = rng.uniform(0.3, full_apply_seconds * 0.95)  # process start-up is ~0.3 s of it
+    stop_at = rng.randint(1, writes_of_a_full_apply)
+    answered = rng.random() < 0.5  # the write was carried out, but the apply never hears so
     counts = h.generate(tmp_path, **SHAPE)
-    proc = h.start(tmp_path, "apply", "--auto-approve", environ=LATENCY)
-    h.kill_after(proc, delay)
-    if (tmp_path / ".assistplan" / "state.json").exists():
-        h.state(tmp_path)  # never corrupt: parses whatever the moment of the kill
-    h.force_unlock_if_locked(tmp_path)
-    again = h.run(tmp_path, "apply", "--auto-approve", environ=LATENCY)
-    assert again.returncode == 0, again.stdout + again.stderr
-    h.assert_converged(tmp_path, counts)
+    with h.gated_sandbox(tmp_path, LATENCY) as (gate, url):
+        gate.stop_at(stop_at, answered=answered)
+        proc = h.start(tmp_path, "apply", "--auto-approve", base_url=url)
+        try:
+            assert gate.stopped.wait(120), f"the apply made fewer than {stop_at} writes"
+            assert proc.poll() is None  # held at the gate: it cannot have finished
+        finally:
+            proc.kill()
+            out, err = proc.communicate()
+        assert proc.returncode == -signal.SIGKILL, out + err
+        gate.release(drop=True)
+        if (tmp_path / ".assistplan" / "state.json").exists():
+            h.state(tmp_path)  # never corrupt: parses whatever the moment of the kill
+        h.force_unlock_if_locked(tmp_path, url)
+        again = h.run(tmp_path, "apply", "--auto-approve", base_url=url)
+        assert again.returncode == 0, again.stdout + again.stderr
+        h.assert_converged(tmp_path, counts, url)
