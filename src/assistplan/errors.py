@@ -23,7 +23,7 @@ class AssistplanError(Exception):
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One problem in a config file, at a 1-based line and column."""
+    """One problem in a config file, at a 1-based line and column (0: the file as a whole)."""
 
     file: str
     line: int
@@ -31,6 +31,8 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
+        if not self.line:
+            return f"{self.file}: {self.message}"
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
 
 

@@ -41,3 +41,46 @@ def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert _run("--sandbox", "apply", "missing.plan", cwd=tmp_path).returncode == 1
     usage = _run("plan", "--no-such-flag", cwd=tmp_path)
     assert usage.returncode == 1 and "No such option" in usage.stderr
+
+
+def test_demo_ends_saying_how_to_run_assistplan_and_the_lines_work(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    example = tmp_path / "hr-bot"
+    shutil.copytree(EXAMPLES / "hr-bot", example, ignore=shutil.ignore_patterns(".assistplan"))
+    # The installed environment as it is (the test command has just made it): no reinstall here.
+    env = {**os.environ, "ASSISTPLAN_FRESH_ENV": "", "NO_COLOR": "1"}
+    demo = subprocess.run(
+        ["bash", str(root / "scripts" / "demo.sh"), str(example)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stderr
+    tail = demo.stdout[demo.stdout.index("Done. To run assistplan yourself") :].splitlines()
+    assert tail == [
+        "Done. To run assistplan yourself, activate its virtualenv once per shell:",
+        f"  source {root}/.venv/bin/activate",
+        f"  assistplan -C {example} --sandbox plan",
+        f"or call it by path: {root}/.venv/bin/assistplan --help",
+        f"or install it into an environment of your own: pip install {root}/",
+    ]
+    # What the user types next works, from where they are.
+    shell = subprocess.run(
+        ["bash", "-c", f"{tail[1]} && {tail[2]} --detailed-exitcode"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shell.returncode == 0, shell.stdout + shell.stderr
+    assert "No changes." in shell.stdout
+    by_path = subprocess.run(
+        tail[3].split(": ", 1)[1].split(), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert by_path.returncode == 0 and "Usage: assistplan" in by_path.stdout
+    readme = (root / "README.md").read_text()
+    setup = readme.index("bash scripts/test.sh")
+    assert readme.index("source .venv/bin/activate", setup) < readme.index("## The config")

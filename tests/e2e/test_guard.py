@@ -82,7 +82,7 @@ def test_release_creates_an_immutable_snapshot_and_output_lists_it(project):
     ids = p.ids()
     sdk = p.sdk()
     snap = sdk.beta.assistants.retrieve(ids["assistant.bot@pilot.v1"])
-    assert snap.name == "bot v1" and snap.instructions == "I am bot."
+    assert snap.name == "bot (pilot v1)" and snap.instructions == "I am bot."
     assert snap.tool_resources.file_search.vector_store_ids == [ids["vector_store.docs@pilot.v1"]]
     snap_files = {f.id for f in sdk.vector_stores.files.list(ids["vector_store.docs@pilot.v1"])}
     assert snap_files == {ids["file.handbook"], ids["file.policy"]}  # the same files, not new uploads

@@ -144,7 +144,7 @@ def diff_lines(c: ResourceChange, *, drift: bool = False) -> list[str]:
     creating = c.before is None
     removing = c.after is None or (not drift and c.actions == DELETE)
     head = "+" if creating else "-" if removing or c.actions == ARCHIVE else "!"
-    label = f'{c.type} "{c.name}"'
+    label = c.label
     if c.deposed:
         return [f"- {label} {{", f"-     {'id'.ljust(width)} = {_v(c.deposed)}", "- }"]
     out = [f"{head} {label} {{"]

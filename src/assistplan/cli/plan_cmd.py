@@ -18,7 +18,7 @@ from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_
 from assistplan.cli.complete import complete_address
 from assistplan.cli.errors import redact
 from assistplan.cli.session import Options, parse_lock_timeout
-from assistplan.errors import AssistplanError, ConfigError, PlanError
+from assistplan.errors import AssistplanError, ConfigError, PlanError, StalePlanError
 
 if TYPE_CHECKING:
     from assistplan.cli.render import Printer
@@ -135,7 +135,8 @@ def plan(
         planfile.save(the_plan, out)
         if not as_json:
             p.echo(
-                f"\nSaved the plan to {out}. To apply exactly it: assistplan apply {out}",
+                f"\nSaved the plan to {out}. To apply exactly this plan, run:\n  "
+                + opts.command("apply", str(out)),
                 err=as_json or markdown,
             )
     if detailed_exitcode and the_plan.has_changes:
@@ -158,22 +159,51 @@ def failed_plan_json(exc: AssistplanError) -> dict[str, object]:
     }
 
 
-def _confirm(p: Printer, auto_approve: bool, what: str) -> None:
+# What each command asks before changing anything, and says when the answer is not "yes".
+CONFIRM = {
+    "apply": (
+        "Do you want to perform these actions?\n  assistplan will perform the actions described above.",
+        "Apply cancelled.",
+    ),
+    "destroy": (
+        "Do you really want to destroy all managed objects?\n  assistplan will destroy every object "
+        "this state manages, as shown above. There is no undo.",
+        "Destroy cancelled.",
+    ),
+}
+
+
+def _confirm(opts: Options, p: Printer, auto_approve: bool, command: str) -> None:
     if auto_approve:
         return
     if not sys.stdin.isatty():
-        raise AssistplanError(
-            f"{what} asks for confirmation, and there is no terminal to ask on: "
-            "pass --auto-approve, or apply a saved plan (`plan --out FILE`, `apply FILE`)"
-        )
+        hint = f"pass --auto-approve ({opts.command(command, '--auto-approve')})"
+        if command == "apply":
+            hint += (
+                f", or save the plan and apply exactly it ({opts.command('plan', '--out', 'FILE')}, then "
+                f"{opts.command('apply', 'FILE')})"
+            )
+        raise AssistplanError(f"{command} asks for confirmation, and there is no terminal to ask on: {hint}")
+    question, cancelled = CONFIRM[command]
     answer = click.prompt(
-        f"\nDo you want to {what}? Only 'yes' will be accepted", default="", show_default=False
+        f"\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value",
+        default="",
+        show_default=False,
     )
     if answer.strip() != "yes":
-        raise AssistplanError(f"{what} cancelled")
+        p.echo(f"\n{cancelled} Nothing was changed.", err=True)
+        raise SystemExit(1)
 
 
-def _run_apply(opts: Options, cfg: Config, the_plan: Plan, manager: StateManager, parallelism: int) -> None:
+def _run_apply(
+    opts: Options,
+    cfg: Config,
+    the_plan: Plan,
+    manager: StateManager,
+    parallelism: int,
+    *,
+    destroying: bool = False,
+) -> None:
     from assistplan.apply.executor import Applier
 
     p = printer(opts)
@@ -184,6 +214,10 @@ def _run_apply(opts: Options, cfg: Config, the_plan: Plan, manager: StateManager
     s = the_plan.summary()
     if the_plan.refresh_only:
         p.echo(p.style("Apply complete!", fg="green", bold=True) + " State updated from the remote objects.")
+        return
+    if destroying:
+        gone = s["delete"] + s["archive"]
+        p.echo("\n" + p.style("Destroy complete!", fg="green", bold=True) + f" Resources: {gone} destroyed.")
         return
     p.echo(
         "\n"
@@ -226,12 +260,18 @@ def apply(
     timeout = parse_lock_timeout(lock_timeout)
     if planfile_path is not None:
         the_plan = planfile.load(planfile_path)
+        ep = opts.endpoint(cfg)
+        if the_plan.endpoint != ep.name:
+            raise StalePlanError(
+                f"{planfile_path} was planned for endpoint {the_plan.endpoint}, not {ep.name}; "
+                + opts.endpoint_advice(ep, the_plan.endpoint, "apply", str(planfile_path))
+            )
         with manager.locked("apply", timeout):
             state = manager.load()
             planfile.check_current(
                 the_plan,
                 state if state.serial > 0 else None,
-                opts.endpoint(cfg).name,
+                ep.name,
                 plan_digest(cfg, build_desired(cfg, parallelism)),
             )
             if the_plan.errored:
@@ -256,7 +296,7 @@ def apply(
             if the_plan.drift and not refresh_only:
                 Applier(the_plan, cfg, opts.remote(cfg, parallelism), manager).run()
             return
-        _confirm(p, auto_approve, "perform these actions")
+        _confirm(opts, p, auto_approve, "apply")
         _run_apply(opts, cfg, the_plan, manager, parallelism)
 
 
@@ -279,5 +319,5 @@ def destroy(opts: Options, auto_approve: bool, parallelism: int, lock_timeout: s
             raise SystemExit(1)
         if not the_plan.has_changes:
             return
-        _confirm(p, auto_approve, "destroy all managed objects")
-        _run_apply(opts, empty, the_plan, manager, parallelism)
+        _confirm(opts, p, auto_approve, "destroy")
+        _run_apply(opts, empty, the_plan, manager, parallelism, destroying=True)

@@ -26,14 +26,18 @@ FINISH = {"created", "updated", "adopted", "deleted", "archived"}  # a change is
 TICKS = {"uploading", "processing"}
 
 
-def megabytes(detail: str) -> str:
-    """'sent/size' in bytes -> '12.3/200.0 MB (6%)'."""
+UNITS = ((1e9, "GB"), (1e6, "MB"), (1e3, "KB"))
+
+
+def transferred(detail: str) -> str:
+    """'sent/size' in bytes -> '12.3/200.0 MB (6%)', in the unit that suits the size (at least KB)."""
     try:
         sent, size = (int(x) for x in detail.split("/", 1))
     except ValueError:
         return detail
+    scale, unit = next(((s, u) for s, u in UNITS if size >= s), UNITS[-1])
     pct = f" ({100 * sent // size}%)" if size else ""
-    return f"{sent / 1e6:.1f}/{size / 1e6:.1f} MB{pct}"
+    return f"{sent / scale:.1f}/{size / scale:.1f} {unit}{pct}"
 
 
 def processing(detail: str) -> str:
@@ -46,7 +50,7 @@ def processing(detail: str) -> str:
 
 
 def tick_text(phase: str, detail: str) -> str:
-    return f"uploading {megabytes(detail)}" if phase == "uploading" else f"waiting: {processing(detail)}"
+    return f"uploading {transferred(detail)}" if phase == "uploading" else f"waiting: {processing(detail)}"
 
 
 def _elapsed(seconds: float) -> str:

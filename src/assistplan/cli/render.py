@@ -6,6 +6,7 @@ import difflib
 import json
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,11 +23,13 @@ from assistplan.plan.model import (
     REPLACE_CBD,
     UPDATE,
     Blocked,
+    Consumer,
     Plan,
     ResourceChange,
 )
 from assistplan.plan.reasons import NO_API_CALL, Reason
 
+WRAP = 100  # our own sentences wrap here; plan lines stay under 120 columns
 SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE_CBD: "+/-", ("archive",): "-"}
 COLOR = {"+": "green", "~": "yellow", "-": "red", "+/-": "yellow"}
 VERB = {
@@ -36,6 +39,11 @@ VERB = {
     REPLACE_CBD: "must be replaced (created anew, consumers repointed, then the old one deleted)",
     ("archive",): "will be archived",
 }
+
+
+def consumer_state(c: Consumer) -> str:
+    """`v2 (published)`; a working consumer's version and status are the same word: said once."""
+    return c.status if c.version == c.status else f"{c.version} ({c.status})"
 
 
 def fmt(value: Any) -> str:
@@ -117,14 +125,17 @@ class Printer:
             ("Pipelines", b.pipelines),
             ("Experiments referencing pipeline", b.experiments_referencing_pipeline),
         ]
-        width = max((len(c.address) for _, cs in sections for c in cs), default=10)
+        rows = [(c.address, consumer_state(c), c.at or "") for _, cs in sections for c in cs]
+        width = [max((len(r[i]) for r in rows), default=0) for i in range(2)]
         for title, consumers in sections:
             self.echo(f"  {self.style(title, bold=True)}", err=True)
             if not consumers:
                 self.echo("    (none)", err=True)
             for c in consumers:
-                self.echo(f"    {c.address.ljust(width)}  {c.version.ljust(10)}  {c.status}", err=True)
-        self.echo(f"\n  To go on: {advice(b)}.\n", err=True)
+                row = f"{c.address.ljust(width[0])}  {consumer_state(c).ljust(width[1])}  {c.at or ''}"
+                self.echo(f"    {row.rstrip()}", err=True)
+        wrapped = textwrap.fill(f"To go on: {advice(b)}.", WRAP, initial_indent="  ", subsequent_indent="  ")
+        self.echo(f"\n{wrapped}\n", err=True)
 
     def drift(self, plan: Plan) -> None:
         self.echo(self.style("Note: Objects have changed outside of assistplan", bold=True) + "\n")
@@ -134,9 +145,7 @@ class Printer:
         for d in plan.drift:
             if d.actions == DELETE:
                 self.echo(f"  # {d.address} has been deleted")
-                self.echo(
-                    self.style(f'  - {d.type} "{d.name}"', fg="red") + f" {{ id = {fmt(d.remote_id)} }}\n"
-                )
+                self.echo(self.style(f"  - {d.label}", fg="red") + f" {{ id = {fmt(d.remote_id)} }}\n")
             else:
                 self.echo(f"  # {d.address} has changed")
                 self.body("~", d, only_changed=True)
@@ -172,8 +181,7 @@ class Printer:
 
     def body(self, sym: str, c: ResourceChange, only_changed: bool) -> None:
         color = COLOR.get(sym, "yellow")
-        name = c.address.split(".", 1)[1]  # a snapshot shows as hr-bot@pilot.v1
-        self.echo(self.style(f'{sym:>3} {c.type} "{name}"', fg=color) + " {")
+        self.echo(self.style(f"{sym:>3} {c.label}", fg=color) + " {")
         before, after = c.before or {}, c.after or {}
         keys = sorted(set(before) | set(after))
         width = max((len(k) for k in keys), default=0)

@@ -6,10 +6,13 @@ only commands that talk to the API pay for it (see tests/cli/test_startup.py).
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from assistplan.errors import AssistplanError, ConfigError
 
@@ -21,12 +24,15 @@ if TYPE_CHECKING:
     from assistplan.state.manager import StateManager
 
 
+DEFAULT_CONFIG = "assistants.yaml"
+
+
 @dataclass
 class Options:
     """The global options (`assistplan [-C DIR] [-c FILE] [--sandbox] [--base-url URL] [--no-color]`)."""
 
     directory: Path | None = None
-    config_file: str = "assistants.yaml"
+    config_file: str = DEFAULT_CONFIG
     sandbox: bool = False
     base_url: str | None = None
     color: bool | None = None
@@ -35,6 +41,25 @@ class Options:
     def config_path(self) -> Path:
         return Path(self.config_file)
 
+    def command(self, *args: str) -> str:
+        """`assistplan ARGS` with the global options this run was given, ready to paste: a hint
+        that names a command must reach the same config, endpoint and state."""
+        words = ["assistplan"]
+        if self.directory is not None:
+            words += ["-C", str(self.directory)]
+        if self.config_file != DEFAULT_CONFIG:
+            words += ["-c", self.config_file]
+        if self.sandbox:
+            words.append("--sandbox")
+        elif self.base_url:
+            url = self.base_url
+            if urlsplit(url).password is not None:  # never echo a secret, even one put in the URL
+                from assistplan.remote.client import clean_url
+
+                url = clean_url(url)
+            words += ["--base-url", url]
+        return shlex.join([*words, *args])
+
     def config(self, *, strict: bool = False) -> Config:
         """The loaded config. Not `strict`: references to removed assistants/pipelines are left to
         the plan, which knows from state whether they name live consumers (the guard)."""
@@ -42,6 +67,7 @@ class Options:
             from assistplan.config.loader import load_config
             from assistplan.plan.guard import held
 
+            self._check_config_exists()
             cfg = load_config(self.config_path(), allow_dangling=not strict)
             if cfg.dangling:
                 # Judge what we can before any lock or sandbox is touched: with no state at all,
@@ -53,6 +79,17 @@ class Options:
                     raise ConfigError(unknown)
             self._config = cfg
         return self._config
+
+    def _check_config_exists(self) -> None:
+        """No config where we looked: say where that was and how to point elsewhere."""
+        path = self.config_path()
+        if path.is_file():
+            return
+        found = "a directory, not a file" if path.is_dir() else "nothing"
+        raise AssistplanError(
+            f"no config at {path.absolute()} (found {found} there). Run assistplan in the folder that "
+            "holds your config, or point at it with -C DIR (its folder) or -c FILE (the file)"
+        )
 
     def endpoint(self, config: Config) -> Endpoint:
         from assistplan.remote.client import resolve_endpoint
@@ -72,7 +109,28 @@ class Options:
     def manager(self, config: Config) -> StateManager:
         from assistplan.state.manager import StateManager
 
-        return StateManager(self.backend(config), self.endpoint(config).name, on_lock_wait=_say_waiting)
+        ep = self.endpoint(config)
+
+        def advice(theirs: str) -> str:
+            return (
+                f"{self.endpoint_advice(ep, theirs, 'plan')}. To keep a separate state for {ep.name}, run "
+                "from another folder (-C DIR) or with a config of its own (-c FILE) that sets another "
+                "`state.path`"
+            )
+
+        return StateManager(self.backend(config), ep.name, on_lock_wait=_say_waiting, advice=advice)
+
+    def endpoint_advice(self, ours: Endpoint, theirs: str, *command: str) -> str:
+        """Where this run's endpoint came from, and the command that runs against `theirs` instead
+        (the endpoint a state or saved plan belongs to)."""
+        from assistplan.remote.client import SANDBOX_ENDPOINT
+
+        if theirs == SANDBOX_ENDPOINT:
+            there = dataclasses.replace(self, sandbox=True, base_url=None)
+        else:
+            there = dataclasses.replace(self, sandbox=False, base_url=theirs)
+        use = there.command(*command)
+        return f"this run's endpoint comes from {ours.selected_by}; to use {theirs}: `{use}`"
 
     def remote(self, config: Config, parallelism: int) -> Remote:
         from assistplan.remote.api import Remote

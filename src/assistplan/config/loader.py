@@ -83,20 +83,20 @@ def _fail(shown: str, pos: Pos, message: str) -> ConfigError:
 
 
 def _read(config_path: Path, shown: str) -> bytes:
-    start = Pos(1, 1)
+    whole = Pos(0, 0)  # about the file itself: no line or column to point at
     try:
         with config_path.open("rb") as fh:
             raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
-        raise _fail(shown, start, "config file not found") from None
+        raise _fail(shown, whole, f"config file not found (looked for {config_path})") from None
     except IsADirectoryError:
-        raise _fail(shown, start, "is a directory, not a config file") from None
+        raise _fail(shown, whole, "is a directory, not a config file") from None
     except OSError as e:
-        raise _fail(shown, start, f"cannot read the config: {e.strerror}") from None
+        raise _fail(shown, whole, f"cannot read the config: {e.strerror}") from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise _fail(shown, start, f"the config file is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB")
+        raise _fail(shown, whole, f"the config file is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB")
     if not raw:
-        raise _fail(shown, start, "the config file is empty (0 bytes); start with 'version: 1'")
+        raise _fail(shown, Pos(1, 1), "the config file is empty (0 bytes); start with 'version: 1'")
     return raw
 
 

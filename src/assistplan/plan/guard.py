@@ -53,11 +53,12 @@ def check(config: Config, prior: State, desired: dict[str, Desired]) -> GuardRes
     `desired` and never plans a destroy of a protected address.
     """
     result = GuardResult()
-    dangling: dict[str, list[str]] = defaultdict(list)
+    dangling: dict[str, dict[str, str]] = defaultdict(dict)  # target -> consumer -> where it says so
     unknown = []
     for ref in config.dangling:
         if held(ref.target, prior.resources):
-            dangling[ref.target].append(ref.consumer)
+            diag = ref.diagnostic
+            dangling[ref.target].setdefault(ref.consumer, f"{diag.file}:{diag.line}:{diag.col}")
         else:
             unknown.append(ref.diagnostic)
     if unknown:
@@ -73,11 +74,11 @@ def check(config: Config, prior: State, desired: dict[str, Desired]) -> GuardRes
         exps: list[Consumer] = []
         pipes: list[Consumer] = []
         via_pipeline: list[Consumer] = []
-        for consumer in sorted(set(dangling.get(addr, []))):
+        for consumer, at in sorted(dangling.get(addr, {}).items()):
             if consumer.startswith("experiment."):
-                exps.append(Consumer(consumer, "unreleased", "unreleased"))
+                exps.append(Consumer(consumer, "unreleased", "unreleased", at))
             else:
-                pipes.append(Consumer(consumer, "working", "working"))
+                pipes.append(Consumer(consumer, "working", "working", at))
         users: list[str] = []
         for vaddr, d in sorted(versions.items()):
             if not family & set(d.attrs.get("assistants", {}).values()):
@@ -99,9 +100,9 @@ def check(config: Config, prior: State, desired: dict[str, Desired]) -> GuardRes
         if rs.type == "pipeline" and Address.parse(a).name not in config.pipelines
     )
     for addr in removed_pipelines:
-        consumers = sorted(set(dangling.get(addr, [])))
+        consumers = sorted(dangling.get(addr, {}).items())
         if consumers:
-            exps = [Consumer(c, "unreleased", "unreleased") for c in consumers]
+            exps = [Consumer(c, "unreleased", "unreleased", at) for c, at in consumers]
             result.blocked.append(Blocked(addr, experiments=tuple(exps)))
             result.protected.add(addr)
     return result

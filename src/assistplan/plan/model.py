@@ -34,6 +34,7 @@ class Consumer:
     address: str
     version: str
     status: str
+    at: str | None = field(default=None, compare=False)  # FILE:LINE:COL of the config's reference
 
     def to_json(self) -> dict[str, str]:
         return {"address": self.address, "version": self.version, "status": self.status}
@@ -98,6 +99,13 @@ class ResourceChange:
     def key(self) -> str:
         """Unique within a plan: the address, or the address and the deposed object's id."""
         return f"{self.address}#{self.deposed}" if self.deposed else self.address
+
+    @property
+    def label(self) -> str:
+        """The block's head as the address spells it: `assistant "hr-bot@pilot.v1"`,
+        `experiment "pilot@v2"` (a version is `experiment.E@vN`, whatever its state type)."""
+        kind, _, rest = self.address.partition(".")
+        return f'{kind} "{rest}"'
 
     @property
     def is_noop(self) -> bool:

@@ -2,10 +2,12 @@
 
 Pipelines, experiments and experiment versions live only in state (no remote object).
 A release `experiment.E@vN` freezes a snapshot of every assistant E reaches: a remote
-assistant "NAME vN" (`assistant.A@E.vN`) and, for file search, a vector store holding the
-same file ids (`vector_store.V@E.vN`). A new snapshot is built from the working desired
+assistant "NAME (E vN)" (`assistant.A@E.vN`) and, for file search, a vector store holding the
+same file ids (`vector_store.V@E.vN`), named the same way, so the snapshots of different
+experiments can be told apart in a dashboard. A new snapshot is built from the working desired
 attributes (file references resolved and frozen to ids at apply); an existing one is
-desired exactly as state recorded it, so any remote edit is drift that apply reverts.
+desired exactly as state recorded it (its name included: a later naming scheme renames
+nothing), so any remote edit is drift that apply reverts.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from assistplan.remote import normalize as norm
 from assistplan.state.model import State
 
 PUBLISHED, RELEASED, ARCHIVED = "published", "released", "archived"
+NAME_MAX = 256  # the API's limit on an assistant's (and our limit on a vector store's) name
 
 
 @dataclass
@@ -152,11 +155,18 @@ def _snapshots_of(state: State, experiment: str, version: int) -> dict[str, Any]
     }
 
 
+def snapshot_name(name: str | None, resource: str, experiment: str, version: int) -> str:
+    """ "Helpdesk (pilot v1)": the object's name (else its resource name), the experiment and the
+    version, cut to fit the API's limit."""
+    suffix = f" ({experiment} v{version})"
+    return (name or resource)[: NAME_MAX - len(suffix)] + suffix
+
+
 def _snapshot_assistant(
     src: Desired, working: dict[str, Desired], snap: str, experiment: str, n: int, out: Releases
 ) -> Desired:
     attrs = copy.deepcopy(src.attrs)
-    attrs["name"] = f"{attrs['name']} v{n}"
+    attrs["name"] = snapshot_name(attrs.get("name"), src.name, experiment, n)
     tr = attrs.get("tool_resources", {})
     stores = []
     for vs in tr.get("file_search", []):
@@ -166,7 +176,7 @@ def _snapshot_assistant(
         vsnap = snapshot_address("vector_store", Address.parse(vs).name, experiment, n)
         if vsnap not in out.desired:
             vattrs = copy.deepcopy(v.attrs)
-            vattrs["name"] = f"{vattrs['name']} v{n}"
+            vattrs["name"] = snapshot_name(vattrs.get("name"), v.name, experiment, n)
             out.desired[vsnap] = _node(vsnap, "vector_store", vattrs, norm.refs_of("vector_store", vattrs))
         stores.append(vsnap)
     if stores:

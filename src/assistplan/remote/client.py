@@ -30,6 +30,7 @@ class Endpoint:
     name: str
     base_url: str
     sandbox_dir: Path | None = None
+    selected_by: str = "the default (OpenAI)"  # the flag or setting that chose it, for messages
 
     @property
     def is_sandbox(self) -> bool:
@@ -50,12 +51,22 @@ def resolve_endpoint(
 ) -> Endpoint:
     """Precedence: --sandbox, then --base-url, then the config's provider.base_url, then env, then OpenAI."""
     if sandbox:
-        return Endpoint(SANDBOX_ENDPOINT, "http://sandbox.invalid/v1", config_dir / ".assistplan" / "sandbox")
-    url = base_url or config_base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        return Endpoint(
+            SANDBOX_ENDPOINT, "http://sandbox.invalid/v1", config_dir / ".assistplan" / "sandbox", "--sandbox"
+        )
+    choices = (
+        (base_url, "--base-url"),
+        (config_base_url, "provider.base_url in the config"),
+        (os.environ.get("OPENAI_BASE_URL"), "$OPENAI_BASE_URL"),
+        (DEFAULT_BASE_URL, "the default (OpenAI)"),
+    )
+    url, source = next((u, s) for u, s in choices if u)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RemoteError(f"invalid base URL {clean_url(url)!r}: expected http(s)://host/path")
-    return Endpoint(clean_url(url), url)
+        raise RemoteError(
+            f"invalid base URL {clean_url(url)!r} (from {source}): expected http(s)://host/path"
+        )
+    return Endpoint(clean_url(url), url, selected_by=source)
 
 
 def max_retries_from_env() -> int:

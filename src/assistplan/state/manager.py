@@ -70,11 +70,19 @@ class StateManager:
     """Loads, persists and locks the state of one endpoint in one backend (see module docstring)."""
 
     def __init__(
-        self, backend: Backend, endpoint: str, on_lock_wait: Callable[[str, float], None] | None = None
+        self,
+        backend: Backend,
+        endpoint: str,
+        on_lock_wait: Callable[[str, float], None] | None = None,
+        *,
+        advice: Callable[[str], str] | None = None,
     ) -> None:
+        """`advice(their_endpoint)`: what the user can do when the state belongs to another
+        endpoint (the CLI names its flags there)."""
         self.backend = backend
         self.endpoint = normalize_endpoint(endpoint)
         self.on_lock_wait = on_lock_wait  # told (holder, timeout) when `locked` starts waiting
+        self._advice = advice
         self.mutex = threading.RLock()
         self._baseline: _Baseline | None = None
         self._verified = False  # the backend was re-read since load() and still matched
@@ -172,9 +180,14 @@ class StateManager:
         except ValueError:
             theirs = "(invalid endpoint)"
         if theirs != self.endpoint:
+            advice = (
+                self._advice(theirs)
+                if self._advice
+                else f"run against {theirs}, or use a separate state for {self.endpoint}"
+            )
             raise StateError(
                 f"state at {self.backend.describe()} belongs to endpoint {theirs}, not {self.endpoint}; "
-                f"run against {theirs}, or use a separate state for {self.endpoint}"
+                + advice
             )
 
 
