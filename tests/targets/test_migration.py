@@ -108,7 +108,7 @@ def test_back_from_definitions_to_the_assistants_protocol(project):
     after = p.ids()
     kept_objects(before, after)
     snap = p.sdk().beta.assistants.retrieve(after["assistant.bot@pilot.v1"])
-    assert snap.name == "HR Bot v1"
+    assert snap.name == "HR Bot (pilot v1)"
     assert snap.tool_resources.file_search.vector_store_ids == [before["vector_store.docs@pilot.v1"]]
     assert output(p)["assistants"]["bot"] == {"id": after["assistant.bot"], "target": "assistants"}
     assert p.run("plan", "--detailed-exitcode").code == 0  # a definition leaves nothing to delete
