@@ -205,6 +205,16 @@ class Applier:
         if c.type in STATE_ONLY:
             self._record(c, None, dict(after))
             return
+        if c.type == "assistant" and not self.target.remote:
+            # No API call, so nothing to intend: the new realisation and the old object it
+            # deposes are recorded in one write.
+            real = self.target.create(self._realise(c))
+            with self._lock:
+                prior = self.state.get(c.address)
+                if prior is not None:
+                    self._depose_old(c, prior)
+            self._record(c, real.remote_id, dict(after), **real.extra)
+            return
         self._intend(c)
         if c.type == "assistant":
             real = self.target.create(self._realise(c))
@@ -234,17 +244,22 @@ class Applier:
             if rs is None:
                 rs = ResourceState(address=c.address, type=c.type)
                 self.state.put(rs)
-            if c.actions == ("create", "delete") and c.remote_id and not c.forget_old:
-                rs.extra["deposed"] = sorted({*rs.extra.get("deposed", []), c.remote_id})
-                if c.type == "assistant" and recorded_target(rs) != self.target.name:
-                    rs.extra["deposed_targets"] = {
-                        **rs.extra.get("deposed_targets", {}),
-                        c.remote_id: recorded_target(rs),
-                    }
-            if c.type != "assistant" or self.target.remote:  # else nothing remote to adopt later
-                rs.extra[PENDING] = intent
+            self._depose_old(c, rs)
+            rs.extra[PENDING] = intent
             ticket = self._commits.ticket()
         self._commits.wait(ticket)
+
+    def _depose_old(self, c: ResourceChange, rs: ResourceState) -> None:
+        """A replace keeps a note of its old object (under the lock) until apply deletes it, or
+        the next plan does; an old object of another target keeps that target too."""
+        if c.actions != ("create", "delete") or not c.remote_id or c.forget_old:
+            return
+        rs.extra["deposed"] = sorted({*rs.extra.get("deposed", []), c.remote_id})
+        if c.type == "assistant" and recorded_target(rs) != self.target.name:
+            rs.extra["deposed_targets"] = {
+                **rs.extra.get("deposed_targets", {}),
+                c.remote_id: recorded_target(rs),
+            }
 
     def _create_file(self, c: ResourceChange) -> str:
         after = _given(c, c.after, "attributes")
