@@ -1,13 +1,14 @@
 """Memory while hashing and uploading a large file: peak RSS of a child process that does what plan and
-apply do with it (streamed sha256, then `Remote.upload_file` through the SDK's multipart upload).
+apply do with it (streamed sha256, then `Remote.upload_file`: the Uploads API, in parts of 64 MB
+streamed from disk through the SDK's multipart encoder, hashed again as they go).
 
 Run: ``python benchmarks/bench_upload.py [--size-mb 1024] [--quick]``. Prints one JSON object.
 
 The servers run in processes of their own, so their memory does not count:
-- `sink`: a minimal HTTP server that reads the whole multipart body and discards it (the sandbox,
-  like OpenAI, refuses files over 512 MB, so the full-size upload goes here);
-- `sandbox`: `assistplan sandbox serve`, with a file of at most 512 MB (the API's limit), which it
-  stores; its answer must carry the file's exact size.
+- `sink`: a minimal HTTP server that answers the Uploads API, reading every part and keeping nothing
+  (the client's cost alone);
+- `sandbox`: `assistplan sandbox serve`, which stores the parts and joins them into the file; its
+  answer must carry the file's exact size.
 `peak_mb` is the child's VmHWM (peak resident set); `baseline_mb` its RSS after the imports,
 before the file is touched; `growth_mb` the difference.
 """
@@ -30,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import genconfig  # noqa: E402
 
-API_LIMIT_MB = 512
 CHUNK = 8 << 20
 
 
@@ -89,12 +89,16 @@ def child(url: str, path: Path) -> None:
 
 
 def sink(port_file: Path) -> None:
-    """A server that accepts one multipart upload at a time, reads it all and keeps nothing."""
+    """A server that answers the Uploads API: it reads every part to the end and keeps nothing."""
     from werkzeug import serving
     from werkzeug.wrappers import Request, Response
 
+    sizes: dict[str, int] = {}  # upload id -> bytes announced
+
     def app(environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        parts = request.path.strip("/").split("/")  # v1 uploads [id action]
+        announced = json.loads(request.get_data() or b"{}") if len(parts) == 2 else {}
         stream, left, total = request.stream, request.content_length or 0, 0
         while left > 0:
             chunk = stream.read(min(left, 1 << 20))
@@ -102,15 +106,20 @@ def sink(port_file: Path) -> None:
                 break
             left -= len(chunk)
             total += len(chunk)
-        body = {
-            "id": "file-sink",
-            "object": "file",
-            "bytes": total,
-            "created_at": int(time.time()),
-            "filename": "upload",
-            "purpose": "assistants",
-            "status": "processed",
-        }
+        now = int(time.time())
+        upload = {"object": "upload", "created_at": now, "expires_at": now + 3600, "filename": "upload"}
+        upload.update({"purpose": "assistants", "status": "pending"})
+        if len(parts) == 2:
+            upload_id = f"upload_{len(sizes)}"
+            sizes[upload_id] = announced.get("bytes", 0)
+            body: dict[str, Any] = {**upload, "id": upload_id, "bytes": sizes[upload_id]}
+        elif parts[-1] == "parts":
+            body = {"id": f"part_{total}", "object": "upload.part", "created_at": now, "upload_id": parts[2]}
+        else:
+            size = sizes.get(parts[2], 0)
+            made = {"id": "file-sink", "object": "file", "bytes": size, "created_at": now}
+            made.update({"filename": "upload", "purpose": "assistants", "status": "processed"})
+            body = {**upload, "id": parts[2], "bytes": size, "status": "completed", "file": made}
         return Response(json.dumps(body), content_type="application/json")(environ, start_response)
 
     class Quiet(serving.WSGIRequestHandler):
@@ -168,10 +177,6 @@ def main() -> None:
                 time.sleep(0.05)
             result["sink"] = measure(f"http://127.0.0.1:{port_file.read_text()}/v1", big)
 
-            at_limit = big
-            if size_mb > API_LIMIT_MB:
-                at_limit = root / "limit.bin"
-                write_file(at_limit, API_LIMIT_MB)
             code = "import sys; from assistplan.cli.sandbox_cmd import sandbox; sandbox(sys.argv[1:])"
             server = subprocess.Popen(
                 [sys.executable, "-c", code, "serve", "--port", "0", "--data", str(root / "sandbox")],
@@ -181,7 +186,7 @@ def main() -> None:
             procs.append(server)
             assert server.stdout is not None
             url = server.stdout.readline().split(" listening on ", 1)[1].split(" ", 1)[0]
-            result["sandbox"] = measure(url, at_limit)
+            result["sandbox"] = measure(url, big)
         finally:
             for proc in procs:
                 proc.send_signal(signal.SIGTERM)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
+import openai
 import pytest
 
 from assistplan.config import load_config
-from assistplan.remote.api import Remote
 from tests.e2e.conftest import Project, changes
 
 # These tests call the deprecated assistants methods of the plain SDK on purpose (objects "built by hand").
@@ -141,28 +142,24 @@ def test_import_errors_are_one_clear_line(make_project):
     assert not (p.root / "x.yaml").exists()
 
 
-def test_a_file_whose_content_differs_is_replaced_by_the_next_plan(make_project):
-    p = make_project("travel-bot")
-    other = p.sdk().files.create(file=("fares.csv", b"origin,destination\nBER,LIS\n"), purpose="assistants")
-    r = p.ok("import", "file.fares", other.id)
-    assert "the remote content differs from the local file" in r.out
-    assert changes(p.plan_json("--target", "file.fares")) == {"file.fares": ["create", "delete"]}
-
-
-def test_when_content_cannot_be_downloaded_name_and_size_decide(make_project, monkeypatch):
-    """OpenAI refuses to download files of purpose `assistants`: then name and size must match."""
-    monkeypatch.setattr(Remote, "file_sha256", lambda self, remote_id, what: None)
+def test_a_file_is_checked_by_name_size_and_purpose_since_its_content_cannot_be_read(make_project):
+    """OpenAI refuses to download files of purpose `assistants` (so does the sandbox): import trusts
+    the id the user chose as far as the API can check it, and says what it assumed."""
     p = make_project("travel-bot")
     sdk = p.sdk()
-    same = sdk.files.create(
-        file=("fares.csv", (p.root / "data" / "fares.csv").read_bytes()), purpose="assistants"
-    )
+    local = (p.root / "data" / "fares.csv").read_bytes()
+    same = sdk.files.create(file=("fares.csv", local), purpose="assistants")
+    with pytest.raises(openai.BadRequestError, match="Not allowed to download files of purpose: assistants"):
+        sdk.files.content(same.id)
     r = p.ok("import", "file.fares", same.id)
-    assert "assumed to hold the same bytes" in r.out
+    assert "cannot check its bytes" in r.out and "recorded as holding the local file's content" in r.out
+    assert p.state()["resources"]["file.fares"]["sha256"] == hashlib.sha256(local).hexdigest()
     assert changes(p.plan_json("--target", "file.fares")) == {}
-    dest = sdk.files.create(file=("destinations.md", b"# Elsewhere\n"), purpose="assistants")
-    r = p.ok("import", "file.destinations", dest.id)
+    other = sdk.files.create(file=("destinations.md", b"# Elsewhere\n"), purpose="assistants")
+    r = p.ok("import", "file.destinations", other.id)
+    assert "(destinations.md, 12, assistants) are not the local file's" in r.out
     assert "the next plan replaces it" in r.out
+    assert p.state()["resources"]["file.destinations"]["sha256"] is None
     assert changes(p.plan_json("--target", "file.destinations")) == {
         "file.destinations": ["create", "delete"]
     }

@@ -1,4 +1,5 @@
-"""Validate recorded exchanges against the official OpenAPI subset in ``../shared/openai-contract``.
+"""Validate recorded exchanges against the official OpenAPI subset in ``../shared/openai-contract``,
+plus the Uploads operations taken from the full spec there (the subset predates them).
 
 Where the spec itself is wrong, a named :class:`Allowance` (citing CONTRACT.md) explains the one
 schema error it forgives; any error no allowance explains fails the test.
@@ -6,6 +7,7 @@ schema error it forgives; any error no allowance explains fails the test.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -24,6 +26,11 @@ from .helpers import Exchange
 
 CONTRACT_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "openai-contract"
 SPEC_YAML = CONTRACT_DIR / "openapi-subset.yaml"
+FULL_YAML = CONTRACT_DIR / "openapi-full.yaml"
+UPLOAD_PATHS = tuple(
+    "/uploads" + tail for tail in ("", "/{upload_id}/parts", "/{upload_id}/complete", "/{upload_id}/cancel")
+)
+BUNDLED_UPLOADS = Path(__file__).resolve().parents[2] / "src/assistplan/sandbox/openapi-uploads.json"
 _URI = "urn:test:openapi-subset"
 
 
@@ -74,7 +81,51 @@ NON_JSON_RESPONSES = {
 
 @cache
 def spec() -> dict[str, Any]:
-    return yaml.safe_load(SPEC_YAML.read_text(encoding="utf-8"))
+    """The subset, with the Uploads operations and their schemas added."""
+    doc = yaml.safe_load(SPEC_YAML.read_text(encoding="utf-8"))
+    extra = uploads_spec()
+    doc["paths"].update(extra["paths"])
+    for name, schema in extra["components"]["schemas"].items():
+        assert doc["components"]["schemas"].setdefault(name, schema) == schema, name
+    return doc
+
+
+@cache
+def uploads_spec() -> dict[str, Any]:
+    """`UPLOAD_PATHS` of the full spec and every schema they reference, followed through all nesting."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # 3 MB of YAML: libyaml when there is one
+    full = yaml.load(FULL_YAML.read_text(encoding="utf-8"), Loader=loader)
+    paths = {p: full["paths"][p] for p in UPLOAD_PATHS}
+    schemas: dict[str, Any] = {}
+    todo = [paths]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in schemas:
+                    schemas[name] = full["components"]["schemas"][name]
+                    todo.append(schemas[name])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return {
+        "openapi": full["openapi"],
+        "info": {
+            "title": "OpenAI API (subset: uploads)",
+            "description": "The Uploads operations of openai/openai-openapi openapi.yaml (see SOURCE.md) and "
+            "every schema they reference, unchanged; made by `python -m tests.sandbox.spec_check`.",
+            "version": full["info"]["version"],
+        },
+        "paths": paths,
+        "components": {"schemas": dict(sorted(schemas.items()))},
+    }
+
+
+def bundled_uploads_text() -> str:
+    """The sandbox's copy of `uploads_spec()`, as it is written to `BUNDLED_UPLOADS`."""
+    return json.dumps(uploads_spec(), indent=1, ensure_ascii=False) + "\n"
 
 
 @cache
@@ -164,3 +215,8 @@ def check_exchanges(exchanges: list[Exchange]) -> Report:
 
 def all_operation_ids() -> set[str]:
     return {operation["operationId"] for _, _, _, operation in _operations()}
+
+
+if __name__ == "__main__":
+    BUNDLED_UPLOADS.write_text(bundled_uploads_text(), encoding="utf-8")
+    print(f"wrote {BUNDLED_UPLOADS}")

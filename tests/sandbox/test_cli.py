@@ -140,8 +140,8 @@ def test_a_big_upload_streams_to_disk_instead_of_memory(tmp_path: Path) -> None:
             httpx2.Client(base_url=url.removesuffix("/v1"), headers=HEADERS, timeout=60) as client,
             source.open("rb") as stream,
         ):
-            uploaded = client.post(
-                "/v1/files", data={"purpose": "assistants"}, files={"file": ("big.txt", stream)}
+            uploaded = client.post(  # a purpose whose content can be read back
+                "/v1/files", data={"purpose": "user_data"}, files={"file": ("big.txt", stream)}
             )
             assert uploaded.status_code == 200, uploaded.text
             assert uploaded.json()["bytes"] == size

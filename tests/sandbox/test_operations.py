@@ -1,9 +1,12 @@
-"""Every one of the 24 operations through the official SDK (strict response validation), in process
-and over a real loopback socket; then every response of the run is validated against the spec."""
+"""Every one of the 28 operations (the 24 of the subset and the 4 of Uploads) through the official SDK
+(strict response validation), in process and over a real loopback socket; then every response of
+the run is validated against the spec."""
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +24,7 @@ from .spec_check import (
     NON_JSON_RESPONSES,
     RESPONSE_ALLOWANCES,
     all_operation_ids,
+    bundled_uploads_text,
     check_exchanges,
 )
 
@@ -83,8 +87,13 @@ def drive_files(c: openai.OpenAI) -> dict[str, openai.types.FileObject]:
         raw.parse()
 
     assert c.files.retrieve(files["txt"].id) == files["txt"]
-    assert c.files.content(files["txt"].id).read() == b"hello world"
-    assert c.files.content(files["empty"].id).read() == b""
+    assert c.files.content(expiring.id).read() == b"{}"
+    # OpenAI does not hand back what was uploaded for assistants.
+    with pytest.raises(
+        openai.BadRequestError,
+        match="^Error code: 400 - Not allowed to download files of purpose: assistants$",
+    ):
+        c.files.content(files["txt"].id)
     listed = [f.id for f in c.files.list(purpose="assistants")]
     assert listed == [f.id for f in reversed(files.values())]
     assert [f.id for f in c.files.list(purpose="user_data")] == [expiring.id]
@@ -209,6 +218,30 @@ def drive_assistants(c: openai.OpenAI, files: dict[str, openai.types.FileObject]
     assert empty.data == [] and empty.first_id is None and empty.last_id is None and not empty.has_more
 
 
+def drive_uploads(c: openai.OpenAI) -> None:
+    up = c.uploads.create(bytes=11, filename="notes.txt", purpose="assistants", mime_type="text/plain")
+    assert up.status == "pending" and up.id.startswith("upload_") and up.file is None
+    assert up.expires_at == up.created_at + 3600 and (up.bytes, up.filename) == (11, "notes.txt")
+    first = c.uploads.parts.create(up.id, data=("notes.txt", b"hello "))
+    second = c.uploads.parts.create(up.id, data=b"world")
+    assert first.object == "upload.part" and first.upload_id == up.id and first.id.startswith("part_")
+    md5 = hashlib.md5(b"hello world").hexdigest()
+    done = c.uploads.complete(up.id, part_ids=[first.id, second.id], md5=md5)
+    assert done.status == "completed" and done.file is not None
+    assert (done.file.bytes, done.file.filename, done.file.purpose) == (11, "notes.txt", "assistants")
+    assert c.files.retrieve(done.file.id) == done.file
+    # A retried complete (the SDK retries one whose answer was lost) answers the same File.
+    assert c.uploads.complete(up.id, part_ids=[first.id, second.id]).file == done.file
+    with pytest.raises(openai.BadRequestError, match="Cannot cancel upload with status 'completed'"):
+        c.uploads.cancel(up.id)
+    other = c.uploads.create(bytes=3, filename="x.md", purpose="assistants", mime_type="text/markdown")
+    cancelled = c.uploads.cancel(other.id)
+    assert cancelled.status == "cancelled" and cancelled.file is None
+    assert c.uploads.cancel(other.id) == cancelled  # cancelling twice changes nothing
+    with pytest.raises(openai.BadRequestError, match="Cannot add parts to upload with status 'cancelled'"):
+        c.uploads.parts.create(other.id, data=b"abc")
+
+
 def drive_deletes(
     c: openai.OpenAI, files: dict[str, openai.types.FileObject], vs_id: str, other_id: str
 ) -> None:
@@ -233,11 +266,12 @@ def test_every_operation_through_the_sdk_and_every_response_matches_the_spec(
     files = drive_files(client)
     vs_id, other_id = drive_vector_stores(client, files)
     drive_assistants(client, files, vs_id)
+    drive_uploads(client)
     drive_deletes(client, files, vs_id, other_id)
 
     report = check_exchanges(recorder.exchanges)
     successful = {op for op in report.validated if "(error" not in op}
-    assert successful == all_operation_ids() and len(successful) == 24
+    assert successful == all_operation_ids() and len(successful) == 28
     assert sum(report.validated.values()) == len(recorder.exchanges)
     # Each quirk of the spec was met in this run, and each was forgiven by name only.
     assert set(report.allowances) == {a.name for a in RESPONSE_ALLOWANCES} | {
@@ -250,6 +284,12 @@ def test_every_operation_through_the_sdk_and_every_response_matches_the_spec(
 def test_the_bundled_spec_is_the_official_subset() -> None:
     bundled = Path(assistplan.sandbox.__file__).with_name("openapi-subset.json")
     assert bundled.read_bytes() == (CONTRACT_DIR / "openapi-subset.json").read_bytes()
+
+
+def test_the_bundled_uploads_spec_is_taken_unchanged_from_the_full_spec() -> None:
+    bundled = Path(assistplan.sandbox.__file__).with_name("openapi-uploads.json")
+    assert bundled.read_text(encoding="utf-8") == bundled_uploads_text()
+    assert set(json.loads(bundled_uploads_text())["components"]["schemas"]) >= {"Upload", "UploadPart"}
 
 
 def test_the_sandbox_imports_nothing_else_from_assistplan() -> None:

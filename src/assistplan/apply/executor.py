@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from assistplan.apply import uploads
 from assistplan.config.model import Config
 from assistplan.errors import ApplyError, AssistplanError, RemoteError, StalePlanError
 from assistplan.graph import DAG, walk
-from assistplan.plan.desired import sha256_file
 from assistplan.plan.model import Plan, ResourceChange
 from assistplan.plan.planner import FORGET, LIFECYCLE, STATE_ONLY, changed_paths
 from assistplan.plan.refresh import PENDING, Reader
@@ -215,6 +215,8 @@ class Applier:
                     self._depose_old(c, prior)
             self._record(c, real.remote_id, dict(after), **real.extra)
             return
+        if c.type == "file" and self._recover_upload(c):
+            return
         self._intend(c)
         if c.type == "assistant":
             real = self.target.create(self._realise(c))
@@ -226,9 +228,10 @@ class Applier:
     def _intend(self, c: ResourceChange) -> None:
         """Write down, before the remote object exists, that we are about to create it.
 
-        A kill between the API call and `_record` then leaves enough behind for the next plan
-        to adopt what was made instead of making it twice: the intent (when, and for a file its
-        name, size and hash) plus, for a replace, the old object as deposed so it is not orphaned.
+        A kill between the API call and `_record` then leaves enough behind for the next apply
+        to take over what was made instead of making it twice: the intent (when; for a file its
+        name, size and hash, then its upload id: see apply/uploads.py) plus, for a replace, the
+        old object as deposed so it is not orphaned.
         """
         after = _given(c, c.after, "attributes")
         intent: dict[str, Any] = {"since": time.time()}
@@ -238,6 +241,7 @@ class Applier:
                 bytes=after["bytes"],
                 sha256=after["sha256"],
                 purpose=after["purpose"],
+                upload=None,
             )
         with self._lock:
             rs = self.state.get(c.address)
@@ -266,8 +270,12 @@ class Applier:
         spec = self.config.files[c.name]
         if spec.path is None:
             raise StalePlanError(f"{c.address} is now a remote file referenced by id; re-run plan")
-        sha, _ = sha256_file(spec.path)
-        if sha != after["sha256"]:
+        try:
+            size = spec.path.stat().st_size
+        except OSError as exc:
+            why = f"cannot read {spec.rel_path} ({exc.strerror})"
+            raise StalePlanError(f"{c.address}: {why}; re-run plan") from None
+        if size != after["bytes"]:
             raise StalePlanError(f"{c.address}: {spec.rel_path} changed since the plan was made; re-run plan")
         obj = self.remote.upload_file(
             spec.path,
@@ -275,8 +283,43 @@ class Applier:
             spec.purpose,
             c.address,
             progress=lambda sent, size: self.on_event(c.address, "uploading", f"{sent}/{size}"),
+            journal=_Journal(self, c.address, after["sha256"], spec.rel_path or spec.path.name),
         )
         return str(obj["id"])
+
+    def _recover_upload(self, c: ResourceChange) -> bool:
+        """Settle what an interrupted apply left of this file's upload (see apply/uploads.py);
+        True when its File was ours and is now recorded."""
+        after = _given(c, c.after, "attributes")
+        rs = self.state.get(c.address)
+        intent = rs.extra.get(PENDING) if rs is not None else None
+        if not isinstance(intent, dict):
+            return False
+        with self._lock:
+            known = {*self.ids.values(), *self.state.forgotten}
+            known |= {d for r in self.state.resources.values() for d in r.extra.get("deposed", [])}
+        replacing = rs.remote_id if rs is not None else None
+        made = uploads.settle(self.remote, intent, c.address, known, replacing)
+        if made is None:
+            return False
+        attrs = norm.file_actual(made, {"sha256": intent.get("sha256")})
+        if attrs != after:  # ours, but not the bytes wanted now: it goes, and the file goes up again
+            self.remote.delete("file", str(made["id"]), c.address)
+            self.on_event(c.address, "note", f"deleted {made['id']}, an interrupted upload of older content")
+            return False
+        self.on_event(c.address, "note", f"kept {made['id']}, made by the upload an interrupted apply began")
+        self._record(c, str(made["id"]), attrs)
+        return True
+
+    def _note_intent(self, address: str, **fields: Any) -> None:
+        """Add to the intent of `address`, and wait until that is saved."""
+        with self._lock:
+            rs = self.state.get(address)
+            if rs is None or PENDING not in rs.extra:
+                raise ApplyError(f"{address}: its intent left the state while it was being created")
+            rs.extra[PENDING] = {**rs.extra[PENDING], **fields}
+            ticket = self._commits.ticket()
+        self._commits.wait(ticket)
 
     def _create_vector_store(self, c: ResourceChange) -> str:
         a = _given(c, c.after, "attributes")
@@ -480,6 +523,29 @@ def _given(c: ResourceChange, value: V | None, what: str) -> V:
     if value is None:
         raise ApplyError(f"{c.address}: the plan gives no {what} for this change; make the plan again")
     return value
+
+
+class _Journal:
+    """Writes an upload's progress into the address's intent, durably, as `Remote.upload_file`
+    reports it (the record apply/uploads.py settles an interrupted upload from)."""
+
+    def __init__(self, applier: Applier, address: str, sha256: str, rel_path: str):
+        self.applier = applier
+        self.address = address
+        self.sha256 = sha256  # what the plan uploads
+        self.rel_path = rel_path
+
+    def started(self, upload: dict[str, Any]) -> None:
+        keep = {k: upload.get(k) for k in ("id", "created_at", "expires_at")}
+        self.applier._note_intent(self.address, upload=keep)
+
+    def completing(self, part_ids: list[str], sha256: str, md5: str) -> None:
+        if sha256 != self.sha256:
+            raise StalePlanError(
+                f"{self.address}: {self.rel_path} changed while it was being uploaded "
+                "(the upload was cancelled); re-run plan"
+            )
+        self.applier._note_intent(self.address, completing={"part_ids": part_ids, "md5": md5})
 
 
 def _error_text(vs_file: dict[str, Any]) -> str:

@@ -54,14 +54,15 @@ def import_(
                                     import them all into FILE's state
 
     The next plan shows only real differences between the remote objects and the config.
-    Import files before what uses them. A file declared with a `path` is matched by content:
-    assistplan downloads and hashes the remote file where the API allows it; OpenAI does not
-    for files of purpose `assistants`, and then a remote file with the local file's name and
-    size is assumed to hold the same bytes (otherwise the next plan replaces it). --all
-    declares files by id (`{id: file-...}`: never uploaded or deleted), since their bytes
-    cannot be downloaded. FILE's provider.target is your config's, else `responses` where the
-    endpoint no longer serves the Assistants API (OpenAI): there, assistants are declarations
-    that the next apply realises as definitions.
+    Import files before what uses them. The API does not let a file's content be read back,
+    so for a file declared with a `path` your choice of REMOTE_ID is trusted: when it has the
+    local file's name, size and purpose it is recorded as holding the local bytes (otherwise
+    the next plan replaces it). An address left pending by an interrupted apply can be
+    imported: the import takes the place of the interrupted create. --all declares files by
+    id (`{id: file-...}`: never uploaded or deleted), since their bytes cannot be read back.
+    FILE's provider.target is your config's, else `responses` where the endpoint no longer
+    serves the Assistants API (OpenAI): there, assistants are declarations that the next
+    apply realises as definitions.
     """
     timeout = parse_lock_timeout(lock_timeout)
     if import_all:

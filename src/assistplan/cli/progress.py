@@ -138,6 +138,8 @@ class LiveProgress:
                     return  # a tick like the one shown: redraw at most every `redraw_every` s
             elif phase == "waiting":
                 self._running[address] = f"{address}: waiting for {detail}"
+            elif phase == "note":  # something to know about a step still running: a line of its own
+                self._write("\r\x1b[K" + self._text(address, phase, detail) + "\n")
             else:
                 self._running.pop(address, None)
                 if phase in FINISH:

@@ -273,6 +273,7 @@ class Printer:
             "archive": "Archiving...",
             "archived": f"Archived after {detail}",
             "waiting": f"Waiting: {detail}...",
+            "note": f"Note: {detail}.",
             "failed": "Failed.",
         }.get(phase, phase)
         return self.style(address, bold=True) + ": " + self.style(text, fg=fg)

@@ -4,10 +4,11 @@ An imported object is recorded the way a refresh reads it (normalised attributes
 to managed objects as addresses), so the next plan shows only real differences between the
 remote object and its declaration. What the API cannot show back is settled like this:
 
-- a file's content hash: the content is downloaded and hashed where the API allows it (the
-  sandbox and most compatible servers; OpenAI refuses files of purpose `assistants`). Failing
-  that, when the remote filename and size equal the local file's, the local file's hash is
-  assumed; otherwise no hash is recorded and the next plan replaces the file.
+- a file's content: OpenAI does not let a file of purpose `assistants` be downloaded, so it is
+  never read back. The user's choice of id is trusted as far as the API can check it: when the
+  remote file has the local file's name, size and purpose, it is recorded as holding the local
+  bytes (and the output says that this was assumed); otherwise it is recorded without a content
+  hash, and the next plan replaces it.
 - a vector store's chunking strategy: the one every live file in it was chunked with (the API
   shows it per file); with no files, or mixed strategies, the configured one is assumed.
 - a vector store's description: the remote one when shown, else the configured one.
@@ -23,7 +24,7 @@ from typing import Any
 from assistplan.addrs import Address
 from assistplan.errors import PlanError, RemoteError, StateError
 from assistplan.plan.desired import Desired
-from assistplan.plan.refresh import KINDS, LIVE_FILE_STATUSES
+from assistplan.plan.refresh import KINDS, LIVE_FILE_STATUSES, PENDING
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
@@ -62,13 +63,13 @@ def check_importable(state: State, desired: dict[str, Desired], address: str, re
             f"(declared: {', '.join(declared) or 'nothing'})"
         )
     rs = state.get(address)
-    if rs is not None:
+    if rs is not None and PENDING not in rs.extra:  # an interrupted create: an import takes its place
         raise StateError(
             f"{address} is already managed (remote id {rs.remote_id}); use `assistplan state rm {address}` "
             "first to import another object in its place"
         )
     for other, ors in state.resources.items():
-        if ors.remote_id == remote_id:
+        if ors.remote_id == remote_id or remote_id in ors.extra.get("deposed", []):
             raise StateError(f"{remote_id} is already managed as {other}")
     if d.external and d.attrs["id"] != remote_id:
         raise PlanError(
@@ -111,17 +112,21 @@ def read_import(
         raise RemoteError(f"{address}: there is no {NOUN[d.type]} {remote_id} on {remote.endpoint_name}")
     to_addr = id_map(state, desired)
     if d.type == "file":
-        sha = None if d.external else remote.file_sha256(remote_id, address)
-        main = file_state(d, obj, sha)
+        main = file_state(d, obj)
     elif d.type == "vector_store":
         main = vector_store_state(d, obj, live_members(remote, obj), to_addr, state.lineage)
     else:
         main = assistant_state(d, obj, to_addr, state.lineage)
+    prior = state.get(address)
+    if prior is not None:  # what an interrupted create left: a replaced object still goes later
+        deposed = sorted({*prior.extra.get("deposed", []), *([prior.remote_id] if prior.remote_id else [])})
+        if deposed:
+            main.resource.extra["deposed"] = deposed
     out = [main]
     for ref in main.resource.depends_on:
         ref_d = desired.get(ref)
         if ref_d is not None and ref_d.external and ref not in state.resources:
-            out.append(file_state(ref_d, {"id": ref_d.attrs["id"]}, None))
+            out.append(file_state(ref_d, {"id": ref_d.attrs["id"]}))
     return out
 
 
@@ -138,31 +143,29 @@ def live_members(remote: Remote, vs: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # -- building entries (no I/O) ----------------------------------------------------------------
-def file_state(d: Desired, obj: dict[str, Any], content_sha: str | None) -> Imported:
+def file_state(d: Desired, obj: dict[str, Any]) -> Imported:
+    """A file as the user chose it: its content cannot be read back, so name, size and purpose
+    decide whether it is recorded as holding the local bytes."""
     if d.external:
         return Imported(_entry(d, obj["id"], {"id": obj["id"]}))
     attrs = norm.file_actual(obj, None)
     local = d.attrs
-    notes: list[str] = []
-    if content_sha is not None:
-        attrs["sha256"] = content_sha
-        if content_sha != local["sha256"]:
-            notes.append(
-                f"{d.address}: the remote content differs from the local file; the next plan replaces it"
-            )
-    elif (attrs["filename"], attrs["bytes"]) == (local["filename"], local["bytes"]):
+    shown = ("filename", "bytes", "purpose")
+    if all(attrs[k] == local[k] for k in shown):
         attrs["sha256"] = local["sha256"]
-        notes.append(
-            f"{d.address}: the API does not allow downloading its content; it has the local file's name "
-            "and size, so it is assumed to hold the same bytes"
+        note = (
+            f"{d.address}: the API does not let a file's content be read back, so assistplan cannot check "
+            f"its bytes; {obj['id']} has the local file's name, size and purpose, so it is recorded as "
+            "holding the local file's content, as you chose"
         )
     else:
-        notes.append(
-            f"{d.address}: the API does not allow downloading its content, and its name and size "
-            f"({attrs['filename']}, {attrs['bytes']} bytes) differ from the local file's "
-            f"({local['filename']}, {local['bytes']} bytes); the next plan replaces it"
+        theirs = ", ".join(f"{attrs[k]}" for k in shown)
+        ours = ", ".join(f"{local[k]}" for k in shown)
+        note = (
+            f"{d.address}: its name, size and purpose ({theirs}) are not the local file's ({ours}), "
+            "so the next plan replaces it"
         )
-    return Imported(_entry(d, obj["id"], attrs), tuple(notes))
+    return Imported(_entry(d, obj["id"], attrs), (note,))
 
 
 def vector_store_state(

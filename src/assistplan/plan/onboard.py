@@ -283,7 +283,7 @@ def entries(found: Scan, gen: Generated, desired: dict[str, Desired], lineage: s
         if d.type == "assistant" and not TARGETS[found.target].remote:
             continue  # a declaration: the next apply realises it (nothing remote to import)
         if d.type == "file":
-            out.append(file_state(d, obj, None))
+            out.append(file_state(d, obj))
         elif d.type == "vector_store":
             out.append(vector_store_state(d, obj, found.members[rid], to_addr, lineage))
         else:

@@ -151,8 +151,6 @@ def _diff_one(
     ):
         # What an interrupted apply created: take it over (a replaced predecessor stays deposed).
         adopt_paths = tuple(changed_paths(adopted.attrs, d.attrs))
-        if adopt_paths and d.type == "file":
-            adopt_paths = ()  # recorded as uploaded; a later plan replaces it if the local bytes moved on
         return _change(
             d,
             UPDATE if adopt_paths else NO_OP,

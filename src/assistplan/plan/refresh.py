@@ -31,7 +31,6 @@ KINDS = REMOTE_KINDS
 _COLLECTION = {"file": "files", "vector_store": "vector_stores", "assistant": "assistants"}
 LIVE_FILE_STATUSES = ("completed", "in_progress")
 PENDING = "pending"  # state extra: a create was started (apply/executor.py `_intend`) and not recorded
-CLOCK_SKEW = 300.0  # seconds: how much earlier than our intent a server may date an object
 
 
 @dataclass(frozen=True)
@@ -109,12 +108,13 @@ class Reader:
                 self.external.add(addr)
             elif d.type == "assistant" and not collection:
                 continue  # nothing remote an interrupted apply could have left to adopt
-            elif d.type in KINDS and (
+            elif d.type in ("vector_store", "assistant") and (
                 addr not in self.state.resources or PENDING in self.state.resources[addr].extra
             ):
-                # Not recorded, or a create was cut short: look for what an interrupted apply made.
-                if d.type != "file" or addr in self.state.resources:
-                    adopt[d.type].add(addr)
+                # Not recorded, or a create was cut short: look for our marker on what an interrupted
+                # apply made. Files carry no metadata: apply settles an interrupted upload by its
+                # recorded upload id (apply/uploads.py), never by a look-alike found here.
+                adopt[d.type].add(addr)
         # A retired Assistants API answers 404 everywhere: a listing's first page says so itself,
         # and GETs are followed by the probe only when one comes back missing (see _read_kind).
         listing = {k: self._lists(k, managed[k], adopt[k]) for k in KINDS}
@@ -231,7 +231,6 @@ class Reader:
             # List while that can still beat one GET per object still unfound; a scan for our
             # marker (adoption) needs the whole collection.
             wanted = {norm.marker(self.state.lineage, a): a for a in adopt}
-            uploads = self._intended_uploads(adopt) if kind == "file" else {}
             seen = 0
             for n, page in enumerate(self.remote.pages(_COLLECTION[kind]), start=1):
                 seen += len(page)
@@ -241,10 +240,6 @@ class Reader:
                         objs[obj["id"]] = obj
                     elif obj["id"] in self.to_addr or obj["id"] in self.forgotten:
                         continue  # ours already (e.g. a deposed object), or let go by `state rm`
-                    elif uploads:
-                        addr = self._match_upload(obj, uploads)
-                        if addr is not None and addr not in marked:
-                            marked[addr] = obj
                     elif wanted:
                         _, mark = norm.split_marker(obj.get("metadata"))
                         if mark in wanted:
@@ -274,28 +269,6 @@ class Reader:
         objs.update({rid: obj for rid, obj in got.items() if obj is not None})
         return objs, marked
 
-    def _intended_uploads(self, adopt: set[str]) -> dict[str, dict[str, Any]]:
-        """Uploads an interrupted apply started: files carry no metadata, so the intent is the key."""
-        out = {}
-        for addr in adopt:
-            rs = self.state.resources.get(addr)
-            if rs is not None and PENDING in rs.extra:
-                out[addr] = rs.extra[PENDING]
-        return out
-
-    @staticmethod
-    def _match_upload(obj: dict[str, Any], uploads: dict[str, dict[str, Any]]) -> str | None:
-        """A file is ours only if an intent names its name, size and purpose, made before it was."""
-        for addr, intent in uploads.items():
-            if (
-                obj.get("filename") == intent.get("filename")
-                and obj.get("bytes") == intent.get("bytes")
-                and obj.get("purpose") == intent.get("purpose")
-                and obj.get("created_at", 0) >= intent.get("since", 0) - CLOCK_SKEW
-            ):
-                return addr
-        return None
-
     def read_one(self, kind: str, addr: str, remote_id: str) -> Actual | None:
         """One object, read now (apply's check before it mutates)."""
         rs = self.state.resources.get(addr)
@@ -323,8 +296,6 @@ class Reader:
         prior_attrs = prior.attributes if prior else None
         to_addr = self.snapshot_addr if "@" in addr else self.to_addr
         if kind == "file":
-            if prior is not None and PENDING in prior.extra and obj["id"] != prior.remote_id:
-                prior_attrs = {"sha256": prior.extra[PENDING].get("sha256")}  # an adopted upload
             attrs = {"id": obj["id"]} if addr in self.external else norm.file_actual(obj, prior_attrs)
         elif kind == "vector_store":
             attrs = norm.vector_store_actual(obj, members or [], to_addr, prior_attrs)

@@ -152,6 +152,12 @@ def _status_of(
 def _why_missing(d: Desired | None, rs: ResourceState | None) -> str:
     if d is not None and d.external:
         return f"the remote file {d.attrs['id']} it names does not exist"
+    pending = rs.extra.get(PENDING) if rs is not None else None
+    if isinstance(pending, dict) and pending.get("upload"):
+        return (
+            f"an interrupted apply began uploading it (upload {pending['upload'].get('id')}): apply keeps "
+            "the file that upload made, if the API shows one, or uploads it again"
+        )
     if rs is None or rs.remote_id is None:
         return "not created yet: apply creates it"
     if d is None:

@@ -5,8 +5,11 @@ Reads and JSON writes go through the SDK's generic request methods (`client.get/
 with `cast_to=object`): the same retries, headers and errors as its resource methods, but the
 JSON is returned as is instead of being built into pydantic models object by object (the
 biggest CPU cost of a large refresh), and the assistants resources (deprecated, and a third of
-a second to import) are never loaded. Only the multipart upload and the content download use
-the resource methods.
+a second to import) are never loaded. Only the multipart upload parts use a resource method.
+
+Files go up through the Uploads API (`upload_file`): the Upload's id exists before any byte is
+sent, so an apply can write it down first and later learn from it what became of the upload
+(see apply/uploads.py).
 
 A 429 slows every request down, not only the one that got it: its `retry-after` (or
 `retry-after-ms`) sets a pause that every request made through this Remote waits out before it
@@ -18,18 +21,18 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import functools
-import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, Protocol, TypeVar, overload
 from urllib.parse import quote
 
 import openai
 
 from assistplan.errors import EndpointRetiredError, RemoteError
-from assistplan.remote.upload import Progress, ReadProgress
+from assistplan.remote.upload import PART_SIZE, Digests, FilePart, Progress, mime_type
 
 T = TypeVar("T")
 PAGE = {"assistants": 100, "vector_stores": 100, "files": 10_000, "vector_store_files": 100}
@@ -72,6 +75,18 @@ def _an_object(obj: Any, what: str) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise RemoteError(f"{what}: the API answered with {type(obj).__name__}, not an object")
     return dict(obj)
+
+
+class UploadJournal(Protocol):
+    """Where `upload_file` writes down, durably and before the next request goes out, what an
+    interrupted upload leaves behind."""
+
+    def started(self, upload: dict[str, Any]) -> None:
+        """The Upload exists (pending); no byte of the file has been sent yet."""
+
+    def completing(self, part_ids: list[str], sha256: str, md5: str) -> None:
+        """Every part is sent (`sha256`, `md5`: of the bytes sent); `complete` goes out next. May
+        raise to stop the upload (then it is cancelled)."""
 
 
 def _message(exc: openai.APIStatusError) -> str:
@@ -189,13 +204,14 @@ class Remote:
         except openai.NotFoundError as exc:
             if missing_ok:
                 return None
-            raise RemoteError(self._redact(f"{what}: {_message(exc)} (HTTP 404)")) from None
-        except openai.APIStatusError as exc:
-            raise RemoteError(self._redact(f"{what}: {_message(exc)} (HTTP {exc.status_code})")) from None
-        except openai.APIConnectionError as exc:
-            raise RemoteError(
-                self._redact(f"{what}: cannot reach {self.endpoint_name} ({exc.message})")
-            ) from None
+            raise self._error(what, exc) from None
+        except (openai.APIStatusError, openai.APIConnectionError) as exc:
+            raise self._error(what, exc) from None
+
+    def _error(self, what: str, exc: openai.APIStatusError | openai.APIConnectionError) -> RemoteError:
+        if isinstance(exc, openai.APIStatusError):
+            return RemoteError(self._redact(f"{what}: {_message(exc)} (HTTP {exc.status_code})"))
+        return RemoteError(self._redact(f"{what}: cannot reach {self.endpoint_name} ({exc.message})"))
 
     # -- listing -----------------------------------------------------------------------------
     def pages(
@@ -240,7 +256,8 @@ class Remote:
         return self.client.get(path, cast_to=object, options={"params": params or {}, "headers": headers})
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
-        return self.client.post(path, cast_to=object, body=body, options={"headers": BETA})
+        headers = {} if path.startswith(("/files", "/uploads")) else BETA
+        return self.client.post(path, cast_to=object, body=body, options={"headers": headers})
 
     def _delete(self, path: str) -> Any:
         headers = {} if path.startswith("/files") else BETA
@@ -293,35 +310,82 @@ class Remote:
         path = f"/{_COLLECTIONS[kind]}/{_seg(remote_id)}"
         self._call(f"{what}: delete", lambda: self._delete(path), missing_ok=True)
 
-    # -- files -------------------------------------------------------------------------------
+    # -- files ------------------------------------------------------------------------------
     def upload_file(
-        self, path: Path, filename: str, purpose: str, what: str, progress: Progress | None = None
+        self,
+        path: Path,
+        filename: str,
+        purpose: str,
+        what: str,
+        progress: Progress | None = None,
+        journal: UploadJournal | None = None,
     ) -> dict[str, Any]:
-        """Upload streaming from disk (the SDK passes an open file object through untouched);
-        `progress(sent, size)` hears of every chunk read."""
+        """Upload through the Uploads API, streaming from disk in parts of 64 MB; returns the File.
+
+        `journal` hears of the Upload before any byte is sent and of the parts before `complete`
+        (see UploadJournal); `progress(sent, size)` of every chunk read.
+        """
+        label = f"{what}: upload {filename}"
         with path.open("rb") as fh:
-            body = ReadProgress(fh, progress) if progress else fh
-            obj = self._call(
-                f"{what}: upload {filename}",
-                lambda: self.client.files.create(file=(filename, body), purpose=purpose),  # type: ignore[arg-type]
-            )
-        return obj.to_dict()
-
-    def file_sha256(self, remote_id: str, what: str) -> str | None:
-        """sha256 of a file's content, streamed; None when the API refuses the download (OpenAI
-        does for purpose `assistants`: 400) or the file is gone."""
-
-        def fetch() -> str | None:
-            h = hashlib.sha256()
+            size = os.fstat(fh.fileno()).st_size
+            mime = mime_type(filename)
+            params = {"filename": filename, "purpose": purpose, "bytes": size, "mime_type": mime}
+            upload = self._required(label, lambda: self._post("/uploads", params))
+            upload_id = str(upload["id"])
+            digests = Digests()
+            part_ids: list[str] = []
             try:
-                with self.client.files.with_streaming_response.content(remote_id) as resp:
-                    for chunk in resp.iter_bytes(1 << 20):
-                        h.update(chunk)
-            except (openai.BadRequestError, openai.PermissionDeniedError, openai.NotFoundError):
-                return None
-            return h.hexdigest()
+                if journal is not None:
+                    journal.started(upload)
+                starts = range(0, size, PART_SIZE)
+                for n, start in enumerate(starts, start=1):
+                    part = FilePart(fh, start, min(PART_SIZE, size - start), size, digests, progress)
+                    sent = self._required(
+                        f"{label}: part {n} of {len(starts)} of upload {upload_id}",
+                        functools.partial(self._add_part, upload_id, filename, part),
+                    )
+                    part_ids.append(str(sent["id"]))
+                if journal is not None:
+                    journal.completing(part_ids, digests.sha256, digests.md5)
+            except BaseException:
+                with contextlib.suppress(RemoteError):  # best effort: it can never become a file now
+                    self.upload_answer(upload_id, "cancel", None, label)
+                raise
+        body = {"part_ids": part_ids, "md5": digests.md5}
+        done = self._required(
+            f"{label}: complete {upload_id}", lambda: self._post(f"/uploads/{_seg(upload_id)}/complete", body)
+        )
+        made = done.get("file")
+        if not isinstance(made, dict) or not made.get("id"):
+            raise RemoteError(f"{label}: upload {upload_id} was completed but the API named no file")
+        return dict(made)
 
-        return self._call(f"{what}: download {remote_id}", fetch)
+    def _add_part(self, upload_id: str, filename: str, part: FilePart) -> dict[str, Any]:
+        made = self.client.uploads.parts.create(upload_id, data=(filename, part))  # type: ignore[arg-type]
+        return made.to_dict()
+
+    def _required(self, what: str, fn: Callable[[], Any]) -> dict[str, Any]:
+        return _an_object(self._call(what, fn), what)
+
+    def upload_answer(
+        self, upload_id: str, action: str, body: dict[str, Any] | None, what: str
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """POST /uploads/{id}/`action` ("complete" or "cancel"): (the Upload, None) when the API
+        answers with one, (None, its message) when it refuses (4xx). RemoteError when it could not
+        say (unreachable, 5xx, 429 after the SDK's retries): nothing may be concluded from that."""
+        path = f"/uploads/{_seg(upload_id)}/{action}"
+        with self._lock:
+            self._calls += 1
+        try:
+            with self._slots():
+                obj = self._post(path, body or {})
+        except openai.APIStatusError as exc:
+            if 400 <= exc.status_code < 500 and exc.status_code not in (408, 409, 429):
+                return None, _message(exc)
+            raise self._error(f"{what}: {action} upload {upload_id}", exc) from None
+        except openai.APIConnectionError as exc:
+            raise self._error(f"{what}: {action} upload {upload_id}", exc) from None
+        return (dict(obj), None) if isinstance(obj, dict) else (None, "the answer was not an Upload")
 
     # -- vector store membership -------------------------------------------------------------
     def attach_files(

@@ -3,7 +3,9 @@
 A ``/v1`` request goes through, in order: stats, injected latency (slept outside every lock),
 auth (401), retired families (404), routing (404/405), injected 500/429 (decided before the
 handler runs, so a faulted request changes nothing), the ``OpenAI-Beta`` header (400), body
-parsing (400), then the operation. ``/_sandbox/stats`` is outside all of that.
+parsing (400), then the operation; on a route whose responses are dropped, the answer is then
+replaced by :class:`ResponseDropped` (a closed connection). ``/_sandbox/stats`` is outside all of
+that.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import assistants, files, vector_store_files, vector_stores
+from . import assistants, files, uploads, vector_store_files, vector_stores
 from .common import Body, Call
 from .errors import ApiError, invalid, invalid_url, rate_limited, server_error
-from .faults import FaultInjector, Faults
+from .faults import FaultInjector, Faults, ResponseDropped
 from .store import Store, open_store
 
 ENV_PROCESSING_MS = "ASSISTPLAN_SANDBOX_PROCESSING_MS"
@@ -82,6 +84,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/files/<file_id>", files.retrieve),
     Route("DELETE", "/v1/files/<file_id>", files.delete),
     Route("GET", "/v1/files/<file_id>/content", files.content),
+    Route("POST", "/v1/uploads", uploads.create, "json"),
+    Route("POST", "/v1/uploads/<upload_id>/parts", uploads.add_part, "multipart"),
+    Route("POST", "/v1/uploads/<upload_id>/complete", uploads.complete, "json"),
+    Route("POST", "/v1/uploads/<upload_id>/cancel", uploads.cancel),
     Route("GET", "/v1/vector_stores", vector_stores.list_),
     Route("POST", "/v1/vector_stores", vector_stores.create, "json", poll=True),
     Route("GET", _VS, vector_stores.retrieve, poll=True),
@@ -195,7 +201,8 @@ class SandboxApp:
             allowed = True
         except NotFound:
             pass
-        self.store.stats.count(f"{request.method} {route.template if route else request.path}")
+        key = f"{request.method} {route.template if route else request.path}"
+        self.store.stats.count(key)
         self.injector.delay()
         headers = {"x-request-id": "req_" + secrets.token_hex(16)}
         try:
@@ -209,6 +216,9 @@ class SandboxApp:
         except Exception:
             traceback.print_exc(file=request.environ.get("wsgi.errors"))
             response = _json_response(500, server_error().body())
+        if route is not None and self.injector.drops(key):
+            response.close()
+            raise ResponseDropped(f"{key}: the answer was dropped (ASSISTPLAN_SANDBOX_DROP_RESPONSES)")
         response.headers.update(headers)
         return response
 

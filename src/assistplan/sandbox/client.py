@@ -7,10 +7,22 @@ from pathlib import Path
 import httpx2
 
 from .app import make_app
-from .faults import Faults
+from .faults import Faults, ResponseDropped
 
 SANDBOX_ORIGIN = "http://sandbox.invalid"
 SANDBOX_BASE_URL = f"{SANDBOX_ORIGIN}/v1"
+
+
+class _Transport(httpx2.WSGITransport):
+    """A dropped answer looks as it does over a socket: the server went away without one."""
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        try:
+            return super().handle_request(request)
+        except ResponseDropped:
+            raise httpx2.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            ) from None
 
 
 def http_client(
@@ -20,5 +32,5 @@ def http_client(
 
     Use it as ``openai.OpenAI(api_key=..., base_url=SANDBOX_BASE_URL, http_client=client)``.
     """
-    transport = httpx2.WSGITransport(app=make_app(data_dir, faults, token))
+    transport = _Transport(app=make_app(data_dir, faults, token))
     return httpx2.Client(transport=transport, base_url=SANDBOX_ORIGIN)

@@ -11,12 +11,25 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 RETIRABLE = frozenset({"assistants"})
+# The operations that make something: the ones whose answer can be lost after the server acted.
+DROPPABLE = (
+    "POST /v1/assistants",
+    "POST /v1/files",
+    "POST /v1/uploads",
+    "POST /v1/uploads/{upload_id}/parts",
+    "POST /v1/uploads/{upload_id}/complete",
+    "POST /v1/vector_stores",
+    "POST /v1/vector_stores/{vector_store_id}/files",
+    "POST /v1/vector_stores/{vector_store_id}/file_batches",
+)
 
 ENV_LATENCY_MS = "ASSISTPLAN_SANDBOX_LATENCY_MS"
 ENV_ERROR_RATE = "ASSISTPLAN_SANDBOX_ERROR_RATE"
 ENV_RATE_LIMIT_RATE = "ASSISTPLAN_SANDBOX_RATE_LIMIT_RATE"
 ENV_SEED = "ASSISTPLAN_SANDBOX_SEED"
 ENV_RETIRED = "ASSISTPLAN_SANDBOX_RETIRED"
+ENV_DROP_RESPONSES = "ASSISTPLAN_SANDBOX_DROP_RESPONSES"
+_ROUTES = ", ".join(DROPPABLE)
 
 Fault = Literal["server_error", "rate_limit"]
 
@@ -26,6 +39,16 @@ def _parse_retired(value: str | Iterable[str]) -> frozenset[str]:
     return frozenset(item.strip() for item in items if item.strip())
 
 
+def _parse_routes(value: str | Iterable[str]) -> frozenset[str]:
+    """``"POST /v1/files, POST /v1/uploads"`` -> the two routes, spaces normalised."""
+    items = value.split(",") if isinstance(value, str) else value
+    return frozenset(" ".join(item.split()) for item in items if item.strip())
+
+
+class ResponseDropped(ConnectionError):
+    """The operation ran, and its answer is never sent: the client sees the connection go away."""
+
+
 @dataclass(frozen=True)
 class Faults:
     """What the sandbox does wrong on purpose.
@@ -33,7 +56,10 @@ class Faults:
     ``latency_ms`` is slept on every ``/v1`` request; ``error_rate`` and ``rate_limit_rate``
     are the shares of requests answered 500 and 429 (together at most 1); ``seed`` makes
     that sequence reproducible; ``retired`` names API families that answer 404, as OpenAI's
-    switched-off routes do (only ``"assistants"``).
+    switched-off routes do (only ``"assistants"``); on the routes in ``drop_responses`` (as
+    ``/_sandbox/stats`` names them, e.g. ``"POST /v1/uploads/{upload_id}/complete"``) the
+    operation is carried out and then the connection is closed without an answer, so the
+    client cannot tell whether it happened (its retries are dropped the same way).
     """
 
     latency_ms: float = 0
@@ -41,9 +67,15 @@ class Faults:
     rate_limit_rate: float = 0
     seed: int | None = None
     retired: frozenset[str] = frozenset()
+    drop_responses: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "retired", _parse_retired(self.retired))
+        object.__setattr__(self, "drop_responses", _parse_routes(self.drop_responses))
+        unknown_routes = self.drop_responses - set(DROPPABLE)
+        if unknown_routes:
+            shown = ", ".join(repr(r) for r in sorted(unknown_routes))
+            raise ValueError(f"cannot drop the responses of {shown}: one of {_ROUTES}")
         if not self.latency_ms >= 0:
             raise ValueError(f"latency_ms must be a number >= 0, got {self.latency_ms!r}")
         for name in ("error_rate", "rate_limit_rate"):
@@ -72,6 +104,7 @@ class Faults:
             ("rate_limit_rate", ENV_RATE_LIMIT_RATE, float, "a number between 0 and 1"),
             ("seed", ENV_SEED, int, "an integer"),
             ("retired", ENV_RETIRED, _parse_retired, "a comma-separated list of: assistants"),
+            ("drop_responses", ENV_DROP_RESPONSES, _parse_routes, "a comma-separated list of: " + _ROUTES),
         ):
             raw = env.get(var, "").strip()
             if not raw:
@@ -112,6 +145,10 @@ class FaultInjector:
         if draw < f.error_rate + f.rate_limit_rate:
             return "rate_limit"
         return None
+
+    def drops(self, route: str) -> bool:
+        """Whether the answer to a request on ``route`` ("METHOD /v1/template") is to be dropped."""
+        return route in self.faults.drop_responses
 
     def is_retired(self, path: str) -> bool:
         return any(

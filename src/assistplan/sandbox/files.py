@@ -18,6 +18,7 @@ from .validate import validate_schema
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 BATCH_EXPIRY_SECONDS = 30 * 24 * 3600
+NOT_DOWNLOADABLE = frozenset({"assistants"})  # GET /files/{id}/content answers 400 for these
 _BRACKETED = re.compile(r"^(\w+)\[(\w+)\]$")
 
 
@@ -36,7 +37,7 @@ def render_file(rec: Record) -> Body:
     return out
 
 
-def _form_body(call: Call) -> dict[str, Any]:
+def form_body(call: Call) -> dict[str, Any]:
     """The multipart fields as the JSON shape of ``CreateFileRequest`` (``a[b]`` -> ``{a: {b}}``)."""
     body: dict[str, Any] = {}
     for name, value in call.request.form.items(multi=False):
@@ -52,7 +53,7 @@ def _form_body(call: Call) -> dict[str, Any]:
     return body
 
 
-def _upload_size(upload: FileStorage) -> int:
+def upload_size(upload: FileStorage) -> int:
     stream = upload.stream
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
@@ -60,7 +61,7 @@ def _upload_size(upload: FileStorage) -> int:
     return size
 
 
-def _content(store: Store, upload: FileStorage) -> bytes | Path:
+def spooled_content(store: Store, upload: FileStorage) -> bytes | Path:
     """The spooled upload: its path when it was spooled into the store's blob dir, else its bytes."""
     stream = upload.stream
     name = getattr(stream, "name", None)
@@ -71,10 +72,10 @@ def _content(store: Store, upload: FileStorage) -> bytes | Path:
 
 
 def create(call: Call) -> Body:
-    body = _form_body(call)
+    body = form_body(call)
     validate_schema("CreateFileRequest", body)
     upload = call.request.files["file"]
-    size = _upload_size(upload)
+    size = upload_size(upload)
     if size > MAX_FILE_BYTES:
         raise invalid(
             f"File is too large: {size} bytes. The maximum file size is {MAX_FILE_BYTES} bytes (512 MB).",
@@ -89,7 +90,7 @@ def create(call: Call) -> Body:
         expires_at = created_at + BATCH_EXPIRY_SECONDS
     else:
         expires_at = None
-    content = _content(call.store, upload)
+    content = spooled_content(call.store, upload)
     with call.store.write() as store:
         rec: Record = {
             "id": new_id("file-", 22),
@@ -133,9 +134,14 @@ def list_(call: Call) -> Body:
 
 
 def content(call: Call) -> Response:
-    """The raw bytes (the spec's ``application/json`` string is a quirk; see CONTRACT.md)."""
+    """The raw bytes (the spec's ``application/json`` string is a quirk; see CONTRACT.md).
+
+    OpenAI refuses to hand back what was uploaded for assistants; so does the sandbox.
+    """
     with call.store.read() as store:
         rec = _get(store, call.args["file_id"])
+        if rec["purpose"] in NOT_DOWNLOADABLE:
+            raise invalid(f"Not allowed to download files of purpose: {rec['purpose']}")
         data = store.content(rec["id"])
         stream = data if isinstance(data, bytes) else data.open("rb")
     headers = {"Content-Length": str(rec["bytes"])}

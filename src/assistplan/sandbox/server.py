@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from werkzeug import serving
 
@@ -21,6 +22,10 @@ class _QuietHandler(serving.WSGIRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
+        """Also a dropped answer (faults.ResponseDropped): close, so the client sees no answer."""
+        self.close_connection = True
 
 
 def make_server(

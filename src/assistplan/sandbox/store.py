@@ -30,6 +30,8 @@ FILE = "file"
 VECTOR_STORE = "vector_store"
 VECTOR_STORE_FILE = "vector_store.file"
 FILE_BATCH = "vector_store.files_batch"
+UPLOAD = "upload"
+UPLOAD_PART = "upload.part"
 
 FILE_STATUSES = ("in_progress", "completed", "failed", "cancelled")
 _STALE_BLOB_SECONDS = 3600
@@ -139,6 +141,8 @@ class Store:
         self.vector_stores: dict[str, VectorStoreState] = {}
         self.vector_store_index = OrderedIndex()
         self.stores_of_file: dict[str, set[str]] = {}
+        self.uploads: dict[str, Record] = {}
+        self.parts: dict[str, dict[str, Record]] = {}  # upload id -> part id -> part
         self._seq = 0
 
     def _load(self) -> None:
@@ -161,6 +165,10 @@ class Store:
         for parent, rec in by_kind.get(VECTOR_STORE_FILE, ()):
             if parent in self.vector_stores and rec["id"] in self.files:
                 self._attach(self.vector_stores[parent], rec)
+        for _, rec in by_kind.get(UPLOAD, ()):
+            self.uploads[rec["id"]] = rec
+        for parent, rec in by_kind.get(UPLOAD_PART, ()):
+            self.parts.setdefault(parent, {})[rec["id"]] = rec
         seqs = [rec["seq"] for recs in by_kind.values() for _, rec in recs]
         self._seq = max(seqs, default=0)
 
@@ -174,8 +182,9 @@ class Store:
             return
         blob_dir = self.data_dir / BLOB_DIR
         cutoff = time.time() - _STALE_BLOB_SECONDS
+        live = {*self.files, *(part for parts in self.parts.values() for part in parts)}
         for name in os.listdir(blob_dir):
-            if name not in self.files:
+            if name not in live:
                 path = blob_dir / name
                 try:
                     if path.stat().st_mtime < cutoff:
@@ -257,15 +266,7 @@ class Store:
 
     def put_file(self, rec: Record, content: bytes | Path) -> None:
         """Add a file; ``content`` is its bytes or a spooled upload under :attr:`upload_dir`."""
-        if self.data_dir is None:
-            self._blobs[rec["id"]] = content if isinstance(content, bytes) else Path(content).read_bytes()
-        else:
-            blob = self.data_dir / BLOB_DIR / rec["id"]
-            if isinstance(content, bytes):
-                blob.write_bytes(content)
-            else:
-                os.replace(content, blob)
-            self._on_rollback.append(lambda: blob.unlink(missing_ok=True))
+        self._put_blob(rec["id"], content)
         self._persist(FILE, rec)
         self._put_file(rec)
 
@@ -282,7 +283,45 @@ class Store:
             self._after_commit.append(lambda: blob.unlink(missing_ok=True))
 
     def content(self, id_: str) -> bytes | Path:
+        """A file's (or an upload part's) bytes, or the path holding them."""
         return self._blobs[id_] if self.data_dir is None else self.data_dir / BLOB_DIR / id_
+
+    def _put_blob(self, id_: str, content: bytes | Path) -> None:
+        if self.data_dir is None:
+            self._blobs[id_] = content if isinstance(content, bytes) else Path(content).read_bytes()
+            return
+        blob = self.data_dir / BLOB_DIR / id_
+        if isinstance(content, bytes):
+            blob.write_bytes(content)
+        else:
+            os.replace(content, blob)
+        self._on_rollback.append(lambda: blob.unlink(missing_ok=True))
+
+    # --- uploads (their parts are blobs until the upload is completed or cancelled) -------------
+
+    def put_upload(self, rec: Record) -> None:
+        self._persist(UPLOAD, rec)
+        self.uploads[rec["id"]] = rec
+
+    def put_part(self, rec: Record, content: bytes | Path) -> None:
+        self._put_blob(rec["id"], content)
+        self._persist(UPLOAD_PART, rec, rec["upload_id"])
+        self.parts.setdefault(rec["upload_id"], {})[rec["id"]] = rec
+
+    def drop_parts(self, upload_id: str) -> None:
+        """Forget an upload's parts; their blobs go once the write commits."""
+        blobs = []
+        for part_id in self.parts.pop(upload_id, {}):
+            self._forget(UPLOAD_PART, part_id, upload_id)
+            self._blobs.pop(part_id, None)
+            if self.data_dir is not None:
+                blobs.append(self.data_dir / BLOB_DIR / part_id)
+
+        def unlink() -> None:
+            for blob in blobs:
+                blob.unlink(missing_ok=True)
+
+        self._after_commit.append(unlink)
 
     # --- vector stores ------------------------------------------------------------------------
 
@@ -353,6 +392,11 @@ class Store:
                 "files": self.files,
                 "vector_stores": stores,
                 "blobs": blobs,
+                "uploads": self.uploads,
+                "parts": {
+                    upload_id: {pid: {**part, "data": self._read_blob(pid)} for pid, part in parts.items()}
+                    for upload_id, parts in self.parts.items()
+                },
             }
             return json.loads(json.dumps(data, sort_keys=True))
 

@@ -1,7 +1,9 @@
 """Request validation: the official request schemas, plus the limits the spec only describes.
 
 The schemas come from the bundled copy of ``openapi-subset.json`` (byte-identical to the one in
-``openai-contract/``). Three mechanical rewrites are applied when loading them:
+``openai-contract/``), plus ``openapi-uploads.json``: the Uploads operations and their schemas as
+the full spec there has them (the subset predates them; a test keeps the two equal). Three
+mechanical rewrites are applied when loading them:
 
 * OpenAPI 3.0's ``nullable: true`` (used by ``UpdateVectorStoreRequest``, a 3.1 document, see
   CONTRACT.md "More spec quirks" 1) becomes ``anyOf: [..., {type: null}]``.
@@ -31,6 +33,7 @@ from referencing.jsonschema import DRAFT202012
 from .errors import ApiError, invalid
 
 SPEC_FILE = "openapi-subset.json"
+UPLOADS_SPEC_FILE = "openapi-uploads.json"
 _SPEC_URI = "urn:assistplan:sandbox:openapi-subset"
 _ANNOTATIONS = frozenset(
     {"description", "title", "example", "examples", "default", "format", "deprecated", "discriminator"}
@@ -44,8 +47,12 @@ METADATA_MAX_VALUE_LENGTH = 512
 
 @cache
 def spec() -> dict[str, Any]:
-    """The bundled official OpenAPI subset, parsed."""
-    return json.loads(files(__package__).joinpath(SPEC_FILE).read_text(encoding="utf-8"))
+    """The bundled official OpenAPI subset, parsed, with the Uploads schemas added."""
+    doc = json.loads(files(__package__).joinpath(SPEC_FILE).read_text(encoding="utf-8"))
+    uploads = json.loads(files(__package__).joinpath(UPLOADS_SPEC_FILE).read_text(encoding="utf-8"))
+    for name, schema in uploads["components"]["schemas"].items():
+        doc["components"]["schemas"].setdefault(name, schema)
+    return doc
 
 
 class _Rewriter:
