@@ -232,3 +232,18 @@ def test_a_200_mb_upload_reports_progress_and_keeps_memory_flat(tmp_path: Path) 
     assert int(sent) == size and int(last) == int(total) == size and mono == "True"
     assert int(calls) > 1000  # one report per chunk httpx2 reads (64 KiB)
     assert int(peak_mb) - int(before_mb) < 32, r.stdout  # streamed: the file is never held in memory
+
+
+def test_a_note_gets_a_line_of_its_own_and_the_step_stays_on_the_status_line() -> None:
+    out = io.StringIO()
+    p = Printer(color=False, live=True, out=out)
+    with p.progress(plan_of("file.a")) as event:
+        event("file.a", "create", "")
+        event("file.a", "note", "kept file-1, made by the upload an interrupted apply began")
+    text = out.getvalue()
+    assert "\r\x1b[Kfile.a: Note: kept file-1, made by the upload an interrupted apply began.\n" in text
+    assert "\r[0/1] creating file.a · " in text.split("Note:")[1]  # still running after its note
+    plain = io.StringIO()
+    with Printer(color=False, live=False, out=plain).progress(plan_of("file.a")) as event:
+        event("file.a", "note", "deleted file-1")
+    assert plain.getvalue() == "file.a: Note: deleted file-1.\n"

@@ -298,8 +298,7 @@ class Applier:
         with self._lock:
             known = {*self.ids.values(), *self.state.forgotten}
             known |= {d for r in self.state.resources.values() for d in r.extra.get("deposed", [])}
-        replacing = rs.remote_id if rs is not None else None
-        made = uploads.settle(self.remote, intent, c.address, known, replacing)
+        made = uploads.settle(self.remote, intent, c.address, known)
         if made is None:
             return False
         attrs = norm.file_actual(made, {"sha256": intent.get("sha256")})

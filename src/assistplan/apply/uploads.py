@@ -44,39 +44,33 @@ class UnprovenUpload(ApplyError):
     """A File may have come from the interrupted upload, and the API does not say which."""
 
 
-def settle(
-    remote: Remote, intent: dict[str, Any], address: str, known: set[str], replacing: str | None = None
-) -> dict[str, Any] | None:
+def settle(remote: Remote, intent: dict[str, Any], address: str, known: set[str]) -> dict[str, Any] | None:
     """The File the interrupted upload of `intent` made, if the API proves one and it still
     exists; None when no File of ours can exist. UnprovenUpload when one may, unproven.
 
-    `known`: remote ids state already accounts for (never candidates); `replacing`: the id of
-    the object the upload was to replace, if any (for the advice given).
+    `known`: remote ids state already accounts for (never candidates).
     """
     if "upload" not in intent:  # written by an older version: no upload id to ask about
         since = intent.get("since", 0) - CLOCK_SKEW
-        _unless_candidates(remote, intent, address, known, replacing, None, since)
+        _unless_candidates(remote, intent, address, known, None, since)
         return None
     upload = intent.get("upload")
     if not upload:
         return None
     upload_id = str(upload["id"])
     completing = intent.get("completing")
-    if completing is None:  # `complete` was never sent
+    if completing is None:  # `complete` was never sent: cancelled, it can never make a File
         answer, _ = remote.upload_answer(upload_id, "cancel", None, address)
         made = _our_file(answer, upload_id)
         return _still_there(remote, made, address) if made is not None else None
-    answer, _ = remote.upload_answer(upload_id, "complete", _complete_body(completing), address)
-    made = _our_file(answer, upload_id)
-    if made is None:
-        answer, _ = remote.upload_answer(upload_id, "cancel", None, address)
+    for action, body in (("complete", _complete_body(completing)), ("cancel", None)):
+        answer, _ = remote.upload_answer(upload_id, action, body, address)
         made = _our_file(answer, upload_id)
-        if made is None and _is_ours(answer, upload_id) and answer is not None:
-            if answer.get("status") in SETTLED:
-                return None  # it was still pending: `complete` never took effect
-    if made is not None:
-        return _still_there(remote, made, address)
-    _unless_candidates(remote, intent, address, known, replacing, upload_id, upload.get("created_at", 0))
+        if made is not None:
+            return _still_there(remote, made, address)
+        if _status(answer, upload_id) in SETTLED:
+            return None  # it was still pending: `complete` never took effect
+    _unless_candidates(remote, intent, address, known, upload_id, upload.get("created_at", 0))
     return None
 
 
@@ -87,13 +81,16 @@ def _complete_body(completing: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _is_ours(answer: dict[str, Any] | None, upload_id: str) -> bool:
-    return answer is not None and answer.get("id") == upload_id and answer.get("object", "upload") == "upload"
+def _status(answer: dict[str, Any] | None, upload_id: str) -> str | None:
+    """The status of our Upload, when the answer is our Upload; None for any other answer."""
+    if answer is None or answer.get("id") != upload_id or answer.get("object", "upload") != "upload":
+        return None
+    return str(answer.get("status"))
 
 
 def _our_file(answer: dict[str, Any] | None, upload_id: str) -> dict[str, Any] | None:
     """The File in an answer that is our Upload, completed; None for any other answer."""
-    if not _is_ours(answer, upload_id) or answer is None or answer.get("status") != "completed":
+    if answer is None or _status(answer, upload_id) != "completed":
         return None
     made = answer.get("file")
     return made if isinstance(made, dict) and isinstance(made.get("id"), str) and made["id"] else None
@@ -109,7 +106,6 @@ def _unless_candidates(
     intent: dict[str, Any],
     address: str,
     known: set[str],
-    replacing: str | None,
     upload_id: str | None,
     since: float,
 ) -> None:
@@ -129,18 +125,11 @@ def _unless_candidates(
     which = f"upload {upload_id}" if upload_id else "its upload (by an older assistplan, which kept no id)"
     shown = ", ".join(sorted(candidates))
     one = len(candidates) == 1
-    if replacing:
-        none_is = (
-            f"`assistplan state rm {address}` then `assistplan import {address} {replacing}` (the file "
-            "it was replacing), and apply again"
-        )
-    else:
-        none_is = f"`assistplan state rm {address}` and apply again to upload it afresh"
     raise UnprovenUpload(
         f"{address}: an interrupted apply may have completed {which}, and the API does not say which "
         f"file that made, so assistplan will not guess. {shown} {'has' if one else 'have'} this file's "
         f"name, size and purpose and {'was' if one else 'were'} created after the upload began, but "
         "anyone may have uploaded them (the API does not let their content be read back). If one is "
-        f"this file, run `assistplan import {address} FILE_ID`; if none is, run {none_is}. Nothing was "
-        "adopted or deleted."
+        f"this file, run `assistplan import {address} FILE_ID`; if none is, run `assistplan state rm "
+        f"{address}` and apply again to upload it afresh. Nothing was adopted or deleted."
     )

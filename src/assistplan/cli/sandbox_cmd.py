@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from assistplan.sandbox.defaults import DEFAULT_HOST, DEFAULT_PORT
+from assistplan.sandbox.defaults import DEFAULT_HOST, DEFAULT_PORT, DROPPABLE
 
 DEFAULT_DATA_DIR = Path(".assistplan") / "sandbox"
 
@@ -66,6 +66,14 @@ def sandbox() -> None:
     multiple=True,
     help="Answer 404 on these API paths, as OpenAI does since the sunset [env ASSISTPLAN_SANDBOX_RETIRED].",
 )
+@click.option(
+    "--drop-response",
+    "drop_responses",
+    type=click.Choice(DROPPABLE),
+    multiple=True,
+    help="Carry out requests on this route, then close the connection without answering "
+    "[env ASSISTPLAN_SANDBOX_DROP_RESPONSES, comma-separated].",
+)
 def serve_cmd(
     host: str,
     port: int,
@@ -76,6 +84,7 @@ def serve_cmd(
     rate_limit_rate: float | None,
     seed: int | None,
     retire: tuple[str, ...],
+    drop_responses: tuple[str, ...],
 ) -> None:
     """Serve the sandbox on HOST:PORT until interrupted (SIGINT/SIGTERM)."""
     import sqlite3
@@ -90,6 +99,7 @@ def serve_cmd(
             rate_limit_rate=rate_limit_rate,
             seed=seed,
             retired=frozenset(retire) if retire else None,
+            drop_responses=frozenset(drop_responses) if drop_responses else None,
         )
         processing_ms_from_env()
     except ValueError as exc:

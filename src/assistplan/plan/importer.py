@@ -118,10 +118,8 @@ def read_import(
     else:
         main = assistant_state(d, obj, to_addr, state.lineage)
     prior = state.get(address)
-    if prior is not None:  # what an interrupted create left: a replaced object still goes later
-        deposed = sorted({*prior.extra.get("deposed", []), *([prior.remote_id] if prior.remote_id else [])})
-        if deposed:
-            main.resource.extra["deposed"] = deposed
+    if prior is not None and prior.extra.get("deposed"):  # an interrupted replace: the old still goes
+        main.resource.extra["deposed"] = list(prior.extra["deposed"])
     out = [main]
     for ref in main.resource.depends_on:
         ref_d = desired.get(ref)

@@ -10,18 +10,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from .defaults import DROPPABLE
+
 RETIRABLE = frozenset({"assistants"})
-# The operations that make something: the ones whose answer can be lost after the server acted.
-DROPPABLE = (
-    "POST /v1/assistants",
-    "POST /v1/files",
-    "POST /v1/uploads",
-    "POST /v1/uploads/{upload_id}/parts",
-    "POST /v1/uploads/{upload_id}/complete",
-    "POST /v1/vector_stores",
-    "POST /v1/vector_stores/{vector_store_id}/files",
-    "POST /v1/vector_stores/{vector_store_id}/file_batches",
-)
 
 ENV_LATENCY_MS = "ASSISTPLAN_SANDBOX_LATENCY_MS"
 ENV_ERROR_RATE = "ASSISTPLAN_SANDBOX_ERROR_RATE"

@@ -17,8 +17,8 @@ from .defaults import DEFAULT_HOST, DEFAULT_PORT
 from .faults import Faults
 
 
-class _QuietHandler(serving.WSGIRequestHandler):
-    """No access log line per request (errors are still logged)."""
+class RequestHandler(serving.WSGIRequestHandler):
+    """No access log line per request (errors are still logged); a dropped answer closes."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -43,7 +43,7 @@ def make_server(
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.create_server((host, port), family=family, backlog=128) as listening:
         return serving.make_server(
-            host, port, app, threaded=True, request_handler=_QuietHandler, fd=listening.fileno()
+            host, port, app, threaded=True, request_handler=RequestHandler, fd=listening.fileno()
         )
 
 
