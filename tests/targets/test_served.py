@@ -78,7 +78,7 @@ def test_responses_target_manages_files_and_stores_with_no_assistants_call(proje
         ok(p, url, "apply", "--auto-approve")
         counts = stats(url)
         assert assistants_calls(counts) == {}
-        assert counts["POST /v1/files"] == 3 and counts["POST /v1/vector_stores"] == 2
+        assert counts["POST /v1/uploads/{upload_id}/complete"] == 3 and counts["POST /v1/vector_stores"] == 2
         doc = ok(p, url, "output", "--json").json()
         ids = p.ids()
         bot = doc["assistants"]["bot"]["definition"]
