@@ -1,11 +1,12 @@
 """examples/ci/github-workflow.yml: actionlint passes, and its `run:` steps work against the sandbox.
 
 Each step that calls assistplan runs here as GitHub runs it (`bash -eo pipefail`, the workflow,
-job and step `env`, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`), in a copy of an example laid out as
-a checkout, with `assistplan` on PATH standing for `assistplan --sandbox`. The steps that only
-talk to GitHub (checkout, pip, artifacts, gh) are simulated: the plan job's and the apply job's
-workspaces share the example folder, as a shared state backend and the real API would. The
-comment script runs under node against a fake `github` when node is installed.
+job and step `env`, the matrix, `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY`), in a copy of an example
+laid out as a checkout, with `assistplan` on PATH standing for `assistplan --sandbox`. The steps
+that only talk to GitHub (checkout, pip, artifacts, gh) are simulated: the jobs' workspaces share
+the example folder, as a shared state backend and the real API would, and each environment's plan
+artifact is kept aside between its plan job and its apply job. The comment script runs under node
+against a fake `github` when node is installed.
 """
 
 from __future__ import annotations
@@ -39,16 +40,32 @@ def test_workflow_passes_actionlint() -> None:
     assert r.stdout == ""
 
 
+ENVIRONMENTS = ["staging", "prod"]
+APPLY_JOBS = {"staging": "apply-staging", "prod": "apply-prod"}
+
+
 def test_workflow_shape() -> None:
     doc = load()
     on = doc[True]  # YAML 1.1 reads the key `on` as true
     assert set(on) == {"pull_request", "push"} and on["push"]["branches"] == ["main"]
     assert doc["permissions"] == {"contents": "read"}
-    plan, apply = doc["jobs"]["plan"], doc["jobs"]["apply"]
+    assert set(doc["jobs"]) == {"plan", *APPLY_JOBS.values()}
+    plan = doc["jobs"]["plan"]
+    assert plan["strategy"]["matrix"]["environment"] == ENVIRONMENTS
+    assert plan["strategy"]["fail-fast"] is False
+    assert plan["env"]["ASSISTPLAN_ENV"] == "${{ matrix.environment }}"
     assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
-    assert apply["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "read"}
-    assert apply["concurrency"] == {"group": "assistplan-apply", "cancel-in-progress": False}
-    for job in (plan, apply):
+    assert plan["concurrency"]["group"].endswith("-${{ matrix.environment }}")
+    staging, prod = (doc["jobs"][APPLY_JOBS[e]] for e in ENVIRONMENTS)
+    assert "needs" not in staging and prod["needs"] == "apply-staging"  # production after staging...
+    assert (staging["environment"], prod["environment"]) == ("staging", "production")  # ...and approval
+    for env, job in zip(ENVIRONMENTS, (staging, prod), strict=True):
+        assert job["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "read"}
+        assert job["concurrency"] == {"group": f"assistplan-apply-{env}", "cancel-in-progress": False}
+        assert job["env"]["ASSISTPLAN_ENV"] == env
+        assert job["env"]["PLAN_ARTIFACT"] == f"assistplan-plan-{env}"
+        assert [st.get("name") for st in job["steps"]] == [st.get("name") for st in staging["steps"]]
+    for job in (plan, staging, prod):
         assert job["env"]["OPENAI_API_KEY"] == "${{ secrets.OPENAI_API_KEY }}"
 
 
@@ -59,6 +76,7 @@ class Runner:
         self.workspace = workspace
         self.tmp = tmp
         self.doc = load()
+        self.matrix_environment = ""
         shim = tmp / "bin"
         shim.mkdir(exist_ok=True)
         exe = shim / "assistplan"
@@ -72,6 +90,7 @@ class Runner:
             "secrets.OPENAI_API_KEY": "",
             "secrets.ASSISTPLAN_PG_DSN": "",
             "github.token": "",
+            "matrix.environment": self.matrix_environment,
         }
 
         def sub(m: re.Match[str]) -> str:
@@ -86,12 +105,15 @@ class Runner:
                 return s
         raise KeyError(name)
 
-    def run(self, job: str, name: str) -> tuple[int, str, dict[str, str]]:
+    def run(self, job: str, name: str, environment: str = "staging") -> tuple[int, str, dict[str, str]]:
+        """Run step `name` of `job`; for the plan job, as its matrix entry for `environment`."""
+        self.matrix_environment = environment if job == "plan" else ""
         j = self.doc["jobs"][job]
         step = self.step(job, name)
         env = {**self.doc.get("env", {}), **j.get("env", {}), **step.get("env", {})}
         out_file = self.tmp / "github_output"
         out_file.write_text("")
+        (self.tmp / "step_summary.md").write_text("")  # each step has its own summary file
         environ = {
             k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ASSISTPLAN_", "GITHUB_"))
         }
@@ -124,6 +146,19 @@ class Runner:
     def plan_dir(self) -> Path:
         return Path(self.expr(self.doc["env"]["PLAN_DIR"]))
 
+    def upload(self, environment: str) -> None:
+        """What actions/upload-artifact keeps of the plan job of `environment`."""
+        kept = self.tmp / "artifacts" / f"assistplan-plan-{environment}"
+        shutil.rmtree(kept, ignore_errors=True)
+        kept.mkdir(parents=True)
+        for f in self.plan_dir.glob("plan.*"):
+            shutil.copy(f, kept)
+
+    def download(self, environment: str) -> None:
+        """What `gh run download` puts into the apply job's fresh PLAN_DIR."""
+        shutil.rmtree(self.plan_dir, ignore_errors=True)
+        shutil.copytree(self.tmp / "artifacts" / f"assistplan-plan-{environment}", self.plan_dir)
+
     @property
     def config_dir(self) -> Path:
         return self.workspace / self.doc["env"]["CONFIG_DIR"]
@@ -151,56 +186,69 @@ def assistplan_lines(doc: dict[str, Any]) -> list[str]:
 RUN_LOCALLY = {
     ("plan", "Validate"),
     ("plan", "Plan"),
-    ("apply", "Apply"),
-    ("apply", "Check main is fully applied"),
+    *((job, step) for job in APPLY_JOBS.values() for step in ("Apply", "Check main is fully applied")),
 }
 
 
 def test_every_assistplan_command_of_the_workflow_is_run_here() -> None:
     doc = load()
     lines = assistplan_lines(doc)
-    assert len(lines) == 6, lines
+    assert len(lines) == 9, lines
     for job, j in doc["jobs"].items():
         for s in j["steps"]:
             if "assistplan " in str(s.get("run", "")).replace("pip install", ""):
                 assert (job, s["name"]) in RUN_LOCALLY, s["name"]
 
 
-def test_pull_request_plan_then_merge_applies_exactly_that_plan(runner: Runner) -> None:
-    rc, log, _ = runner.run("plan", "Validate")
+def plan_environment(runner: Runner, env: str, exitcode: str = "2") -> str:
+    """The plan job of `env` for a pull request; returns its comment."""
+    rc, log, _ = runner.run("plan", "Validate", env)
     assert rc == 0, log
-    assert "The configuration is valid" in (runner.plan_dir / "validate.txt").read_text()
-    rc, log, out = runner.run("plan", "Plan")
-    assert rc == 0 and out["exitcode"] == "2", log  # changes: a success for the PR
+    validated = (runner.plan_dir / "validate.txt").read_text()
+    assert f"The configuration of environment {env} is valid" in validated
+    rc, log, out = runner.run("plan", "Plan", env)
+    assert rc == 0 and out["exitcode"] == exitcode, log  # 0 and 2: a success for the PR
     md = (runner.plan_dir / "plan.md").read_text()
-    assert md.startswith("### assistplan · **Plan:** 4 to add")
-    marker = f'<!-- assistplan-plan config="{runner.doc["env"]["CONFIG_DIR"]}/assistants.yaml" -->'
-    assert md.splitlines()[1] == marker
     assert (runner.tmp / "step_summary.md").read_text() == md
-    assert '+ assistant "hr-bot" {' in log  # `show PLANFILE` in the log
-    artifact = runner.plan_dir / "plan.bin"
-    assert artifact.exists()
-    # The merge: the apply job applies the artifact, then checks nothing is left.
-    rc, log, _ = runner.run("apply", "Apply")
-    assert rc == 0, log
-    assert "Apply complete! Resources: 4 added" in log
-    assert "**Plan:** 4 to add" in (runner.tmp / "step_summary.md").read_text()
-    rc, log, _ = runner.run("apply", "Check main is fully applied")
-    assert rc == 0, log
-    # The next pull request changes nothing: exit 0 for --detailed-exitcode, still a success.
-    rc, log, out = runner.run("plan", "Plan")
-    assert rc == 0 and out["exitcode"] == "0", log
-    assert "✅ **No changes.**" in (runner.plan_dir / "plan.md").read_text()
+    if exitcode == "2":
+        assert '+ assistant "support-bot" {' in log  # `show PLANFILE` in the log
+        runner.upload(env)
+    return md
+
+
+def test_pull_request_plans_each_environment_then_merge_applies_them(runner: Runner) -> None:
+    config = f"{runner.doc['env']['CONFIG_DIR']}/assistants.yaml"
+    comments = {env: plan_environment(runner, env) for env in ENVIRONMENTS}
+    for env, md in comments.items():
+        assert md.startswith(f"### assistplan · `{env}` · **Plan:**")
+        assert md.splitlines()[1] == f'<!-- assistplan-plan config="{config}" env="{env}" -->'
+    assert "assistant.debugger" in comments["staging"] and "assistant.debugger" not in comments["prod"]
+    # The merge: staging applies its artifact, then production applies its own.
+    for env in ENVIRONMENTS:
+        runner.download(env)
+        rc, log, _ = runner.run(APPLY_JOBS[env], "Apply")
+        assert rc == 0, log
+        assert "Apply complete! Resources:" in log and f"in environment {env}." in log
+        assert f"`{env}` · **Plan:**" in (runner.tmp / "step_summary.md").read_text()
+        rc, log, _ = runner.run(APPLY_JOBS[env], "Check main is fully applied")
+        assert rc == 0, log
+    states = runner.config_dir / ".assistplan" / "env"
+    assert sorted(p.name for p in states.iterdir()) == sorted(ENVIRONMENTS)
+    # The next pull request changes nothing in either environment: exit 0, still a success.
+    for env in ENVIRONMENTS:
+        md = plan_environment(runner, env, exitcode="0")
+        assert md.startswith(f"### assistplan · `{env}` · ✅ **No changes.**")
 
 
 def test_a_stale_plan_is_refused_at_merge(runner: Runner) -> None:
-    rc, log, _ = runner.run("plan", "Plan")
-    assert rc == 0, log
+    plan_environment(runner, "staging")
     subprocess.run(
         [
             runner.path.split(os.pathsep)[0] + "/assistplan",
             "-C",
             str(runner.config_dir),
+            "--env",
+            "staging",
             "apply",
             "--auto-approve",
         ],
@@ -208,20 +256,30 @@ def test_a_stale_plan_is_refused_at_merge(runner: Runner) -> None:
         capture_output=True,
         env={**os.environ, "NO_COLOR": "1"},
     )
-    rc, log, _ = runner.run("apply", "Apply")
+    runner.download("staging")
+    rc, log, _ = runner.run("apply-staging", "Apply")
     assert rc == 1
-    assert "::error::the reviewed plan was not applied" in log
+    assert "::error::the reviewed staging plan was not applied" in log
     assert "stale" in log.lower() or "changed since" in log.lower(), log
+
+
+def test_a_plan_of_one_environment_is_refused_by_the_other(runner: Runner) -> None:
+    plan_environment(runner, "prod")
+    runner.download("prod")  # the production artifact, fetched by mistake into the staging job
+    rc, log, _ = runner.run("apply-staging", "Apply")
+    assert rc == 1 and "saved plan is for environment prod, not environment staging" in log, log
+    assert not (runner.config_dir / ".assistplan" / "env" / "staging").exists()
 
 
 def test_a_blocked_plan_fails_the_check_and_still_writes_the_comment(tmp_path: Path) -> None:
     r = Runner(tmp_path / "checkout", tmp_path)
     r.doc["env"]["CONFIG_DIR"] = "examples/hr-pilot"
     shutil.copytree(ROOT / "examples/hr-pilot", r.config_dir, ignore=shutil.ignore_patterns(".assistplan"))
+    cfg = r.config_dir / "assistants.yaml"
+    cfg.write_text(cfg.read_text().replace("version: 1\n", "version: 1\nenvironments: [staging, prod]\n"))
     rc, log, out = r.run("plan", "Plan")
     assert rc == 0 and out["exitcode"] == "2", log
-    r.run("apply", "Apply")
-    cfg = r.config_dir / "assistants.yaml"
+    r.run("apply-staging", "Apply")
     text = cfg.read_text()
     start = text.index("  triage-bot:")
     cfg.write_text(text[:start] + text[text.index("pipelines:") :])  # triage-bot is still in use
@@ -235,7 +293,7 @@ def test_a_blocked_plan_fails_the_check_and_still_writes_the_comment(tmp_path: P
     assert rc == 1 and out["exitcode"] == "1", log
     assert "::error::assistplan plan failed" in log
     md = (r.plan_dir / "plan.md").read_text()
-    assert "❌ **Plan blocked:**" in md and "`pipeline.triage`" in md and "```mermaid" in md
+    assert "`staging` · ❌ **Plan blocked:**" in md and "`pipeline.triage`" in md and "```mermaid" in md
     assert not (r.plan_dir / "plan.bin").exists()
 
 
@@ -278,7 +336,12 @@ def run_comment_script(r: Runner, existing: list[dict[str, Any]]) -> list[Any]:
     step = r.step("plan", "Post or update the plan comment")
     (r.tmp / "script.js").write_text(step["with"]["script"])
     (r.tmp / "harness.js").write_text(NODE_HARNESS)
-    env = {**os.environ, "PLAN_DIR": str(r.plan_dir), "CONFIG_DIR": r.doc["env"]["CONFIG_DIR"]}
+    env = {
+        **os.environ,
+        "PLAN_DIR": str(r.plan_dir),
+        "CONFIG_DIR": r.doc["env"]["CONFIG_DIR"],
+        "ASSISTPLAN_ENV": r.matrix_environment,
+    }
     p = subprocess.run(
         [node, str(r.tmp / "harness.js"), str(r.tmp / "script.js"), json.dumps(existing)],
         capture_output=True,
@@ -297,13 +360,16 @@ def test_the_comment_is_created_once_then_updated(runner: Runner) -> None:
     calls = run_comment_script(runner, [])
     assert calls[-1] == ["create", {"owner": "o", "repo": "r", "issue_number": 7, "body": body}]
     marker = body.splitlines()[1]
+    assert marker.endswith(' env="staging" -->')
+    production = marker.replace('env="staging"', 'env="prod"')
     old = [
         {"id": 1, "user": {"type": "User"}, "body": f"quoting: {marker}"},  # a person's: left alone
-        {"id": 2, "user": {"type": "Bot"}, "body": f"old plan\n{marker}\n"},
-        {"id": 3, "user": {"type": "Bot"}, "body": '<!-- assistplan-plan config="other/assistants.yaml" -->'},
+        {"id": 2, "user": {"type": "Bot"}, "body": f"production's plan\n{production}\n"},  # its own
+        {"id": 3, "user": {"type": "Bot"}, "body": f"old plan\n{marker}\n"},
+        {"id": 4, "user": {"type": "Bot"}, "body": '<!-- assistplan-plan config="other/assistants.yaml" -->'},
     ]
     calls = run_comment_script(runner, old)
-    assert calls[-1] == ["update", {"owner": "o", "repo": "r", "comment_id": 2, "body": body}]
+    assert calls[-1] == ["update", {"owner": "o", "repo": "r", "comment_id": 3, "body": body}]
 
 
 def test_an_invalid_config_still_gets_its_comment(runner: Runner) -> None:
@@ -314,7 +380,5 @@ def test_an_invalid_config_still_gets_its_comment(runner: Runner) -> None:
     body = calls[-1][1]["body"]
     assert calls[-1][0] == "create" and "assistplan could not plan" in body
     assert "unknown key 'modle'" in body
-    assert (
-        body.splitlines()[1]
-        == f'<!-- assistplan-plan config="{runner.doc["env"]["CONFIG_DIR"]}/assistants.yaml" -->'
-    )
+    config = f"{runner.doc['env']['CONFIG_DIR']}/assistants.yaml"
+    assert body.splitlines()[1] == f'<!-- assistplan-plan config="{config}" env="staging" -->'

@@ -12,6 +12,7 @@ import gc
 import importlib
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -67,6 +68,15 @@ class LazyGroup(click.Group):
 @click.option(
     "--base-url", metavar="URL", help="API base URL (default: provider.base_url, $OPENAI_BASE_URL, OpenAI)."
 )
+@click.option(
+    "--env",
+    "env",
+    metavar="NAME",
+    envvar="ASSISTPLAN_ENV",
+    shell_complete=lambda ctx, param, incomplete: _complete_environment(ctx, param, incomplete),
+    help="The environment (one of the config's `environments`): its overlay (assistants.NAME.yaml) "
+    "and its own state. Also: ASSISTPLAN_ENV.",
+)
 @click.option("--no-color", is_flag=True, help="Plain output, no colors (also: NO_COLOR set).")
 @click.version_option(__version__, prog_name="assistplan")
 @click.pass_context
@@ -76,6 +86,7 @@ def cli(
     config_file: str,
     sandbox: bool,
     base_url: str | None,
+    env: str | None,
     no_color: bool,
 ) -> None:
     """Terraform for OpenAI assistants: plan and apply assistants.yaml against the API."""
@@ -86,8 +97,19 @@ def cli(
             raise AssistplanError(f"-C {directory}: {exc.strerror}") from None
     color = False if (no_color or os.environ.get("NO_COLOR")) else None
     ctx.obj = Options(
-        directory=directory, config_file=config_file, sandbox=sandbox, base_url=base_url, color=color
+        directory=directory,
+        config_file=config_file,
+        sandbox=sandbox,
+        base_url=base_url,
+        color=color,
+        env=env or None,
     )
+
+
+def _complete_environment(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from assistplan.cli.complete import complete_environment  # the config loader, on first use
+
+    return complete_environment(ctx, param, incomplete)
 
 
 # The engine builds large acyclic trees of JSON (config, state, API pages, plans). With CPython's

@@ -2,8 +2,9 @@
 
 Pure: `render(plan, ...) -> str`, nothing read or written. Top to bottom:
 
-1. a one-line summary (a heading), then a hidden marker, `<!-- assistplan-plan config="PATH" -->`,
-   by which a CI job finds and updates its own comment, and one line of context;
+1. a one-line summary (a heading, naming the environment), then a hidden marker,
+   `<!-- assistplan-plan config="PATH" env="NAME" -->` (env only with `--env`), by which a CI job
+   finds and updates its own comment (one per config and environment), and one line of context;
 2. GitHub alerts: CAUTION when the plan is blocked or has errors, WARNING when it destroys or
    replaces anything;
 3. per blocked destroy: the consumers in the guard's three sections, what to do, and a Mermaid
@@ -83,9 +84,10 @@ def _fence(lines: list[str], lang: str) -> list[str]:
     return [fence + lang, *lines, fence]
 
 
-def config_marker(config: str | None) -> str:
-    """The hidden line a workflow finds its own comment by (one per config file)."""
-    return f'{MARKER} config="{config}" -->' if config else f"{MARKER} -->"
+def config_marker(config: str | None, environment: str | None = None) -> str:
+    """The hidden line a workflow finds its own comment by (one per config file and environment)."""
+    env = f' env="{environment}"' if environment else ""
+    return f'{MARKER} config="{config}"{env} -->' if config else f"{MARKER}{env} -->"
 
 
 def reason(c: ResourceChange) -> str:
@@ -291,11 +293,16 @@ def summary_line(plan: Plan) -> str:
         head = "✅ **No changes.** The remote objects match the configuration"
     else:
         head = f"**Plan:** {counts}."
-    return f"### assistplan · {head}{drift}"
+    env = f"`{plan.environment}` · " if plan.environment else ""
+    return f"### assistplan · {env}{head}{drift}"
 
 
 def _alerts(plan: Plan, changes: list[ResourceChange]) -> list[str]:
     out: list[str] = []
+    if plan.warnings:
+        out.append("> [!WARNING]")
+        out += [f"> - {_esc(w)}" for w in plan.warnings]
+        out.append("")
     if plan.errored:
         out.append("> [!CAUTION]")
         out.append("> **This plan cannot be applied.** Nothing changes until the problems below are fixed.")
@@ -359,8 +366,12 @@ def render(plan: Plan, *, config: str | None = None, workspace: str | None = Non
     """The comment for `plan`. `config` (the config's path as the workflow names it) keys the
     hidden marker; `limit` bounds the length (characters)."""
     changes = [c for c in plan.changes if (not c.is_noop or c.retained) and not c.refused]
-    head = [summary_line(plan), config_marker(config), ""]
-    context = [f"`{config}`" if config else None, f"workspace `{workspace}`" if workspace else None]
+    head = [summary_line(plan), config_marker(config, plan.environment), ""]
+    context = [
+        f"`{config}`" if config else None,
+        f"environment `{plan.environment}`" if plan.environment else None,
+        f"workspace `{workspace}`" if workspace else None,
+    ]
     context.append(f"state serial {plan.serial}" if plan.prior_exists else "no state yet")
     head += [" · ".join(x for x in context if x), ""]
     head += _alerts(plan, changes)

@@ -20,8 +20,11 @@ def output(opts: Options, as_json: bool) -> None:
     cfg = opts.config()
     doc = outputs(opts.manager(cfg).load())
     if as_json:
-        click.echo(json.dumps(doc, indent=2))
+        env = {"environment": cfg.environment} if cfg.environment else {}
+        click.echo(json.dumps({**env, **doc}, indent=2))
         return
+    if cfg.environment:
+        click.echo(f"# environment {cfg.environment}")
     for section, items in doc.items():
         for name, value in items.items():
             click.echo(f"{section}.{name} = {json.dumps(value)}")

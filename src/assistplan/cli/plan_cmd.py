@@ -39,10 +39,11 @@ def _make_plan(
     replace: tuple[str, ...] = (),
     destroy: bool = False,
 ) -> Plan:
+    from assistplan.plan.environments import for_environment
     from assistplan.plan.planner import make_plan
 
     ep = opts.endpoint(cfg)
-    return make_plan(
+    the_plan = make_plan(
         cfg,
         state,
         opts.remote(cfg, parallelism),
@@ -54,6 +55,7 @@ def _make_plan(
         parallelism=parallelism,
         destroy=destroy,
     )
+    return for_environment(the_plan, cfg, lambda env: opts.peer_state(cfg, env))
 
 
 @click.command()
@@ -116,7 +118,7 @@ def plan(
             )
     except AssistplanError as exc:
         if as_json:  # machines reading stdout still get one JSON object saying it failed
-            click.echo(json.dumps(failed_plan_json(exc), indent=2, ensure_ascii=False))
+            click.echo(json.dumps(failed_plan_json(exc, opts.env), indent=2, ensure_ascii=False))
         raise
     p = printer(opts)
     if as_json:
@@ -143,13 +145,14 @@ def plan(
         raise SystemExit(2)
 
 
-def failed_plan_json(exc: AssistplanError) -> dict[str, object]:
+def failed_plan_json(exc: AssistplanError, env: str | None = None) -> dict[str, object]:
     """`plan --json` when no plan could be made (config, state, lock or API error)."""
     from assistplan.plan.model import JSON_FORMAT_VERSION
 
     errors = [str(d) for d in exc.diagnostics] if isinstance(exc, ConfigError) else [str(exc)]
     return {
         "format_version": JSON_FORMAT_VERSION,
+        **({"environment": env} if env else {}),
         "applyable": False,
         "errored": True,
         "errors": [redact(e) for e in errors],
@@ -205,6 +208,7 @@ def _run_apply(
     destroying: bool = False,
 ) -> None:
     from assistplan.apply.executor import Applier
+    from assistplan.cli.render import in_environment
 
     p = printer(opts)
     with p.progress(the_plan) as on_event:
@@ -217,13 +221,20 @@ def _run_apply(
         return
     if destroying:
         gone = s["delete"] + s["archive"]
-        p.echo("\n" + p.style("Destroy complete!", fg="green", bold=True) + f" Resources: {gone} destroyed.")
+        p.echo(
+            "\n"
+            + p.style("Destroy complete!", fg="green", bold=True)
+            + f" Resources: {gone} destroyed{in_environment(the_plan)}."
+        )
         return
     p.echo(
         "\n"
         + p.style("Apply complete!", fg="green", bold=True)
         + f" Resources: {s['create']} added, {s['update']} changed, {s['replace']} replaced, "
-        f"{s['delete']} destroyed" + (f", {s['archive']} archived" if s["archive"] else "") + "."
+        f"{s['delete']} destroyed"
+        + (f", {s['archive']} archived" if s["archive"] else "")
+        + in_environment(the_plan)
+        + "."
     )
 
 
@@ -260,6 +271,7 @@ def apply(
     timeout = parse_lock_timeout(lock_timeout)
     if planfile_path is not None:
         the_plan = planfile.load(planfile_path)
+        planfile.check_environment(the_plan, cfg.environment)
         ep = opts.endpoint(cfg)
         if the_plan.endpoint != ep.name:
             raise StalePlanError(
@@ -273,6 +285,7 @@ def apply(
                 state if state.serial > 0 else None,
                 ep.name,
                 plan_digest(cfg, build_desired(cfg, parallelism)),
+                cfg.environment,
             )
             if the_plan.errored:
                 raise PlanError("the saved plan has errors and cannot be applied")

@@ -99,8 +99,10 @@ class LiveProgress:
         columns: Callable[[], int] | None = None,
         redraw_every: float = 0.1,
         heartbeat: float | None = 1.0,
+        label: str | None = None,
     ):
         self._out = out
+        self._label = label  # the environment (`--env`), named on the status line and in the summary
         self._total = total
         self._text = line  # the permanent line for an event (as the plain log has it)
         self._clock = clock
@@ -150,7 +152,7 @@ class LiveProgress:
             self._draw()
 
     def _status(self) -> str:
-        head = f"[{self._done}/{self._total}]"
+        head = f"[{self._label + ' ' if self._label else ''}{self._done}/{self._total}]"
         if self._running:
             doing = next(reversed(self._running.values()))
             more = len(self._running) - 1
@@ -175,9 +177,10 @@ class LiveProgress:
             self._ticker.join()
         with self._lock:
             took = _elapsed(self._clock() - self._started)
+            where = f" to {self._label}" if self._label else ""
             if ok:
-                summary = f"Applied {self._done}/{self._total} changes in {took}."
+                summary = f"Applied {self._done}/{self._total} changes{where} in {took}."
             else:
                 failed = f", {self._failed} failed" if self._failed else ""
-                summary = f"Stopped after {self._done}/{self._total} changes{failed}, in {took}."
+                summary = f"Stopped after {self._done}/{self._total} changes{where}{failed}, in {took}."
             self._write("\r\x1b[K" + summary + "\n")

@@ -46,6 +46,11 @@ def consumer_state(c: Consumer) -> str:
     return c.status if c.version == c.status else f"{c.version} ({c.status})"
 
 
+def in_environment(plan: Plan) -> str:
+    """ " in environment prod" for a plan made with --env, else nothing (as before environments)."""
+    return f" in environment {plan.environment}" if plan.environment else ""
+
+
 def fmt(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -77,6 +82,8 @@ class Printer:
 
     # -- plan --------------------------------------------------------------------------------
     def plan(self, plan: Plan) -> None:
+        if plan.environment:
+            self.echo(self.style("Environment:", bold=True) + f" {plan.environment}\n")
         if plan.drift:
             self.drift(plan)
         changes = [c for c in plan.changes if (not c.is_noop or c.retained) and not c.refused]
@@ -87,12 +94,17 @@ class Printer:
                     "nothing remote will change."
                 )
             else:
-                self.echo(self.style("No changes.", bold=True) + " The state matches the remote objects.")
+                self.echo(
+                    self.style("No changes.", bold=True)
+                    + f" The state{in_environment(plan)} matches the remote objects."
+                )
+            self.warnings(plan)
             return
         if not changes:
             if not plan.errored:
                 self.echo(
-                    self.style("No changes.", bold=True) + " Your remote objects match the configuration."
+                    self.style("No changes.", bold=True)
+                    + f" Your remote objects{in_environment(plan)} match the configuration."
                 )
         else:
             self.echo("assistplan will perform the following actions:\n")
@@ -103,9 +115,15 @@ class Printer:
                 self.style("Plan:", bold=True) + f" {s['create']} to add, {s['update']} to change, "
                 f"{s['replace']} to replace, {s['delete']} to destroy"
                 + (f", {s['archive']} to archive" if s["archive"] else "")
+                + in_environment(plan)
                 + "."
             )
+        self.warnings(plan)
         self.problems(plan)
+
+    def warnings(self, plan: Plan) -> None:
+        for w in plan.warnings:
+            self.echo(self.style("Warning: ", fg="yellow", bold=True) + w)
 
     def problems(self, plan: Plan) -> None:
         for e in plan.errors:
@@ -173,7 +191,7 @@ class Printer:
             )
             return
         self.echo(self.style(f"  # {c.address}", bold=True) + f" {verb}")
-        if c.reason is not Reason.CONFIGURATION_CHANGED:  # the diff below shows what changed
+        if c.reason is not Reason.CONFIGURATION_CHANGED or c.removed_by:  # the diff shows what changed
             why = c.describe()
             if why:
                 self.echo(f"  # ({why})")
@@ -241,9 +259,11 @@ class Printer:
         if self.live:
             total = sum(1 for c in plan.changes if not c.is_noop)
             tracker: LiveProgress | PlainProgress = LiveProgress(
-                self.out or sys.stdout, total, self.event_text, clock=self.clock
+                self.out or sys.stdout, total, self.event_text, clock=self.clock, label=plan.environment
             )
         else:
+            if plan.environment:
+                self.echo(f"Applying to environment {plan.environment}:")
             tracker = PlainProgress(self.event, clock=self.clock)
         ok = False
         try:

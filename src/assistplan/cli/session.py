@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from assistplan.remote.client import Endpoint
     from assistplan.state.base import Backend
     from assistplan.state.manager import StateManager
+    from assistplan.state.model import State
 
 
 DEFAULT_CONFIG = "assistants.yaml"
@@ -29,13 +30,16 @@ DEFAULT_CONFIG = "assistants.yaml"
 
 @dataclass
 class Options:
-    """The global options (`assistplan [-C DIR] [-c FILE] [--sandbox] [--base-url URL] [--no-color]`)."""
+    """The global options (`assistplan [-C DIR] [-c FILE] [--sandbox] [--base-url URL] [--env NAME]
+    [--no-color]`). `env` selects an environment: everything below (config, state) is that
+    environment's, and nothing else in the CLI needs to know about environments."""
 
     directory: Path | None = None
     config_file: str = DEFAULT_CONFIG
     sandbox: bool = False
     base_url: str | None = None
     color: bool | None = None
+    env: str | None = None
     _config: Config | None = field(default=None, repr=False)
 
     def config_path(self) -> Path:
@@ -68,11 +72,11 @@ class Options:
             from assistplan.plan.guard import held
 
             self._check_config_exists()
-            cfg = load_config(self.config_path(), allow_dangling=not strict)
+            cfg = load_config(self.config_path(), allow_dangling=not strict, env=self.env)
             if cfg.dangling:
                 # Judge what we can before any lock or sandbox is touched: with no state at all,
                 # every dangling reference is simply unknown.
-                stored = self.backend(cfg).read()
+                stored = self.stored(cfg)
                 known = set(stored.resources) if stored else set()
                 unknown = [r.diagnostic for r in cfg.dangling if not held(r.target, known)]
                 if unknown:
@@ -106,6 +110,16 @@ class Options:
 
         return config_backend(config)
 
+    def stored(self, config: Config) -> State | None:
+        """The stored state, read without a lock; refused when it is another environment's."""
+        from assistplan.state.manager import check_environment
+
+        backend = self.backend(config)
+        stored = backend.read()
+        if stored is not None:
+            check_environment(stored, config.environment, backend.describe())
+        return stored
+
     def manager(self, config: Config) -> StateManager:
         from assistplan.state.manager import StateManager
 
@@ -118,7 +132,20 @@ class Options:
                 "`state.path`"
             )
 
-        return StateManager(self.backend(config), ep.name, on_lock_wait=_say_waiting, advice=advice)
+        return StateManager(
+            self.backend(config),
+            ep.name,
+            on_lock_wait=_say_waiting,
+            environment=config.environment,
+            advice=advice,
+        )
+
+    def peer_state(self, config: Config, env: str) -> State | None:
+        """Another environment's state, read-only (to compare releases); None when it has none."""
+        from assistplan.config.loader import load_config
+
+        peer = load_config(config.path, allow_dangling=True, env=env)
+        return self.stored(peer)
 
     def endpoint_advice(self, ours: Endpoint, theirs: str, *command: str) -> str:
         """Where this run's endpoint came from, and the command that runs against `theirs` instead

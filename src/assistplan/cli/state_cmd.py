@@ -16,7 +16,7 @@ from assistplan.config.model import Config
 from assistplan.errors import AssistplanError
 from assistplan.plan.surgery import forget, move, unknown_address
 from assistplan.state.model import ResourceState, State
-from assistplan.state.transfer import pull, push
+from assistplan.state.transfer import push
 
 dry_run_option = click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
 
@@ -31,8 +31,7 @@ def state() -> None:
 
 
 def _stored(opts: Options) -> State:
-    cfg = opts.config()
-    return opts.backend(cfg).read() or State()
+    return opts.stored(opts.config()) or State()
 
 
 def _declared(cfg: Config) -> set[str]:
@@ -181,8 +180,8 @@ def mv(opts: Options, source: str, dest: str, dry_run: bool, lock_timeout: str) 
 @pass_options
 def pull_cmd(opts: Options) -> None:
     """Print the current state document (JSON) to stdout, e.g. to move it to another backend."""
-    cfg = opts.config()
-    click.echo(pull(opts.backend(cfg)), nl=False)
+    stored = opts.stored(opts.config())
+    click.echo(stored.dumps() if stored else "", nl=False)
 
 
 @state.command("push")
@@ -208,7 +207,14 @@ def push_cmd(opts: Options, path: Path, force: bool, lock_timeout: str) -> None:
         source = str(path)
     cfg = opts.config()
     backend = opts.backend(cfg)
-    written = push(backend, text, force=force, lock_timeout=parse_lock_timeout(lock_timeout), source=source)
+    written = push(
+        backend,
+        text,
+        force=force,
+        lock_timeout=parse_lock_timeout(lock_timeout),
+        source=source,
+        environment=cfg.environment,
+    )
     p = printer(opts)
     p.echo(
         p.style("Success!", fg="green", bold=True)

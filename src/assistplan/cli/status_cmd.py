@@ -39,14 +39,15 @@ def status(opts: Options, as_json: bool, detailed_exitcode: bool, parallelism: i
     state = opts.manager(cfg).load()
     report = sync_status(cfg, state, opts.remote(cfg, parallelism), parallelism)
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        env = {"environment": cfg.environment} if cfg.environment else {}
+        click.echo(json.dumps({**env, **report.to_json()}, indent=2, ensure_ascii=False))
     else:
-        render(printer(opts), report)
+        render(printer(opts), report, cfg.environment)
     if detailed_exitcode and not report.in_sync:
         raise SystemExit(2)
 
 
-def render(p: Printer, report: StatusReport) -> None:
+def render(p: Printer, report: StatusReport, environment: str | None = None) -> None:
     from assistplan.plan.status import DRIFTED, IN_SYNC, MISSING
 
     mark_of = {
@@ -54,6 +55,9 @@ def render(p: Printer, report: StatusReport) -> None:
         DRIFTED: ("~", "yellow", "drifted"),
         MISSING: ("✗", "red", "missing"),
     }
+    where = f" in environment {environment}" if environment else ""
+    if environment:
+        p.echo(p.style("Environment:", bold=True) + f" {environment}\n")
     if not report.resources:
         p.echo("Nothing to check: the configuration declares no files, vector stores or assistants.")
         return
@@ -73,7 +77,7 @@ def render(p: Printer, report: StatusReport) -> None:
     p.echo(
         "\n"
         + p.style("Status:", bold=True)
-        + f" {counts[IN_SYNC]} in sync, {counts[DRIFTED]} drifted, {counts[MISSING]} missing."
+        + f" {counts[IN_SYNC]} in sync, {counts[DRIFTED]} drifted, {counts[MISSING]} missing{where}."
     )
 
 

@@ -112,6 +112,7 @@ def build_config(doc: Document, checked: Checked, config_path: Path, digest: str
         assistants=assistants,
         pipelines=pipelines,
         experiments=experiments,
+        environments=tuple(data.get("environments", ())),
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from assistplan.addrs import NAME_RE
 from assistplan.config.messages import Finding, hint, short, where
-from assistplan.config.model import DEFAULT_TARGET
+from assistplan.config.model import DEFAULT_TARGET, Pos
 from assistplan.config.paths import PathProblem, confine, existing_file, read_text_file
 from assistplan.config.yaml_positions import Document
 
@@ -46,8 +46,9 @@ class Checked:
 
 
 class _Checker:
-    def __init__(self, doc: Document, base: Path, schema_findings: list[Finding]):
+    def __init__(self, doc: Document, base: Path, schema_findings: list[Finding], removed: dict[Path_, Pos]):
         self.doc = doc
+        self.removed = removed
         self.data: dict[str, Any] = doc.data if isinstance(doc.data, dict) else {}
         self.base = base
         self.out = Checked()
@@ -85,8 +86,11 @@ class _Checker:
         names = self.names[section]
         if name in names:
             return
+        gone = self.removed.get((section, name))
         match = hint(name, names, list_all=False)
         tail = match or f" (not defined under '{section}')"
+        if gone is not None:
+            tail = f" (the environment's overlay removes it at {gone.file}:{gone.line})"
         finding = Finding(path, f"{where(path)}: unknown {SECTIONS[section]} {short(name)}{tail}")
         if consumer is None:
             self.out.findings.append(finding)
@@ -111,6 +115,19 @@ class _Checker:
         if isinstance(meta, dict) and RESERVED_METADATA_KEY in meta:
             key = (*path, RESERVED_METADATA_KEY)
             self.add(key, f"{where(path)}: the key '{RESERVED_METADATA_KEY}' is reserved by assistplan", True)
+
+    def environments(self) -> None:
+        envs = self.data.get("environments")
+        if not isinstance(envs, list) or ("environments",) in self.broken:
+            return
+        seen: dict[str, int] = {}
+        for i, name in enumerate(envs):
+            at = ("environments", i)
+            if isinstance(name, str) and name in seen:
+                first = self.line(("environments", seen[name]))
+                self.add(at, f"{where(at)}: environment {short(name)} is listed twice (also at line {first})")
+            elif isinstance(name, str):
+                seen[name] = i
 
     def names_fullmatch(self) -> None:
         # The schema's `$` also matches before a final newline in Python's re; names are addresses.
@@ -327,10 +344,14 @@ class _Checker:
         self.out.state_path = resolved
 
 
-def run_checks(doc: Document, base: Path, schema_findings: list[Finding]) -> Checked:
-    """All semantic checks; `base` is the resolved config folder."""
-    checker = _Checker(doc, base, schema_findings)
+def run_checks(
+    doc: Document, base: Path, schema_findings: list[Finding], removed: dict[Path_, Pos] | None = None
+) -> Checked:
+    """All semantic checks; `base` is the resolved config folder; `removed`: what an environment's
+    overlay removed (named in the message of a reference to it)."""
+    checker = _Checker(doc, base, schema_findings, removed or {})
     checker.names_fullmatch()
+    checker.environments()
     checker.files()
     checker.vector_stores()
     checker.assistants()

@@ -18,10 +18,12 @@ DEFAULT_TARGET = "assistants"  # provider.target when the config sets none
 
 @dataclass(frozen=True)
 class Pos:
-    """1-based line and column of a node in the config file."""
+    """1-based line and column of a node; `file` names the file when it is not the config itself
+    (an environment's overlay, `assistants.prod.yaml`)."""
 
     line: int
     col: int
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,16 @@ class Config:
     pipelines: dict[str, PipelineSpec] = field(default_factory=dict)
     experiments: dict[str, ExperimentSpec] = field(default_factory=dict)
     dangling: tuple[DanglingRef, ...] = ()
+    environments: tuple[str, ...] = ()  # declared in the base config
+    environment: str | None = None  # the one selected (`--env`): its overlay is merged in
+    # What the environment's overlay removed with `null`: document path -> where the `null` is.
+    removed: dict[tuple[str | int, ...], Pos] = field(default_factory=dict)
 
     @property
     def dir(self) -> Path:
         return self.path.parent
+
+    @property
+    def state_path(self) -> Path:
+        """The local state file (the backend `local`)."""
+        return self.state.path or self.dir / ".assistplan" / "state.json"

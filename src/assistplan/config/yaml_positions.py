@@ -56,9 +56,12 @@ class Document:
 
     data: Any
     # (line, col) tuples: building a frozen Pos per node would cost more than the parse itself.
-    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    # A merged document (config/overlay.py) adds a third item, the file, for what an overlay set.
+    positions: dict[Path_, tuple[int, int] | tuple[int, int, str]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int] | tuple[int, int, str]] = field(default_factory=dict)
     problems: list[tuple[Pos, str]] = field(default_factory=list)
+    # Values written as nothing at all (a bare `key:`), which YAML reads as null.
+    empty: set[Path_] = field(default_factory=set)
 
     def pos(self, path: Path_) -> Pos:
         """Position of the value at `path`, else of its nearest recorded ancestor."""
@@ -256,6 +259,8 @@ class _Builder:
                     positions[path] = pos
                     if value is _MERGE:  # `<<` merges only as a key
                         value = "<<"
+                    elif value is None and text == "" and not ev.style:
+                        self.doc.empty.add(path)
                 if ev.anchor:
                     self.anchors[ev.anchor] = (value, 1)
                 self.place(value, pos, 1, text, True)

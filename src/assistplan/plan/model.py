@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistplan.plan.reasons import Reason, deposed_old, kept_old, target_change_notes, words
+from assistplan.plan.reasons import Reason, deposed_old, kept_old, removed, target_change_notes, words
 from assistplan.targets import TARGETS
 
 NO_OP = ("no-op",)
@@ -94,6 +94,7 @@ class ResourceChange:
     target: str | None = None
     old_target: str | None = None
     old_object: str | None = None
+    removed_by: tuple[str, ...] = ()  # `--env`: the overlay's `null`s this change carries out (FILE:LINE ...)
 
     @property
     def key(self) -> str:
@@ -156,6 +157,8 @@ class ResourceChange:
             text += "; " + kept_old(list(self.kept_for))
         elif self.named_by and "create" in self.actions:
             text += "; " + deposed_old(list(self.named_by))
+        if self.removed_by:
+            text += "; " + removed(self.removed_by)
         return text
 
     def describe(self, code: Callable[[str], str] = str) -> str:
@@ -168,6 +171,7 @@ class ResourceChange:
             object_id=self.deposed or self.remote_id,
             kept_for=self.kept_for,
             targets=(self.old_target, self.target) if self.old_target else None,
+            removed_by=self.removed_by,
         )
         if self.named_by and "create" in self.actions:
             text = "; ".join(x for x in (text, deposed_old(list(self.named_by), code)) if x)
@@ -203,6 +207,7 @@ class ResourceChange:
             "target": self.target,
             "old_target": self.old_target,
             "old_object": self.old_object,
+            "removed_by": list(self.removed_by),
         }
 
     @classmethod
@@ -227,6 +232,7 @@ class ResourceChange:
             target=d.get("target"),
             old_target=d.get("old_target"),
             old_object=d.get("old_object"),
+            removed_by=tuple(d.get("removed_by") or ()),
         )
 
 
@@ -259,6 +265,8 @@ class Plan:
     errors: tuple[str, ...] = ()
     refresh_only: bool = False
     prior_state: dict[str, Any] = field(default_factory=dict)  # refreshed state document (JSON)
+    environment: str | None = None  # `--env`: the environment whose state and overlay it was made with
+    warnings: tuple[str, ...] = ()  # for the reviewer; they do not stop an apply
 
     @property
     def errored(self) -> bool:
@@ -280,6 +288,7 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {
             "format_version": JSON_FORMAT_VERSION,
+            **({"environment": self.environment} if self.environment is not None else {}),
             "lineage": self.lineage,
             "serial": self.serial,
             "applyable": self.applyable,
@@ -289,4 +298,5 @@ class Plan:
             "blocked": [b.to_json() for b in self.blocked],
             "summary": self.summary(),
             **({"errors": list(self.errors)} if self.errors else {}),
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }

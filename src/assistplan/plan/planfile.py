@@ -1,7 +1,8 @@
 """Saved plans (`plan --out FILE`, `apply FILE`): the frozen plan plus what proves it is still current.
 
 A saved plan applies only to the state it was made from (lineage + serial, or "no state at
-all"), the same endpoint and the same config (digest); anything else is a StalePlanError.
+all"), the same environment, the same endpoint and the same config (digest); anything else is a
+StalePlanError.
 The file holds no secret: attributes, ids and the refreshed prior state only.
 """
 
@@ -27,11 +28,13 @@ def save(plan: Plan, path: Path) -> None:
         "serial": plan.serial,
         "prior_exists": plan.prior_exists,
         "endpoint": plan.endpoint,
+        "environment": plan.environment,
         "config_digest": plan.config_digest,
         "refresh_only": plan.refresh_only,
         "changes": [c.to_file() for c in plan.changes],
         "drift": [c.to_file() for c in plan.drift],
         "errors": list(plan.errors),
+        "warnings": list(plan.warnings),
         "prior_state": plan.prior_state,
     }
     tmp = path.with_name(f".{path.name}.tmp")
@@ -71,13 +74,30 @@ def load(path: Path) -> Plan:
             drift=tuple(ResourceChange.from_file(c) for c in doc.get("drift", [])),
             errors=tuple(doc.get("errors", [])),
             prior_state=doc["prior_state"],
+            environment=doc.get("environment"),
+            warnings=tuple(doc.get("warnings", [])),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise PlanError(f"{path}: corrupt plan file ({exc})") from None
 
 
-def check_current(plan: Plan, stored: State | None, endpoint: str, config_digest: str) -> None:
-    """Raise StalePlanError unless the plan was made from exactly this state, endpoint and config."""
+def check_environment(plan: Plan, environment: str | None) -> None:
+    """A plan made for one environment (`--env`) is refused for another (checked before locking)."""
+    if plan.environment != environment:
+        made, here = (
+            f"environment {e}" if e else "no environment (the default state)"
+            for e in (plan.environment, environment)
+        )
+        hint = f"apply it with --env {plan.environment}" if plan.environment else "apply it without --env"
+        raise StalePlanError(f"saved plan is for {made}, not {here}: {hint}")
+
+
+def check_current(
+    plan: Plan, stored: State | None, endpoint: str, config_digest: str, environment: str | None = None
+) -> None:
+    """Raise StalePlanError unless the plan was made from exactly this state, endpoint, environment
+    and config."""
+    check_environment(plan, environment)
     if plan.endpoint != endpoint:
         raise StalePlanError(f"saved plan is for endpoint {plan.endpoint}, not {endpoint}")
     if not plan.prior_exists:

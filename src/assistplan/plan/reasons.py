@@ -90,6 +90,7 @@ REREALISED = "re-realised from the release's frozen attributes"
 OLD_DEPOSED = "the old object {object} stays (deposed) until the next apply, so applications can switch"
 OLD_RETIRED = "the old object {object} is forgotten: the endpoint no longer serves the Assistants API"
 NO_API_CALL = "no API call"  # a change to a realisation that is no remote object (shown beside it)
+REMOVED_BY = "removed in this environment by {places}"  # the overlay's `null`s behind a change
 
 
 def words(
@@ -101,6 +102,7 @@ def words(
     object_id: str | None = None,
     kept_for: Iterable[str] = (),
     targets: tuple[str, str | None] | None = None,
+    removed_by: Iterable[str] = (),
 ) -> str:
     """The reason in words; `code` marks up names (addresses, paths, ids, flags)."""
 
@@ -124,7 +126,14 @@ def words(
     kept = list(kept_for)
     if kept and reason is not Reason.RETAINED_IN_USE:
         text = "; ".join(x for x in (text, kept_old(kept, code)) if x)
+    if removed_by:
+        text = "; ".join(x for x in (text, removed(removed_by, code)) if x)
     return text
+
+
+def removed(places: Iterable[str], code: Callable[[str], str] = str) -> str:
+    """Which overlay lines (`FILE:LINE (path: null)`) removed what the change removes."""
+    return REMOVED_BY.format(places=", ".join(code(p) for p in places))
 
 
 def kept_old(kept_for: list[str], code: Callable[[str], str] = str) -> str:

@@ -7,18 +7,21 @@ same file ids (`vector_store.V@E.vN`), named the same way, so the snapshots of d
 experiments can be told apart in a dashboard. A new snapshot is built from the working desired
 attributes (file references resolved and frozen to ids at apply); an existing one is
 desired exactly as state recorded it (its name included: a later naming scheme renames
-nothing), so any remote edit is drift that apply reverts.
+nothing), so any remote edit is drift that apply reverts. A new version records the digest of
+what it freezes (plan/environments.py compares environments by it).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistplan.addrs import Address
 from assistplan.config.model import Config, ExperimentSpec
 from assistplan.plan.desired import Desired
+from assistplan.plan.environments import Node, digest, file_key_of, frozen_content, snapshot_nodes
 from assistplan.remote import normalize as norm
 from assistplan.state.model import State
 
@@ -142,8 +145,20 @@ def _version(
         "assistants": assistants,
         "pipeline": f"pipeline.{e.pipeline}" if e.pipeline else None,
         "nodes": nodes,
+        "digest": _digest(out, working, assistants.values()),
     }
     out.desired[vaddr] = _node(vaddr, "experiment_version", attrs, sorted(set(assistants.values())))
+
+
+def _digest(out: Releases, working: dict[str, Desired], assistants: Iterable[str]) -> str:
+    """What the release freezes, as environments compare it (plan/environments.py)."""
+
+    def lookup(addr: str) -> Node | None:
+        d = out.desired.get(addr)
+        return (d.type, d.attrs) if d is not None else None
+
+    files = {a: d.attrs for a, d in working.items() if d.type == "file"}
+    return digest(frozen_content(snapshot_nodes(assistants, lookup), file_key_of(files, {})))
 
 
 def _snapshots_of(state: State, experiment: str, version: int) -> dict[str, Any]:

@@ -19,14 +19,15 @@ __all__ = ["DEFAULT_WORKSPACE", "PG_DSN_ENV", "config_backend", "open_backend"]
 
 DEFAULT_WORKSPACE = "default"
 PG_DSN_ENV = "ASSISTPLAN_PG_DSN"
-_WORKSPACE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+# An environment's workspace is `WORKSPACE/ENV` (config/overlay.py).
+_WORKSPACE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(/[a-z0-9][a-z0-9_-]{0,63})?")
 
 
 def config_backend(config: Config) -> Backend:
-    """The backend a loaded config names (`state:`; default: `.assistplan/state.json` beside it)."""
+    """The backend a loaded config names (`state:`; default: `.assistplan/state.json` beside it; an
+    environment's own, see config/overlay.py)."""
     st = config.state
-    path = st.path or (config.dir / ".assistplan" / "state.json")
-    return open_backend(st.backend, path=path, workspace=st.workspace)
+    return open_backend(st.backend, path=config.state_path, workspace=st.workspace)
 
 
 def open_backend(
@@ -48,7 +49,7 @@ def open_backend(
     if not _WORKSPACE_RE.fullmatch(workspace):
         raise StateError(
             f"invalid workspace name {workspace!r}: use letters, digits, '_', '-' and '.', "
-            "starting with a letter or digit (at most 64 characters)"
+            "starting with a letter or digit (at most 64 characters), then optionally '/ENVIRONMENT'"
         )
     if kind == "local":
         if path is None:

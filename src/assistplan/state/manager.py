@@ -6,6 +6,9 @@ Invariants:
   `StateError`; endpoints are compared after `normalize_endpoint` (credentials, query and
   fragment stripped, scheme/host lower-cased, trailing `/` dropped), so no secret is ever
   stored in state or shown in an error.
+- Environment binding: a stored state written for another environment (`--env`) is refused,
+  and so is one written for an environment when none is selected; a state written before
+  environments existed is bound to the selected one at its next write (so it can be adopted).
 - Lineage: `persist` refuses a state whose lineage differs from the one stored. Before its
   first write a manager re-reads the backend and refuses to write if the stored document is
   no longer the one it loaded (another run wrote in between: the caller should have held
@@ -30,7 +33,7 @@ from assistplan.errors import StateError
 from assistplan.state.base import Backend, LockInfo
 from assistplan.state.model import State
 
-__all__ = ["GroupCommit", "StateManager", "normalize_endpoint"]
+__all__ = ["GroupCommit", "StateManager", "check_environment", "normalize_endpoint"]
 
 
 def normalize_endpoint(endpoint: str) -> str:
@@ -50,6 +53,22 @@ def normalize_endpoint(endpoint: str) -> str:
         raise ValueError(f"invalid endpoint {endpoint.split('@')[-1]!r}: no host or name")
     name = authority + (f"/{path}" if path else "")
     return f"{scheme.lower()}://{name}" if sep else name
+
+
+def check_environment(state: State, environment: str | None, where: str) -> None:
+    """Refuse a state of another environment (see the module docstring)."""
+    theirs = state.environment
+    if theirs is None or theirs == environment:
+        return
+    if environment is None:
+        raise StateError(
+            f"state at {where} belongs to environment {theirs}: select it with --env {theirs} "
+            "(or ASSISTPLAN_ENV)"
+        )
+    raise StateError(
+        f"state at {where} belongs to environment {theirs}, not {environment}: each environment keeps "
+        "its own state (check state.path / state.workspace in the environments' overlays)"
+    )
 
 
 @dataclass(frozen=True)
@@ -75,12 +94,14 @@ class StateManager:
         endpoint: str,
         on_lock_wait: Callable[[str, float], None] | None = None,
         *,
+        environment: str | None = None,
         advice: Callable[[str], str] | None = None,
     ) -> None:
         """`advice(their_endpoint)`: what the user can do when the state belongs to another
         endpoint (the CLI names its flags there)."""
         self.backend = backend
         self.endpoint = normalize_endpoint(endpoint)
+        self.environment = environment
         self.on_lock_wait = on_lock_wait  # told (holder, timeout) when `locked` starts waiting
         self._advice = advice
         self.mutex = threading.RLock()
@@ -94,10 +115,12 @@ class StateManager:
             self._verified = False
             if stored is None:
                 self._baseline = _Baseline(None, 0, None)
-                return State(endpoint=self.endpoint)
+                return State(endpoint=self.endpoint, environment=self.environment)
             self._baseline = self._baseline_of(stored)
             if stored.endpoint is None:
                 stored.endpoint = self.endpoint  # an unbound state is bound at its next write
+            if stored.environment is None:
+                stored.environment = self.environment
             return stored
 
     def persist(self, state: State, *, changed: bool = False) -> State:
@@ -119,6 +142,7 @@ class StateManager:
                 state.endpoint = self.endpoint
             else:
                 self._check_endpoint(state.endpoint)
+            check_environment(state, self.environment, self.backend.describe())
             content = None if changed else _canonical(state)
             if content is not None and content == baseline.content:
                 state.serial = baseline.serial
@@ -172,6 +196,7 @@ class StateManager:
     def _baseline_of(self, stored: State) -> _Baseline:
         if stored.endpoint is not None:
             self._check_endpoint(stored.endpoint)
+        check_environment(stored, self.environment, self.backend.describe())
         return _Baseline(stored.lineage, stored.serial, _canonical(stored))
 
     def _check_endpoint(self, endpoint: str) -> None:

@@ -76,6 +76,8 @@ class State:
     # Objects of each kind ("file", "vector_store", "assistant") the account held when a refresh
     # last listed them: the next refresh picks listing or one GET per object from it.
     account_sizes: dict[str, int] = field(default_factory=dict)
+    # The environment (`--env`) this state belongs to; None: the default state, as before environments.
+    environment: str | None = None
 
     def copy(self) -> State:
         return copy.deepcopy(self)
@@ -95,6 +97,7 @@ class State:
             "format_version": self.format_version,
             "lineage": self.lineage,
             "endpoint": self.endpoint,
+            **({"environment": self.environment} if self.environment is not None else {}),
             "resources": {a: self.resources[a].to_json() for a in sorted(self.resources)},
             **({"forgotten": sorted(set(self.forgotten))} if self.forgotten else {}),
             **({"account_sizes": dict(sorted(self.account_sizes.items()))} if self.account_sizes else {}),
@@ -103,7 +106,16 @@ class State:
     def to_json(self) -> dict[str, Any]:
         doc = self.content()
         doc["serial"] = self.serial
-        keys = ("format_version", "lineage", "serial", "endpoint", "resources", "forgotten", "account_sizes")
+        keys = (
+            "format_version",
+            "lineage",
+            "serial",
+            "endpoint",
+            "environment",
+            "resources",
+            "forgotten",
+            "account_sizes",
+        )
         return {k: doc[k] for k in keys if k in doc}
 
     def dumps(self) -> str:
@@ -146,6 +158,7 @@ class State:
                 format_version=FORMAT_VERSION,
                 forgotten=[str(i) for i in data.get("forgotten") or []],
                 account_sizes=_sizes(data.get("account_sizes")),
+                environment=None if data.get("environment") is None else str(data["environment"]),
             )
         except KeyError as exc:
             raise StateError(f"{source}: corrupt state document (missing field {exc})") from exc

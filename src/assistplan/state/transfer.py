@@ -7,6 +7,8 @@
   a document of another lineage; one with a lower serial than the stored one; one with the
   same serial but different content; one bound to another endpoint (an unbound one is fine).
   Pushing exactly the stored document again is a no-op. Into an empty backend anything valid goes.
+- A document written for another environment (`--env`) than the backend's is refused, with or
+  without `force`: every later command would refuse it.
 - With `force` every check is skipped. The serial stored never goes down, though: if the pushed
   serial is not above the stored one, the document is written with serial = stored + 1, so
   backends that keep history (postgres) keep every earlier version and saved plans made against
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from assistplan.errors import StateError
 from assistplan.state.base import Backend
-from assistplan.state.manager import normalize_endpoint
+from assistplan.state.manager import check_environment, normalize_endpoint
 from assistplan.state.model import State
 
 __all__ = ["PUSH_OPERATION", "pull", "push"]
@@ -38,6 +40,7 @@ def push(
     force: bool = False,
     lock_timeout: float = 0.0,
     source: str = "the pushed state",
+    environment: str | None = None,
 ) -> State:
     """Write `document_text` to `backend` under its lock; see the module docstring for the rules.
 
@@ -46,6 +49,7 @@ def push(
     if not document_text.strip():
         raise StateError(f"{source}: empty, not a state document")
     pushed = State.loads(document_text, source=source)
+    check_environment(pushed, environment, source)
     lock = backend.lock(PUSH_OPERATION, lock_timeout)
     try:
         written = _push_locked(backend, pushed, force=force, source=source)
