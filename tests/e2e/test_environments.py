@@ -207,18 +207,22 @@ def test_the_plan_names_the_overlay_line_that_removed_something(envs: Project) -
     plan = json.loads(envs.run("--env", "prod", "plan", "--json").out)
     assert changes(plan) == {"assistant.support-bot": ["update"], "assistant.debugger": ["delete"]}
     reasons = {c["address"]: c["action_reason"] for c in plan["resource_changes"]}
-    assert reasons["assistant.debugger"].endswith(
-        "removed by the overlay (assistants.debugger: null at assistants.prod.yaml:6)"
+    assert reasons["assistant.debugger"] == (
+        "delete_because_no_resource_config; "
+        "removed in this environment by assistants.prod.yaml:6 (assistants.debugger: null)"
     )
-    assert (
-        "assistants.support-bot.metadata.debug: null at assistants.prod.yaml:5"
-        in reasons["assistant.support-bot"]
+    assert reasons["assistant.support-bot"] == (
+        "configuration_changed; removed in this environment by "
+        "assistants.prod.yaml:5 (assistants.support-bot.metadata.debug: null)"
     )
     human = envs.run("--env", "prod", "plan").out
     assert (
-        "# assistant.debugger will be destroyed because it is no longer in the configuration; removed by"
-        in human
-    )
+        "  # assistant.debugger will be destroyed\n  # (no longer in the configuration; removed in this "
+        "environment by assistants.prod.yaml:6 (assistants.debugger: null))"
+    ) in human
+    assert "(changed: metadata.debug; removed in this environment by assistants.prod.yaml:5" in human
+    comment = envs.run("--env", "prod", "plan", "--markdown").out
+    assert "removed in this environment by `assistants.prod.yaml:6 (assistants.debugger: null)`" in comment
     envs.ok("--env", "prod", "apply", "--auto-approve")
     assert "assistant.debugger" not in env_state(envs, "prod")["resources"]
 
