@@ -59,3 +59,17 @@ def test_addresses_complete_from_the_config_and_the_state(tmp_path: Path) -> Non
     # A broken config completes nothing, silently.
     (root / "assistants.yaml").write_text("version: [\n")
     assert complete(f"assistplan -C {root} plan --target ", tmp_path) == []
+
+
+def test_environments_complete_and_addresses_follow_the_environment(tmp_path: Path) -> None:
+    root = tmp_path / "support-envs"
+    shutil.copytree(EXAMPLES / "support-envs", root, ignore=shutil.ignore_patterns(".assistplan"))
+    assert complete("assistplan --env ", root) == ["staging", "prod"]
+    assert complete(f"assistplan -C {root} --env p", tmp_path) == ["prod"]
+    # Addresses come from the environment's merged config: production has no debugger.
+    assert "assistant.debugger" in complete("assistplan --env staging plan --target assistant.", root)
+    assert "assistant.debugger" not in complete("assistplan --env prod plan --target assistant.", root)
+    # A config being edited: the overlay files next to it still name the environments.
+    (root / "assistants.yaml").write_text("version: [\n")
+    (root / "assistants.qa.yaml").write_text("{}\n")
+    assert complete("assistplan --env ", root) == ["prod", "qa"]

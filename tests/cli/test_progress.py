@@ -3,6 +3,7 @@ log lines, upload byte counts that keep the upload streaming, and file-processin
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import pty
@@ -82,6 +83,20 @@ def test_live_mode_on_failure_says_where_it_stopped() -> None:
             raise RuntimeError("boom")
     assert "file.b: Failed." in out.getvalue()
     assert out.getvalue().endswith("Stopped after 1/2 changes, 1 failed, in 1m15s.\n")
+
+
+def test_the_progress_names_the_environment() -> None:
+    env_plan = dataclasses.replace(plan_of("file.a"), environment="prod")
+    out = io.StringIO()
+    with Printer(color=False, live=True, out=out).progress(env_plan) as event:
+        event("file.a", "create", "")
+        event("file.a", "created", "0.1s")
+    assert "\r[prod 0/1] creating file.a · " in out.getvalue()
+    assert out.getvalue().endswith("Applied 1/1 changes to prod in 0.0s.\n")
+    out = io.StringIO()
+    with Printer(color=False, live=False, out=out).progress(env_plan) as event:
+        event("file.a", "create", "")
+    assert out.getvalue().splitlines() == ["Applying to environment prod:", "file.a: Creating..."]
 
 
 def test_live_status_line_is_cut_to_the_terminal_and_ticks_are_throttled() -> None:

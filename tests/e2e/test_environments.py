@@ -298,3 +298,29 @@ def test_promotion_warns_when_a_release_differs_from_another_environments(envs: 
     # A label (the name) is not content: renaming alone does not warn.
     overlay.write_text(overlay.read_text().replace("{model: gpt-4.1}", "{name: Triage}"))
     assert "warnings" not in json.loads(envs.run("--env", "prod", "plan", "--json").out)
+
+
+def test_a_state_from_before_environments_is_adopted_by_the_environment_pointing_at_it(
+    envs: Project, tmp_path: Path
+) -> None:
+    config = envs.root / "assistants.yaml"
+    config.write_text(config.read_text().replace("environments: [staging, prod]\n", ""))
+    envs.ok("apply", "--auto-approve")  # a team's state, from before it declared environments
+    ids = envs.ids()
+    declared = config.read_text().replace("version: 1\n", "version: 1\nenvironments: [staging, prod]\n")
+    config.write_text(declared)
+    overlay = envs.root / "assistants.prod.yaml"
+    overlay.write_text("state: {path: .assistplan/state.json}\n")
+    assert envs.run("--env", "prod", "plan", "--detailed-exitcode").code == 0  # the very same objects
+    overlay.write_text(overlay.read_text() + "assistants: {triage-bot: {temperature: 0.5}}\n")
+    envs.ok("--env", "prod", "apply", "--auto-approve")
+    assert envs.state()["environment"] == "prod" and envs.ids() == ids  # bound at its next write
+    r = envs.run("plan")
+    assert r.code == 1 and "belongs to environment prod: select it with --env prod" in r.err
+    # `state push` refuses a document of another environment, even with --force.
+    pulled = tmp_path / "prod.json"
+    pulled.write_text(envs.ok("--env", "prod", "state", "pull").out)
+    for force in ([], ["--force"]):
+        r = envs.run("--env", "staging", "state", "push", *force, str(pulled))
+        assert r.code == 1 and "belongs to environment prod, not staging" in r.err
+    assert not (envs.root / ".assistplan" / "env" / "staging" / "state.json").exists()
