@@ -87,12 +87,13 @@ def test_live_mode_on_failure_says_where_it_stopped() -> None:
 
 def test_the_progress_names_the_environment() -> None:
     env_plan = dataclasses.replace(plan_of("file.a"), environment="prod")
-    out = io.StringIO()
-    with Printer(color=False, live=True, out=out).progress(env_plan) as event:
+    out, clock = io.StringIO(), Clock()
+    with Printer(color=False, live=True, out=out, clock=clock).progress(env_plan) as event:
         event("file.a", "create", "")
-        event("file.a", "created", "0.1s")
-    assert "\r[prod 0/1] creating file.a · " in out.getvalue()
-    assert out.getvalue().endswith("Applied 1/1 changes to prod in 0.0s.\n")
+        clock.now += 2.5
+        event("file.a", "created", "2.5s")
+    assert "\r[prod 0/1] creating file.a · 0.0s" in out.getvalue()
+    assert out.getvalue().endswith("Applied 1/1 changes to prod in 2.5s.\n")
     out = io.StringIO()
     with Printer(color=False, live=False, out=out).progress(env_plan) as event:
         event("file.a", "create", "")
