@@ -1,9 +1,10 @@
 """`assistplan.published`: what an application reads to call the released assistant.
 
-Read-only from the state backend the config names (a local file or PostgreSQL): no lock, no
-API call, no SDK import. The answer is the published version of one experiment, each of its
-assistants as `output --json` shows it (`{"target", "id", "definition" | ...}`), so on the
-responses target `client.responses.create(**entry["definition"], input=...)` calls it.
+Read-only from the state backend the config names (a local file or PostgreSQL; with `env`, that
+environment's, as `--env` selects it): no lock, no API call, no SDK import. The answer is the
+published version of one experiment, each of its assistants as `output --json` shows it
+(`{"target", "id", "definition" | ...}`), so on the responses target
+`client.responses.create(**entry["definition"], input=...)` calls it.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from assistplan.config import load_config
-from assistplan.errors import AssistplanError, NotPublishedError
+from assistplan.errors import NotPublishedError
 from assistplan.outputs import outputs
 from assistplan.state.factory import config_backend
+from assistplan.state.manager import check_environment
 
 ENV_VAR = "ASSISTPLAN_ENV"
 
@@ -25,15 +27,17 @@ def published(
 ) -> dict[str, Any]:
     """`{"version": N, "assistants": {NAME: {"target", "id", ...}}}` for the experiment's published
     version. Raises NotPublishedError when nothing is published (no state yet, no such experiment
-    applied, or no version published), other AssistplanErrors when the config or state is bad."""
+    applied, or no version published), other AssistplanErrors when the config or state is bad (an
+    undeclared environment, or a state of another environment, included)."""
     env = env if env is not None else (os.environ.get(ENV_VAR) or None)
-    if env is not None:
-        raise AssistplanError(f"environment {env!r}: this version of assistplan has no environments")
-    path = Path(config)
-    cfg = load_config(path, allow_dangling=True)
-    state = config_backend(cfg).read()
+    cfg = load_config(Path(config), allow_dangling=True, env=env)
+    path = f"{config} (environment {env})" if env else str(config)
+    backend = config_backend(cfg)
+    state = backend.read()
     if state is None:
-        raise NotPublishedError(f"{path}: nothing is applied yet (no state): run `assistplan apply` first")
+        apply = f"assistplan --env {env} apply" if env else "assistplan apply"
+        raise NotPublishedError(f"{path}: nothing is applied yet (no state): run `{apply}` first")
+    check_environment(state, cfg.environment, backend.describe())
     experiments = outputs(state)["experiments"]
     exp = experiments.get(experiment)
     if exp is None:

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+import assistplan
+from assistplan.errors import AssistplanError, NotPublishedError
 from tests.e2e.conftest import Project, changes
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -324,3 +326,22 @@ def test_a_state_from_before_environments_is_adopted_by_the_environment_pointing
         r = envs.run("--env", "staging", "state", "push", *force, str(pulled))
         assert r.code == 1 and "belongs to environment prod, not staging" in r.err
     assert not (envs.root / ".assistplan" / "env" / "staging" / "state.json").exists()
+
+
+def test_published_reads_the_state_of_the_environment(envs: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = envs.root / "assistants.yaml"
+    for env in ("staging", "prod"):
+        envs.ok("--env", env, "apply", "--auto-approve")
+    ids = {env: env_ids(envs, env)["assistant.triage-bot@triage-rollout.v1"] for env in ("staging", "prod")}
+    assert ids["staging"] != ids["prod"]
+    for env in ("staging", "prod"):
+        release = assistplan.published("triage-rollout", config=config, env=env)
+        assert release["version"] == 1 and release["assistants"]["triage-bot"]["id"] == ids[env]
+    with pytest.raises(NotPublishedError, match="nothing is applied yet"):
+        assistplan.published("triage-rollout", config=config)  # the default state: never applied
+    monkeypatch.setenv("ASSISTPLAN_ENV", "prod")
+    assert (
+        assistplan.published("triage-rollout", config=config)["assistants"]["triage-bot"]["id"] == ids["prod"]
+    )
+    with pytest.raises(AssistplanError, match="did you mean 'prod'"):
+        assistplan.published("triage-rollout", config=config, env="prd")
