@@ -248,7 +248,8 @@ def test_a_state_or_saved_plan_of_one_environment_is_refused_for_another(envs: P
 
 def test_a_saved_plan_records_its_environment(envs: Project, tmp_path: Path) -> None:
     saved = tmp_path / "prod.plan"
-    envs.ok("--env", "prod", "plan", "--out", str(saved))
+    out = envs.ok("--env", "prod", "plan", "--out", str(saved)).out
+    assert f"--env prod apply {saved}" in out  # the hint reaches the same environment
     assert json.loads(saved.read_text())["environment"] == "prod"
     for other in (["--env", "staging"], []):
         r = envs.run(*other, "apply", str(saved))

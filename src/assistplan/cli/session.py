@@ -62,6 +62,8 @@ class Options:
 
                 url = clean_url(url)
             words += ["--base-url", url]
+        if self.env:
+            words += ["--env", self.env]
         return shlex.join([*words, *args])
 
     def config(self, *, strict: bool = False) -> Config:
