@@ -25,7 +25,7 @@ def test_saved_plan_applies_exactly_and_only_once(make_project):
     assert "assistant.math-tutor" in p.state()["resources"]
     again = p.run("apply", "tfplan")
     assert again.code == 1
-    assert "stale" in again.err
+    assert "saved plan is stale: it was made when no state existed, and state has been written" in again.err
 
 
 def test_plan_made_on_empty_state_is_stale_once_state_exists(make_project):

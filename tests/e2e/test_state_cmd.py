@@ -158,8 +158,9 @@ def test_pull_and_push_move_a_state_between_backends(hr, make_project):
     other = make_project("math-tutor")
     (other.root / "hr.json").write_text(doc)
     r = other.ok("state", "push", "hr.json")
-    assert "serial" in r.out
-    assert other.state() == hr.state()
+    pushed = hr.state()
+    assert f"now holds lineage {pushed['lineage']}, serial {pushed['serial']}." in r.out
+    assert other.state() == pushed
     older = json.loads(doc)
     older["serial"] -= 1
     (other.root / "older.json").write_text(json.dumps(older))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
+
+from assistplan.sandbox import open_store
 
 # These tests call the deprecated assistants methods of the plain SDK on purpose (changes "behind our back").
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -161,18 +161,26 @@ def test_an_object_removed_from_the_config_is_not_in_sync(make_project):
     assert store["status"] == "drifted" and store["files_missing_locally"] == ["file.leave-policy"]
 
 
-@pytest.mark.parametrize("retries", ["0", "1"])
+@pytest.mark.parametrize("retries", [0, 1])
 def test_an_api_failure_is_an_error_never_in_sync(travel, monkeypatch, retries):
+    """Every read fails: one clear error line, and each read was tried exactly as often as the
+    retry budget says (counted by the sandbox, not timed). Reads started before the first
+    failure all finish; how many start first varies, so each count is a multiple of the budget,
+    and the one assistant's read is tried exactly that often."""
     monkeypatch.setenv("ASSISTPLAN_SANDBOX_ERROR_RATE", "1")
-    monkeypatch.setenv("ASSISTPLAN_MAX_RETRIES", retries)
-    started = time.monotonic()
+    monkeypatch.setenv("ASSISTPLAN_MAX_RETRIES", str(retries))
+    stats = open_store(travel.root / ".assistplan" / "sandbox").stats
+    per_read = 1 + retries
     for args in (("status",), ("status", "--json"), ("status", "--detailed-exitcode")):
+        stats.reset()
         r = travel.run(*args)
         assert r.code == 1, r.out
         assert r.out == ""
         assert r.err.startswith("Error: ") and "(HTTP 500)" in r.err
         assert len(r.err.strip().splitlines()) == 1
-    assert time.monotonic() - started < 30
+        requests = stats.snapshot()["requests"]
+        assert requests["GET /v1/assistants/{assistant_id}"] == per_read, requests
+        assert all(n % per_read == 0 for n in requests.values()), requests
 
 
 def test_a_bad_retry_budget_is_a_clear_error(travel, monkeypatch):

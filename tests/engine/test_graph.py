@@ -1,5 +1,4 @@
 import threading
-import time
 
 import pytest
 
@@ -26,6 +25,8 @@ def test_cycle_is_reported_with_its_path():
 
 
 def test_walk_respects_order_and_bounds_parallelism():
+    """The first four nodes after the root meet at a barrier: they can only pass it if all four
+    run at once (a walk running fewer breaks it, failing those nodes); never more than four run."""
     dag: DAG[int] = DAG()
     for i in range(20):
         dag.add(i, [100])
@@ -34,6 +35,7 @@ def test_walk_respects_order_and_bounds_parallelism():
     running = 0
     peak = 0
     lock = threading.Lock()
+    first_wave = threading.Barrier(4, timeout=30)
 
     def fn(n: int) -> None:
         nonlocal running, peak
@@ -41,14 +43,16 @@ def test_walk_respects_order_and_bounds_parallelism():
             running += 1
             peak = max(peak, running)
             seen.append(n)
-        time.sleep(0.01)
+            waits = n != 100 and len(seen) <= 5
+        if waits:
+            first_wave.wait()
         with lock:
             running -= 1
 
     result = walk(dag, fn, parallelism=4)
     assert seen[0] == 100
-    assert sorted(result.done) == sorted(dag.deps)
-    assert 1 < peak <= 4
+    assert not result.failed and sorted(result.done) == sorted(dag.deps)
+    assert peak == 4
 
 
 def test_walk_stops_starting_new_work_after_a_failure():

@@ -12,7 +12,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -169,25 +168,32 @@ def test_readers_never_see_a_partial_write(tmp_path: Path) -> None:
     big.get("assistant.support").attributes["blob"] = "x" * 200_000  # type: ignore[union-attr]
     backend.write(big)
     stop, seen, errors = threading.Event(), set(), []
+    read = threading.Condition()
 
     def reader() -> None:
         while not stop.is_set():
             try:
-                seen.add(LocalBackend(backend.path).read().serial)  # type: ignore[union-attr]
+                serial = LocalBackend(backend.path).read().serial  # type: ignore[union-attr]
             except Exception as exc:
                 errors.append(exc)
+                serial = -1
+            with read:
+                seen.add(serial)
+                read.notify_all()
 
     thread = threading.Thread(target=reader)
     thread.start()
     try:
         for serial in range(1, 30):
+            with read:  # the reader is reading all along: each write starts once it saw the last
+                assert read.wait_for(lambda last=serial - 1: last in seen or bool(errors), timeout=60)
             big.serial = serial
             backend.write(big)
     finally:
         stop.set()
         thread.join()
     assert errors == []
-    assert len(seen) > 1
+    assert seen >= set(range(29))
     assert leftovers(tmp_path) == []
 
 
@@ -295,10 +301,10 @@ def test_lock_of_a_dead_process_is_reported_and_force_unlock_recovers(tmp_path: 
     )
     lock_id, pid = done.stdout.split()
     backend = LocalBackend(path)
-    started = time.monotonic()
+    waited: list[str] = []
     with pytest.raises(LockError) as caught:
-        backend.lock("plan", 30)
-    assert time.monotonic() - started < 5  # a dead holder is not waited for
+        backend.lock("plan", 30, on_wait=waited.append)
+    assert waited == []  # a dead holder is not waited for
     message = str(caught.value)
     assert "no longer running" in message
     assert f"process {pid} does not exist on host {socket.gethostname()}" in message
@@ -323,10 +329,10 @@ def _plant_lock(backend: LocalBackend, **fields: object) -> LockInfo:
 def test_lock_of_another_host_is_waited_for(tmp_path: Path) -> None:
     backend = LocalBackend(tmp_path / "state.json")
     info = _plant_lock(backend, host="some-other-host", pid=999_999_999)
-    started = time.monotonic()
+    waited: list[str] = []
     with pytest.raises(LockError) as caught:
-        backend.lock("plan", 0.3)
-    assert time.monotonic() - started >= 0.3
+        backend.lock("plan", 0.3, on_wait=waited.append)
+    assert len(waited) == 1 and waited[0].startswith("ID L-1, operation apply, who ci@runner-7")
     message = str(caught.value)
     assert message.startswith(f"state {backend.path} is locked by another run (waited 0.3s): ID L-1, ")
     assert "who ci@runner-7 (pid 999999999)" in message

@@ -137,7 +137,7 @@ class Options:
         return StateManager(
             self.backend(config),
             ep.name,
-            on_lock_wait=_say_waiting,
+            on_lock_wait=say_waiting_for_lock,
             environment=config.environment,
             advice=advice,
         )
@@ -170,7 +170,8 @@ class Options:
         return Remote(client, ep.name, parallelism=parallelism, secret=os.environ.get("OPENAI_API_KEY"))
 
 
-def _say_waiting(holder: str, timeout: float) -> None:
+def say_waiting_for_lock(holder: str, timeout: float) -> None:
+    """What a run waiting for the state lock tells its user (on stderr)."""
     import click
 
     click.echo(f"Waiting up to {timeout:g}s for the state lock, held by another run: {holder}", err=True)

@@ -11,7 +11,7 @@ import click
 
 from assistplan.cli.common import lock_timeout_option, pass_options, printer
 from assistplan.cli.render import fmt
-from assistplan.cli.session import Options, parse_lock_timeout
+from assistplan.cli.session import Options, parse_lock_timeout, say_waiting_for_lock
 from assistplan.config.model import Config
 from assistplan.errors import AssistplanError
 from assistplan.plan.surgery import forget, move, unknown_address
@@ -207,13 +207,15 @@ def push_cmd(opts: Options, path: Path, force: bool, lock_timeout: str) -> None:
         source = str(path)
     cfg = opts.config()
     backend = opts.backend(cfg)
+    timeout = parse_lock_timeout(lock_timeout)
     written = push(
         backend,
         text,
         force=force,
-        lock_timeout=parse_lock_timeout(lock_timeout),
+        lock_timeout=timeout,
         source=source,
         environment=cfg.environment,
+        on_lock_wait=lambda holder: say_waiting_for_lock(holder, timeout),
     )
     p = printer(opts)
     p.echo(

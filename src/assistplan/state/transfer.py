@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from assistplan.errors import StateError
-from assistplan.state.base import Backend
+from assistplan.state.base import Backend, OnLockWait
 from assistplan.state.manager import check_environment, normalize_endpoint
 from assistplan.state.model import State
 
@@ -41,16 +41,18 @@ def push(
     lock_timeout: float = 0.0,
     source: str = "the pushed state",
     environment: str | None = None,
+    on_lock_wait: OnLockWait | None = None,
 ) -> State:
     """Write `document_text` to `backend` under its lock; see the module docstring for the rules.
 
-    `source` names the document in messages (e.g. the file name given to `state push FILE`).
+    `source` names the document in messages (e.g. the file name given to `state push FILE`);
+    `on_lock_wait(holder)` hears once that the push waits for the lock.
     """
     if not document_text.strip():
         raise StateError(f"{source}: empty, not a state document")
     pushed = State.loads(document_text, source=source)
     check_environment(pushed, environment, source)
-    lock = backend.lock(PUSH_OPERATION, lock_timeout)
+    lock = backend.lock(PUSH_OPERATION, lock_timeout, on_lock_wait)
     try:
         written = _push_locked(backend, pushed, force=force, source=source)
     except BaseException as exc:
