@@ -131,4 +131,4 @@ def test_plan_file_from_another_project_is_refused(tmp_path: Path) -> None:
     a.ok("plan", "--out", str(tmp_path / "a.plan"))
     b.edit("Write and run code", "Write and run Python")
     r = b.run("apply", str(tmp_path / "a.plan"))
-    assert r.code == 1 and "lineage" in r.err
+    assert r.code == 1 and "saved plan does not match the state: it was made for lineage" in r.err, r.err

@@ -15,6 +15,7 @@ import httpx2
 import pytest
 
 from assistplan.sandbox import Store, open_store
+from assistplan.sandbox.app import ENV_PROCESSING_MS
 
 from .dump import HEADERS, dump
 from .helpers import raw, serve_process, upload
@@ -44,12 +45,14 @@ def populate(client: httpx2.Client, tag: str) -> dict[str, Any]:
     return {"doc": doc, "blob": blob, "vs": vs, "assistant": assistant}
 
 
-def test_a_new_process_sees_everything_including_file_bytes(tmp_path: Path) -> None:
+def test_a_new_process_sees_everything_including_file_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_PROCESSING_MS, "0")  # files done by the first read: both dumps agree
     data_dir = tmp_path / "sandbox"
     with raw(data_dir) as client:
         populate(client, "first")
         populate(client, "second")
-        time.sleep(0.05)  # let the vector-store files finish processing
         before = dump(client)
     assert len(before["assistants"]) == 2 and len(before["vector_stores"]) == 4
     result = subprocess.run(
@@ -65,7 +68,7 @@ def test_a_new_process_sees_everything_including_file_bytes(tmp_path: Path) -> N
 
 def test_every_answered_write_survives_sigkill(tmp_path: Path) -> None:
     data_dir = tmp_path / "sandbox"
-    proc, url = serve_process(data_dir)
+    proc, url = serve_process(data_dir, env={ENV_PROCESSING_MS: "0"})
     try:
         with httpx2.Client(base_url=url.removesuffix("/v1"), headers=HEADERS) as client:
             populate(client, "killed")
@@ -73,7 +76,6 @@ def test_every_answered_write_survives_sigkill(tmp_path: Path) -> None:
                 client.post("/v1/assistants", json={"model": "m", "name": f"n{i}"}).json()["id"]
                 for i in range(20)
             ]
-            time.sleep(0.05)
             before = dump(client)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +10,19 @@ import pytest
 
 from assistplan.sandbox import make_app
 from assistplan.sandbox.app import processing_ms_from_env
+from assistplan.sandbox.client import SANDBOX_ORIGIN
 
-from .helpers import raw, upload
+from .helpers import AUTH, BETA, raw, upload
+
+
+class Clock:
+    """The sandbox's wall clock, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def _client(monkeypatch: pytest.MonkeyPatch, data_dir: Path, processing_ms: float) -> httpx2.Client:
@@ -28,7 +38,12 @@ def _counts(client: httpx2.Client, vs_id: str) -> tuple[dict[str, int], int, str
 def test_files_complete_after_the_processing_delay_and_counts_follow(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = _client(monkeypatch, tmp_path / "sandbox", 150)
+    clock = Clock()
+    monkeypatch.setenv("ASSISTPLAN_SANDBOX_PROCESSING_MS", "150")
+    app = make_app(tmp_path / "sandbox", clock=clock)
+    client = httpx2.Client(
+        transport=httpx2.WSGITransport(app=app), base_url=SANDBOX_ORIGIN, headers={**AUTH, **BETA}
+    )
     good = upload(client, "guide.pdf", b"%PDF-1.7 ...")
     code = upload(client, "main.PY", b"print(1)\n")
     image = upload(client, "logo.png", b"\x89PNG")
@@ -50,7 +65,9 @@ def test_files_complete_after_the_processing_delay_and_counts_follow(
         client.get(f"/v1/vector_stores/{vs_id}/files", params={"filter": "in_progress"}).json()["has_more"]
         is False
     )
-    time.sleep(0.2)
+    clock.now += 0.125
+    assert _counts(client, vs_id)[0]["in_progress"] == 4  # 150 ms have not passed yet
+    clock.now += 0.125
     counts, usage, status = _counts(client, vs_id)
     assert counts == {"in_progress": 0, "completed": 2, "failed": 2, "cancelled": 0, "total": 4}
     assert usage == good["bytes"] + code["bytes"] and status == "completed"

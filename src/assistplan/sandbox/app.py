@@ -172,12 +172,14 @@ class SandboxApp:
         token: str | None,
         processing_ms: float,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.faults = faults
         self.injector = FaultInjector(faults, sleep)
         self.token = token
         self.processing_ms = processing_ms
+        self.clock = clock  # a request's wall-clock time: created_at, and when processing ends
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = _Request(environ)
@@ -241,7 +243,7 @@ class SandboxApp:
         if path.startswith(_BETA_PREFIXES):
             self._check_beta(request)
         body = self._body(request, route)
-        result = route.handler(Call(self.store, request, dict(args), body, self.processing_ms))
+        result = route.handler(Call(self.store, request, dict(args), body, self.processing_ms, self.clock()))
         if isinstance(result, Response):
             return result
         headers = {"openai-poll-after-ms": str(max(1, round(self.processing_ms)))} if route.poll else None
@@ -311,11 +313,14 @@ def make_app(
     token: str | None = None,
     *,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
 ) -> SandboxApp:
     """The sandbox as a WSGI app over the process's store for ``data_dir`` (None: in memory).
 
     ``faults`` defaults to none at all; pass ``Faults.from_env()`` to honour the env vars.
     The processing delay of vector-store files comes from ``ASSISTPLAN_SANDBOX_PROCESSING_MS``.
-    ``sleep`` waits out the injected latency (tests pass one that observes it).
+    ``sleep`` waits out the injected latency and ``clock`` tells each request's time (tests pass
+    ones they control).
     """
-    return SandboxApp(open_store(data_dir), faults or Faults(), token, processing_ms_from_env(), sleep)
+    store = open_store(data_dir)
+    return SandboxApp(store, faults or Faults(), token, processing_ms_from_env(), sleep, clock)

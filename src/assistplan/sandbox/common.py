@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import secrets
 import string
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -30,7 +29,7 @@ class Call:
     args: dict[str, str]
     body: Body
     processing_ms: float
-    now: float = field(default_factory=time.time)
+    now: float
 
     @property
     def query(self) -> MultiDict[str, str]:
