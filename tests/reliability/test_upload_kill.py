@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,35 +29,42 @@ def _intent(root: Path) -> dict[str, Any] | None:
     return rs["extra"].get("pending") if rs else None
 
 
-def kill_once_uploading(root: Path, timeout: float = 60) -> dict[str, Any]:
-    """Start an apply (every request slowed down) and SIGKILL it as soon as its upload has begun:
-    state holds the upload id (or, for an apply that records none, the intent to upload)."""
-    proc = h.start(root, "apply", "--auto-approve", environ=h.env(ASSISTPLAN_SANDBOX_LATENCY_MS="400"))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        intent = _intent(root)
-        if intent is not None and (intent.get("upload") or "upload" not in intent):
-            proc.send_signal(signal.SIGKILL)
-            proc.communicate()
-            assert proc.returncode == -signal.SIGKILL  # killed mid-upload, not after it finished
-            return intent
-        time.sleep(0.002)
-    proc.kill()
-    raise AssertionError(f"the apply never started uploading: {proc.communicate()}")
+def kill_once_uploading(root: Path, gate: h.Gate, url: str) -> dict[str, Any]:
+    """Start an apply, hold it at its second write (the first part of the upload, after the
+    upload was created) and SIGKILL it there: state holds the upload id (or, for an apply that
+    records none, the intent to upload), and no file exists yet."""
+    gate.stop_at(2)
+    proc = h.start(root, "apply", "--auto-approve", base_url=url)
+    try:
+        assert gate.stopped.wait(120), "the apply never started uploading"
+        assert proc.poll() is None  # held at the gate: it cannot have finished
+    finally:
+        proc.kill()
+        out, err = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, out + err  # killed mid-upload, not after it finished
+    gate.release(drop=True)
+    intent = _intent(root)
+    assert intent is not None and (intent.get("upload") or "upload" not in intent), intent
+    return intent
 
 
 def test_a_kill_during_an_upload_never_adopts_a_look_alike(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "guide.md").write_text(GUIDE)
     (tmp_path / "assistants.yaml").write_text(CONFIG)
-    intent = kill_once_uploading(tmp_path)
+    with h.gated_sandbox(tmp_path) as (gate, url):
+        intent = kill_once_uploading(tmp_path, gate, url)
+        converge_next_to_a_look_alike(tmp_path, intent, url)
+
+
+def converge_next_to_a_look_alike(tmp_path: Path, intent: dict[str, Any], url: str) -> None:
     sdk = h.sdk(tmp_path)
     assert [f.id for f in sdk.files.list()] == []  # the kill came before any file was made
     other = bytes(reversed(GUIDE.encode()))  # same name, size and purpose; other bytes
     look_alike = sdk.files.create(file=("guide.md", other), purpose="assistants").id
 
-    h.force_unlock_if_locked(tmp_path)
-    again = h.run(tmp_path, "apply", "--auto-approve")
+    h.force_unlock_if_locked(tmp_path, url)
+    again = h.run(tmp_path, "apply", "--auto-approve", base_url=url)
     assert again.returncode == 0, again.stdout + again.stderr
 
     state = h.state(tmp_path)["resources"]
@@ -71,4 +77,4 @@ def test_a_kill_during_an_upload_never_adopts_a_look_alike(tmp_path: Path) -> No
     if intent.get("upload"):  # the interrupted upload can never become a file now
         assert uploads[intent["upload"]["id"]]["status"] == "cancelled"
     assert [u["status"] for u in uploads.values()].count("completed") == 1
-    assert h.run(tmp_path, "plan", "--detailed-exitcode").returncode == 0
+    assert h.run(tmp_path, "plan", "--detailed-exitcode", base_url=url).returncode == 0
