@@ -31,6 +31,8 @@ import pytest
 
 from assistplan.errors import LockError, StateError
 from assistplan.state.base import Backend, LockInfo
+from assistplan.state.journal import Change, canonical
+from assistplan.state.manager import StateManager
 from assistplan.state.model import ResourceState, State
 
 BackendFactory = Callable[[], Backend]
@@ -60,6 +62,30 @@ for r in range(rounds):
 print(" ".join(map(str, serials)), flush=True)
 """
 
+# The same through the journal: each round appends one change instead of writing the document.
+_APPEND_WORKER = """
+import base64, pickle, sys
+from assistplan.state.journal import Change, canonical
+from assistplan.state.model import ResourceState
+
+factory = pickle.loads(base64.b64decode(sys.argv[1]))
+worker, rounds = int(sys.argv[2]), int(sys.argv[3])
+backend = factory()
+print("ready", flush=True)
+sys.stdin.readline()
+serials = []
+for r in range(rounds):
+    lock = backend.lock(f"bump {worker}.{r}", 60.0)
+    try:
+        state = backend.read()
+        rs = ResourceState(address=f"file.w{worker}_{r}", type="file", remote_id=f"id-{worker}-{r}")
+        backend.append(Change(state.lineage, state.serial + 1, {rs.address: canonical(rs.to_json())}))
+        serials.append(state.serial + 1)
+    finally:
+        backend.unlock(lock)
+print(" ".join(map(str, serials)), flush=True)
+"""
+
 
 def sample_state(serial: int = 1, note: str = "first") -> State:
     """A state using every field, with non-ASCII text, nesting and a null remote id."""
@@ -84,6 +110,22 @@ def sample_state(serial: int = 1, note: str = "first") -> State:
     state.put(ResourceState(address="file.handbook", type="file", sha256="ab" * 32))
     state.put(ResourceState(address="vector_store.docs", type="vector_store", remote_id=None))
     return state
+
+
+def change_to(state: State, put: list[ResourceState] = (), remove: tuple[str, ...] = ()) -> Change:  # type: ignore[assignment]
+    """The change that puts and removes entries of `state` (applied to it too), with its meta."""
+    for rs in put:
+        state.put(rs)
+    for address in remove:
+        state.remove(address)
+    state.serial += 1
+    return Change(
+        state.lineage,
+        state.serial,
+        {rs.address: canonical(rs.to_json()) for rs in put},
+        remove,
+        canonical(state.meta()),
+    )
 
 
 class BackendConformance:
@@ -160,6 +202,103 @@ class BackendConformance:
         backend.write(third)
         previous = self.read_previous(backend)
         assert previous is not None and previous.serial == 2
+
+    # -- journal --------------------------------------------------------------------------------
+
+    def test_appended_changes_are_read_back(self, backend: Backend, factory: BackendFactory) -> None:
+        state = sample_state(serial=1)
+        backend.write(state)
+        backend.append(change_to(state, put=[ResourceState("file.new", "file", remote_id="file-1")]))
+        changed = ResourceState("assistant.support", "assistant", remote_id="asst_9", attributes={"é": [1]})
+        backend.append(change_to(state, put=[changed], remove=("file.handbook",)))
+        state.account_sizes = {"file": 3}
+        state.forgotten = ["file-0"]
+        backend.append(change_to(state))  # only the top-level fields changed
+        for reader in (backend, factory()):
+            got = reader.read()
+            assert got is not None and got.serial == 4
+            assert got.to_json() == state.to_json()
+
+    def test_an_append_must_follow_the_current_serial_of_the_same_lineage(
+        self, backend: Backend, factory: BackendFactory
+    ) -> None:
+        rs = ResourceState("file.x", "file")
+        with pytest.raises(StateError):
+            backend.append(Change("lineage", 1, {rs.address: canonical(rs.to_json())}))  # nothing stored
+        state = sample_state(serial=5)
+        backend.write(state)
+        other = factory()
+        for wrong in (
+            Change(state.lineage, 5, {}),  # not after 5
+            Change(state.lineage, 7, {}),  # a gap
+            Change("another-lineage", 6, {}),
+        ):
+            with pytest.raises(StateError):
+                other.append(wrong)
+        other.append(change_to(state, put=[rs]))
+        with pytest.raises(StateError):
+            factory().append(Change(state.lineage, 6, {}))  # 6 is taken now
+        got = factory().read()
+        assert got is not None and got.to_json() == state.to_json()
+
+    def test_a_whole_write_replaces_the_journal(self, backend: Backend, factory: BackendFactory) -> None:
+        state = sample_state(serial=1)
+        backend.write(state)
+        backend.append(change_to(state, put=[ResourceState("file.a", "file")]))
+        backend.append(change_to(state, put=[ResourceState("file.b", "file")]))
+        fresh = sample_state(serial=4, note="whole")
+        fresh.lineage = state.lineage
+        factory().write(fresh)
+        got = factory().read()
+        assert got is not None and got.to_json() == fresh.to_json()
+        factory().append(change_to(fresh, put=[ResourceState("file.c", "file")]))
+        got = factory().read()
+        assert got is not None and got.to_json() == fresh.to_json() and got.serial == 5
+
+    def test_compact_folds_the_journal_into_the_document(
+        self, backend: Backend, factory: BackendFactory
+    ) -> None:
+        first = sample_state(serial=1)
+        backend.write(first)
+        backend.compact(first)  # nothing to fold: nothing happens
+        assert self.read_previous(backend) is None
+        state = first.copy()
+        backend.append(change_to(state, put=[ResourceState("file.a", "file")]))
+        backend.append(change_to(state, remove=("file.handbook",)))
+        with pytest.raises(StateError):
+            factory().compact(first)  # not the current state
+        factory().compact(state)
+        for reader in (backend, factory()):
+            got = reader.read()
+            assert got is not None and got.to_json() == state.to_json() and got.serial == 3
+        previous = self.read_previous(factory())
+        assert previous is not None and previous.to_json() == first.to_json()
+        factory().append(change_to(state, put=[ResourceState("file.b", "file")]))
+        got = factory().read()
+        assert got is not None and got.to_json() == state.to_json() and got.serial == 4
+
+    def test_a_manager_grows_the_serial_by_one_per_change_through_the_journal(
+        self, factory: BackendFactory
+    ) -> None:
+        manager = StateManager(factory(), "https://api.example.com/v1")
+        state = manager.load()
+        state.put(ResourceState("file.a", "file", remote_id="file-1"))
+        assert manager.persist(state).serial == 1  # nothing stored yet: a whole document
+        state.put(ResourceState("file.b", "file", remote_id="file-2"))
+        assert manager.persist(state, changed={"file.b"}).serial == 2
+        assert manager.persist(state, changed={"file.a", "file.b"}).serial == 2  # no change: no write
+        state.get("file.a").attributes["purpose"] = "assistants"  # type: ignore[union-attr]  # in place
+        state.remove("file.b")
+        assert manager.persist(state, changed={"file.a", "file.b"}).serial == 3
+        state.account_sizes["file"] = 1  # a top-level field is always compared
+        assert manager.persist(state, changed=()).serial == 4
+        assert manager.persist(state).serial == 4  # the same content: the journal is folded
+        again = StateManager(factory(), "https://api.example.com/v1")
+        got = again.load()
+        assert got.serial == 4 and got.to_json() == state.to_json()
+        assert self.read_previous(factory()) is not None  # the document before the fold
+        got.put(ResourceState("file.c", "file"))
+        assert again.persist(got, changed={"file.c"}).serial == 5
 
     # -- lock -----------------------------------------------------------------------------------
 
@@ -285,14 +424,15 @@ class BackendConformance:
         final = factory().read()
         assert final is not None and final.serial == 30
 
-    def test_processes_exclude_each_other(self, factory: BackendFactory) -> None:
+    @pytest.mark.parametrize("worker", [_BUMP_WORKER, _APPEND_WORKER], ids=["write", "append"])
+    def test_processes_exclude_each_other(self, factory: BackendFactory, worker: str) -> None:
         workers, rounds = 8, 5
         initial = State(serial=0, endpoint="sandbox")
         factory().write(initial)
         spec = base64.b64encode(pickle.dumps(factory)).decode("ascii")
         procs = [
             subprocess.Popen(
-                [sys.executable, "-c", _BUMP_WORKER, spec, str(w), str(rounds)],
+                [sys.executable, "-c", worker, spec, str(w), str(rounds)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -14,15 +14,16 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistplan.errors import LockError, StateError
-from assistplan.state import LocalBackend, LockInfo, State, open_backend
+from assistplan.state import LocalBackend, LockInfo, ResourceState, State, open_backend
 from assistplan.state.base import Backend
 from assistplan.state.model import FORMAT_VERSION
 
-from .conformance import BackendConformance, BackendFactory, sample_state
+from .conformance import BackendConformance, BackendFactory, change_to, sample_state
 
 
 class TestLocalConformance(BackendConformance):
@@ -61,12 +62,15 @@ def test_new_files_and_dirs_are_private_whatever_the_umask(tmp_path: Path, umask
     path = tmp_path / "a" / "b" / "state.json"
     backend = LocalBackend(path)
     backend.write(sample_state(serial=1))
-    backend.write(sample_state(serial=2))
+    state = sample_state(serial=2)
+    backend.write(state)
+    backend.append(change_to(state, put=[ResourceState("file.j", "file")]))
     lock = backend.lock("apply", 0)
     os.umask(0o022)
     assert mode(path) == 0o600
     assert mode(backend.backup_path) == 0o600
     assert mode(backend.lock_path) == 0o600
+    assert mode(backend.journal_path) == 0o600
     assert mode(tmp_path / "a") == 0o700
     assert mode(tmp_path / "a" / "b") == 0o700
     backend.unlock(lock)
@@ -281,6 +285,80 @@ def test_missing_backup_reads_as_none(tmp_path: Path) -> None:
     assert backend.read_backup() is None
     backend.write(sample_state())
     assert backend.read_backup() is None
+
+
+# -- the journal ----------------------------------------------------------------------------------
+
+
+def journaled(tmp_path: Path, changes: int = 2) -> tuple[LocalBackend, State]:
+    """A document of serial 1 with `changes` appended changes; the state they make."""
+    backend = LocalBackend(tmp_path / "state.json")
+    state = sample_state(serial=1)
+    backend.write(state)
+    for i in range(changes):
+        backend.append(change_to(state, put=[ResourceState(f"file.j{i}", "file", remote_id=f"file-{i}")]))
+    return backend, state
+
+
+def test_the_journal_is_one_line_per_change_and_goes_at_the_next_whole_write(tmp_path: Path) -> None:
+    backend, state = journaled(tmp_path, changes=3)
+    lines = backend.journal_path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 4  # the header, then a line per change
+    assert json.loads(lines[0])["base_serial"] == 1
+    assert [json.loads(line)["serial"] for line in lines[1:]] == [2, 3, 4]
+    assert json.loads(backend.path.read_text())["serial"] == 1  # the document is not rewritten
+    LocalBackend(backend.path).compact(state)
+    assert not backend.journal_path.exists()
+    assert json.loads(backend.path.read_text())["serial"] == 4
+
+
+def test_a_line_torn_by_a_kill_is_ignored_and_cut_before_the_next_append(tmp_path: Path) -> None:
+    backend, state = journaled(tmp_path)
+    whole = backend.journal_path.read_bytes()
+    torn = change_to(state.copy(), put=[ResourceState("file.torn", "file")]).dumps().encode()
+    with backend.journal_path.open("ab") as fh:
+        fh.write(torn[: len(torn) // 2])
+    got = LocalBackend(backend.path).read()
+    assert got is not None and got.to_json() == state.to_json()
+    after = LocalBackend(backend.path)
+    after.append(change_to(state, put=[ResourceState("file.next", "file")]))
+    assert backend.journal_path.read_bytes().startswith(whole)
+    assert torn[: len(torn) // 2] not in backend.journal_path.read_bytes()
+    got = LocalBackend(backend.path).read()
+    assert got is not None and got.to_json() == state.to_json() and got.serial == 4
+
+
+def test_a_journal_left_by_a_killed_compaction_is_ignored(tmp_path: Path) -> None:
+    backend, state = journaled(tmp_path)
+    stale = backend.journal_path.read_bytes()
+    backend.compact(state)  # the new document holds every change...
+    backend.journal_path.write_bytes(stale)  # ...but the kill came before the journal went
+    got = LocalBackend(backend.path).read()
+    assert got is not None and got.to_json() == state.to_json() and got.serial == 3
+    LocalBackend(backend.path).append(change_to(state, put=[ResourceState("file.next", "file")]))
+    got = LocalBackend(backend.path).read()
+    assert got is not None and got.to_json() == state.to_json() and got.serial == 4
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda lines: [lines[0], b"{not json", *lines[2:]], "corrupt journal (line 2 is not JSON)"),
+        (lambda lines: [lines[0], lines[2], lines[1]], "change 3 follows serial 1"),
+        (
+            lambda lines: [lines[0].replace(b'"journal":1', b'"journal":9'), *lines[1:]],
+            "written by a newer assistplan (journal version 9)",
+        ),
+    ],
+)
+def test_a_damaged_journal_is_a_one_line_state_error(tmp_path: Path, damage: Any, expected: str) -> None:
+    backend, _ = journaled(tmp_path, changes=3)
+    lines = backend.journal_path.read_bytes().split(b"\n")[:-1]
+    backend.journal_path.write_bytes(b"\n".join(damage(lines)) + b"\n")
+    with pytest.raises(StateError) as caught:
+        LocalBackend(backend.path).read()
+    assert str(caught.value).startswith(f"{backend.journal_path}: ")
+    assert expected in str(caught.value) and "\n" not in str(caught.value)
 
 
 # -- lock files -----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -10,6 +11,8 @@ import pytest
 
 from assistplan.errors import LockError, StateError
 from assistplan.state import LocalBackend, LockInfo, ResourceState, State, StateManager, normalize_endpoint
+from assistplan.state.journal import Change
+from assistplan.state.manager import GroupCommit
 
 
 class SpyBackend(LocalBackend):
@@ -273,6 +276,93 @@ def test_concurrent_persists_write_one_serial_each_in_order(tmp_path: Path) -> N
     assert stored is not None
     assert stored.serial == spy.written[-1] == state.serial
     assert len(stored.resources) == workers * per_worker
+
+
+# -- group commit ---------------------------------------------------------------------------------
+
+
+class GatedBackend(LocalBackend):
+    """Appends wait for `release` (after setting `entered`); `fail_next` makes one append fail."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.release.set()
+        self.fail_next = False
+        self.records: list[Change] = []
+
+    def append(self, change: Change) -> None:
+        self.entered.set()
+        assert self.release.wait(30)
+        if self.fail_next:
+            self.fail_next = False
+            raise StateError("disk on fire")
+        super().append(change)
+        self.records.append(change)
+
+
+def committer(tmp_path: Path) -> tuple[GatedBackend, State, threading.Lock, GroupCommit]:
+    backend = GatedBackend(tmp_path / "state.json")
+    manager = StateManager(backend, "sandbox")
+    state = manager.load()
+    lock = threading.Lock()
+    commits = GroupCommit(manager, state, lock)
+    commits.save()  # the whole document first, as an apply does
+    return backend, state, lock, commits
+
+
+def change(state: State, lock: threading.Lock, commits: GroupCommit, name: str) -> int:
+    with lock:
+        state.put(file_rs(name))
+        return commits.ticket(f"file.{name}")
+
+
+def test_group_commit_saves_each_change_as_a_journal_record(tmp_path: Path) -> None:
+    backend, state, lock, commits = committer(tmp_path)
+    commits.wait(change(state, lock, commits, "a"))
+    commits.wait(change(state, lock, commits, "b"))
+    with lock:
+        state.remove("file.a")
+        ticket = commits.ticket("file.a")
+    commits.wait(ticket)
+    assert [(r.serial, list(r.put), r.remove) for r in backend.records] == [
+        (2, ["file.a"], ()),
+        (3, ["file.b"], ()),
+        (4, [], ("file.a",)),
+    ]
+    stored = LocalBackend(backend.path).read()
+    assert stored is not None and stored.serial == 4 and set(stored.resources) == {"file.b"}
+    assert json.loads(backend.path.read_text())["serial"] == 1  # the document was never rewritten
+
+
+def test_group_commit_writes_without_holding_the_state_lock(tmp_path: Path) -> None:
+    backend, state, lock, commits = committer(tmp_path)
+    backend.entered.clear()
+    backend.release.clear()
+    first = threading.Thread(target=lambda: commits.wait(change(state, lock, commits, "a")))
+    first.start()
+    assert backend.entered.wait(30)  # the first record is being written...
+    assert lock.acquire(timeout=10)  # ...and other workers can still change the state meanwhile
+    try:
+        state.put(file_rs("b"))
+        ticket = commits.ticket("file.b")
+    finally:
+        lock.release()
+    backend.release.set()
+    first.join()
+    commits.wait(ticket)
+    assert [list(r.put) for r in backend.records] == [["file.a"], ["file.b"]]
+
+
+def test_group_commit_retries_what_a_failed_record_held(tmp_path: Path) -> None:
+    backend, state, lock, commits = committer(tmp_path)
+    backend.fail_next = True
+    ticket = change(state, lock, commits, "a")
+    with pytest.raises(StateError, match="disk on fire"):
+        commits.wait(ticket)
+    commits.wait(change(state, lock, commits, "b"))  # the next record takes file.a along
+    assert [sorted(r.put) for r in backend.records] == [["file.a", "file.b"]]
+    assert backend.records[0].serial == 2
 
 
 # -- lock context ---------------------------------------------------------------------------------

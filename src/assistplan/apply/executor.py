@@ -1,9 +1,20 @@
 """apply(plan) -> state: carry out exactly the plan's changes in reference order.
 
 Each step is one node of a DAG (create, update, adopt, delete, delete of a replaced
-object); independent steps run in parallel up to --parallelism. State is persisted after
-every remote mutation, so a failure or a kill loses nothing that succeeded. Before an
-update or delete, the object is read again and must still match what the plan saw.
+object); independent steps run in parallel up to --parallelism. Before an update or delete,
+the object is read again and must still match what the plan saw.
+
+What a kill at any moment leaves in state (each save is durable before the step goes on):
+- Creates: the intent (and, for a replace, the old object as deposed) is saved before the
+  create call, the new id right after it returns, so the next run adopts an object whose id
+  was never saved instead of creating it twice, and never orphans the old one.
+- Deletes: the entry (or the deposed id) is dropped as soon as the delete call returns.
+- In-place updates (an assistant's fields; a vector store's fields, then its file attachments
+  and detachments, then the wait for processing) are saved once all their calls are done. A
+  kill in between leaves the object partly updated and state as before: the next plan reads
+  what the object became and makes the rest of the change. No id is created or lost there.
+State is saved as one journal record per group of steps that finish together (state/manager.py
+`GroupCommit`), and as a whole document at the start and the end of the run.
 """
 
 from __future__ import annotations
@@ -48,6 +59,10 @@ DONE = {
 }
 Event = Callable[[str, str, str], None]  # (address, phase, detail)
 V = TypeVar("V")
+# --parallelism bounds the requests in flight (Remote's slots). A step also waits without a
+# request: for its state save, or for file processing; twice as many step threads as slots
+# keep the slots busy meanwhile.
+STEPS_PER_REQUEST_SLOT = 2
 
 
 def processing_timeout() -> float:
@@ -100,7 +115,7 @@ class Applier:
         if self.plan.refresh_only:
             return ApplyResult(self.state, 0, 0)
         dag = plan_steps(self.plan, self.state)
-        result = walk(dag, self._step, self.parallelism)
+        result = walk(dag, self._step, self.parallelism * STEPS_PER_REQUEST_SLOT)
         self._persist()
         if result.failed:
             lines = [f"  {addr} ({op}): {exc}" for (op, addr), exc in result.failed.items()]
@@ -157,7 +172,7 @@ class Applier:
             self.state.put(rs)
             if remote_id is not None:
                 self.ids[c.address] = remote_id
-            ticket = self._commits.ticket()
+            ticket = self._commits.ticket(c.address)
         self._commits.wait(ticket)
 
     def _prevent_destroy(self, c: ResourceChange) -> bool:
@@ -250,7 +265,7 @@ class Applier:
                 self.state.put(rs)
             self._depose_old(c, rs)
             rs.extra[PENDING] = intent
-            ticket = self._commits.ticket()
+            ticket = self._commits.ticket(c.address)
         self._commits.wait(ticket)
 
     def _depose_old(self, c: ResourceChange, rs: ResourceState) -> None:
@@ -317,7 +332,7 @@ class Applier:
             if rs is None or PENDING not in rs.extra:
                 raise ApplyError(f"{address}: its intent left the state while it was being created")
             rs.extra[PENDING] = {**rs.extra[PENDING], **fields}
-            ticket = self._commits.ticket()
+            ticket = self._commits.ticket(address)
         self._commits.wait(ticket)
 
     def _create_vector_store(self, c: ResourceChange) -> str:
@@ -453,14 +468,14 @@ class Applier:
                 targets = {k: v for k, v in rs.extra.pop("deposed_targets", {}).items() if k in rest}
                 if targets:
                     rs.extra["deposed_targets"] = targets
-            ticket = self._commits.ticket()
+            ticket = self._commits.ticket(c.address)
         self._commits.wait(ticket)
 
     def _forget(self, addr: str) -> None:
         with self._lock:
             self.state.remove(addr)
             self.ids.pop(addr, None)
-            ticket = self._commits.ticket()
+            ticket = self._commits.ticket(addr)
         self._commits.wait(ticket)
 
     def _marker(self, c: ResourceChange) -> str:

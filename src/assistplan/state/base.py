@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from assistplan.state.journal import Change
 from assistplan.state.model import State
 
 OnLockWait = Callable[[str], None]
@@ -56,18 +57,37 @@ class LockInfo:
 
 
 class Backend(Protocol):
-    """Where a state document lives. Writes are atomic; reads never see half a write."""
+    """Where a state lives: a document plus a journal of the changes made since it was written.
+
+    Writes are atomic and durable when they return; reads never see half a write. A large state
+    changes one resource at a time during an apply, so those changes are appended (`append`,
+    which costs the size of the change) and folded into the document now and then (`compact`,
+    or any `write`).
+    """
 
     def describe(self) -> str:
         """Human name of the location (no secrets)."""
         ...
 
     def read(self) -> State | None:
-        """The current document, or None when nothing was ever written."""
+        """The current state (the document with its journal replayed), or None when nothing was
+        ever written."""
         ...
 
     def write(self, state: State) -> None:
-        """Replace the document atomically, keeping the previous one as a backup/history."""
+        """Replace the document atomically, keeping the previous one as a backup/history; the
+        journal is emptied (the new document holds everything)."""
+        ...
+
+    def append(self, change: Change) -> None:
+        """Add one change to the journal, atomically and durably; StateError unless a document
+        is stored, of `change.lineage`, and `change.serial` is one more than the current serial."""
+        ...
+
+    def compact(self, state: State) -> None:
+        """Fold the journal into the document: `state` is the current state (as `read` would give
+        it), written as the document at its own serial. Nothing happens when the journal is empty;
+        StateError if `state.serial` is not the journal's last serial."""
         ...
 
     def lock(self, operation: str, timeout: float, on_wait: OnLockWait | None = None) -> LockInfo:

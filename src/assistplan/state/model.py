@@ -91,17 +91,29 @@ class State:
     def remove(self, address: str) -> None:
         self.resources.pop(address, None)
 
-    def content(self) -> dict[str, Any]:
-        """Everything but the serial: two states with equal content need no new serial."""
+    def meta(self) -> dict[str, Any]:
+        """The top-level fields: everything but the resources and the serial."""
         return {
             "format_version": self.format_version,
             "lineage": self.lineage,
             "endpoint": self.endpoint,
             **({"environment": self.environment} if self.environment is not None else {}),
-            "resources": {a: self.resources[a].to_json() for a in sorted(self.resources)},
             **({"forgotten": sorted(set(self.forgotten))} if self.forgotten else {}),
             **({"account_sizes": dict(sorted(self.account_sizes.items()))} if self.account_sizes else {}),
         }
+
+    def set_meta(self, meta: dict[str, Any]) -> None:
+        """Take the top-level fields from `meta()` as stored (the lineage never changes)."""
+        self.endpoint = meta.get("endpoint")
+        self.environment = None if meta.get("environment") is None else str(meta["environment"])
+        self.forgotten = [str(i) for i in meta.get("forgotten") or []]
+        self.account_sizes = _sizes(meta.get("account_sizes"))
+
+    def content(self) -> dict[str, Any]:
+        """Everything but the serial: two states with equal content need no new serial."""
+        doc = self.meta()
+        doc["resources"] = {a: self.resources[a].to_json() for a in sorted(self.resources)}
+        return doc
 
     def to_json(self) -> dict[str, Any]:
         doc = self.content()

@@ -5,19 +5,28 @@
 
 Tables (created on first use, see `SCHEMA_SQL`; in the first schema of the DSN's search_path):
 
-- `assistplan_states`          one row per workspace: the current document, its lineage and serial.
-- `assistplan_state_history`   one row per (workspace, serial) ever written, the current one
-                               included; a write drops versions `history_limit` or more serials
-                               older than itself (default 200; None keeps every one).
+- `assistplan_states`          one row per workspace: the document as last written whole, its
+                               lineage and serial.
+- `assistplan_state_changes`   the journal: one row per change appended since (journal.py), keyed
+                               by (workspace, serial); the current state is the document with
+                               these replayed in serial order.
+- `assistplan_state_history`   one row per whole document ever written (each `write` and
+                               `compact`), the current one included; a write drops versions
+                               `history_limit` or more serials older than itself (default 200;
+                               None keeps every one).
 - `assistplan_locks`           one row per locked workspace: the holder's `LockInfo`.
 
 Invariants:
 
-- Writes are atomic: the current row and its history row change in one transaction; readers
-  see the old or the new document, never a mix.
+- Writes are atomic: a whole write changes the document row, its history row and the journal
+  in one transaction; an append is one row; readers see one snapshot (one statement), never
+  a mix.
 - Serials only grow: `write` refuses (StateError) a document whose serial is not greater than
-  the stored one, checked atomically in the upsert itself. Two runs that both read serial N and
-  write N+1 cannot both succeed, with or without the lock: no write is ever silently lost.
+  the stored one (journal included), and `append` a change that is not the very next serial,
+  checked in the same transaction with the document row locked. Two runs that both read
+  serial N and write N+1 cannot both succeed, with or without the lock: no write is ever
+  silently lost. `compact` writes the current state as the document at the journal's last
+  serial and empties the journal.
 - Fencing: a write by a backend that holds a lock fails if that lock is no longer the
   workspace's lock (it was force-unlocked); a write by a backend without the lock fails while
   another run holds it. The check and the write happen in one transaction, and the lock row is
@@ -49,7 +58,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, quote_plus
 
 from assistplan.errors import LockError, StateError
+from assistplan.state import journal
 from assistplan.state.base import LockInfo, OnLockWait
+from assistplan.state.journal import Change
 from assistplan.state.model import State
 
 if TYPE_CHECKING:
@@ -75,6 +86,14 @@ SCHEMA_SQL = (
         written_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
         PRIMARY KEY (workspace, serial)
     )""",
+    """CREATE TABLE IF NOT EXISTS assistplan_state_changes (
+        workspace   text NOT NULL,
+        serial      bigint NOT NULL,
+        lineage     text NOT NULL,
+        change      text NOT NULL,
+        written_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+        PRIMARY KEY (workspace, serial)
+    )""",
     """CREATE TABLE IF NOT EXISTS assistplan_locks (
         workspace   text PRIMARY KEY,
         lock_id     text NOT NULL,
@@ -83,7 +102,7 @@ SCHEMA_SQL = (
         db_pid      integer
     )""",
 )
-_TABLES = ("assistplan_states", "assistplan_state_history", "assistplan_locks")
+_TABLES = ("assistplan_states", "assistplan_state_changes", "assistplan_state_history", "assistplan_locks")
 _NOTIFY_CHANNEL = "assistplan_state_locks"
 _DDL_LOCK_KEY = int.from_bytes(hashlib.sha256(b"assistplan schema").digest()[:8], "big", signed=True)
 _CONNECT_DEFAULTS = {"connect_timeout": "10", "application_name": "assistplan"}
@@ -178,59 +197,150 @@ class PostgresBackend:
     # -- documents ------------------------------------------------------------------------------
 
     def read(self) -> State | None:
-        """The current document, None when this workspace was never written."""
+        """The current state (the document with the journal replayed), None when this workspace
+        was never written."""
 
         def run(conn: psycopg.Connection[Any]) -> State | None:
-            row = conn.execute(
-                "SELECT document FROM assistplan_states WHERE workspace = %s", (self.workspace,)
-            ).fetchone()
-            return None if row is None else _parse(row[0], self.describe())
+            rows = conn.execute(  # one statement: one snapshot, even while a compaction commits
+                """SELECT 0, serial, document FROM assistplan_states WHERE workspace = %s
+                   UNION ALL
+                   SELECT 1, c.serial, c.change FROM assistplan_state_changes c
+                   JOIN assistplan_states s ON s.workspace = c.workspace
+                   WHERE c.workspace = %s AND c.serial > s.serial
+                   ORDER BY 1, 2""",
+                (self.workspace, self.workspace),
+            ).fetchall()
+            if not rows:
+                return None
+            state = _parse(rows[0][2], self.describe())
+            for _, serial, change in rows[1:]:
+                record = _loads(change, f"{self.describe()} change {serial}")
+                journal.replay(state, record, f"{self.describe()} change {serial}")
+            return state
 
         return self._with_conn("read the state", run)
 
     def write(self, state: State) -> None:
-        """Store `state` as the current document and add it to the history, in one transaction.
+        """Store `state` as the document, add it to the history and empty the journal, in one
+        transaction.
 
-        StateError if the stored serial is not lower than `state.serial` (someone else wrote),
-        or if the workspace's lock is not this object's lock (see the module docstring).
+        StateError if the stored serial (journal included) is not lower than `state.serial`
+        (someone else wrote), or if the workspace's lock is not this object's lock (see the
+        module docstring).
         """
         document = state.dumps()
 
         def run(conn: psycopg.Connection[Any]) -> None:
             with conn.transaction():
                 self._check_lock_for_write(conn)
-                row = conn.execute(
-                    """INSERT INTO assistplan_states AS s (workspace, lineage, serial, document, updated_at)
-                       VALUES (%s, %s, %s, %s, clock_timestamp())
-                       ON CONFLICT (workspace) DO UPDATE
-                           SET lineage = EXCLUDED.lineage, serial = EXCLUDED.serial,
-                               document = EXCLUDED.document, updated_at = EXCLUDED.updated_at
-                           WHERE s.serial < EXCLUDED.serial
-                       RETURNING serial""",
-                    (self.workspace, state.lineage, state.serial, document),
-                ).fetchone()
-                if row is None:
-                    stored = conn.execute(
-                        "SELECT serial FROM assistplan_states WHERE workspace = %s", (self.workspace,)
-                    ).fetchone()
-                    raise StateError(
-                        f"state {self.describe()} changed concurrently "
-                        f"(serial {stored[0] if stored else '?'} stored, writing {state.serial}): "
-                        "another run wrote it; run the command again"
-                    )
-                conn.execute(
-                    """INSERT INTO assistplan_state_history (workspace, serial, lineage, document)
-                       VALUES (%s, %s, %s, %s)""",
-                    (self.workspace, state.serial, state.lineage, document),
-                )
-                if self.history_limit is not None:
-                    conn.execute(
-                        """DELETE FROM assistplan_state_history
-                           WHERE workspace = %s AND serial <= %s""",
-                        (self.workspace, state.serial - self.history_limit),
-                    )
+                head = self._head(conn)
+                if head is not None and head[1] >= state.serial:
+                    raise self._concurrent(head[1], state.serial)
+                self._store_document(conn, state, document)
 
         self._with_conn("write the state", run)
+
+    def append(self, change: Change) -> None:
+        """Add `change` as one journal row (see `Backend.append`)."""
+        text = change.dumps()
+
+        def run(conn: psycopg.Connection[Any]) -> None:
+            with conn.transaction():
+                self._check_lock_for_write(conn)
+                head = self._head(conn)
+                if head is None:
+                    raise StateError(f"cannot append to state {self.describe()}: no state document is stored")
+                if head[0] != change.lineage:
+                    raise StateError(
+                        f"refusing a change of lineage {change.lineage} to {self.describe()}, "
+                        f"which holds lineage {head[0]}"
+                    )
+                if change.serial != head[1] + 1:
+                    raise self._concurrent(head[1], change.serial)
+                conn.execute(
+                    """INSERT INTO assistplan_state_changes (workspace, serial, lineage, change)
+                       VALUES (%s, %s, %s, %s)""",
+                    (self.workspace, change.serial, change.lineage, text),
+                )
+
+        self._with_conn("append to the state", run)
+
+    def compact(self, state: State) -> None:
+        """Store `state` as the document at the journal's last serial, and empty the journal
+        (see `Backend.compact`); nothing when the journal is empty."""
+
+        def run(conn: psycopg.Connection[Any]) -> None:
+            with conn.transaction():
+                self._check_lock_for_write(conn)
+                row = conn.execute(
+                    "SELECT max(serial) FROM assistplan_state_changes WHERE workspace = %s",
+                    (self.workspace,),
+                ).fetchone()
+                if row is None or row[0] is None:
+                    return
+                head = self._head(conn)
+                if head is None or head != (state.lineage, state.serial):
+                    raise StateError(
+                        f"refusing to compact {self.describe()} (serial {head[1] if head else '?'}) "
+                        f"with a state of serial {state.serial}"
+                    )
+                self._store_document(conn, state, state.dumps())
+
+        self._with_conn("compact the state", run)
+
+    def _head(self, conn: psycopg.Connection[Any]) -> tuple[str, int] | None:
+        """(lineage, current serial) with the document row locked until the transaction ends."""
+        row = conn.execute(
+            "SELECT lineage, serial FROM assistplan_states WHERE workspace = %s FOR UPDATE", (self.workspace,)
+        ).fetchone()
+        if row is None:
+            return None
+        last = conn.execute(
+            "SELECT max(serial) FROM assistplan_state_changes WHERE workspace = %s AND serial > %s",
+            (self.workspace, row[1]),
+        ).fetchone()
+        return str(row[0]), int(last[0] if last and last[0] is not None else row[1])
+
+    def _concurrent(self, stored: int, writing: int) -> StateError:
+        return StateError(
+            f"state {self.describe()} changed concurrently (serial {stored} stored, writing {writing}): "
+            "another run wrote it; run the command again"
+        )
+
+    def _store_document(self, conn: psycopg.Connection[Any], state: State, document: str) -> None:
+        """Inside a transaction holding the document row: the new document, its history row, and
+        a journal emptied up to its serial."""
+        row = conn.execute(
+            """INSERT INTO assistplan_states AS s (workspace, lineage, serial, document, updated_at)
+               VALUES (%s, %s, %s, %s, clock_timestamp())
+               ON CONFLICT (workspace) DO UPDATE
+                   SET lineage = EXCLUDED.lineage, serial = EXCLUDED.serial,
+                       document = EXCLUDED.document, updated_at = EXCLUDED.updated_at
+                   WHERE s.serial < EXCLUDED.serial
+               RETURNING serial""",
+            (self.workspace, state.lineage, state.serial, document),
+        ).fetchone()
+        if row is None:  # a first write that raced another first write
+            stored = conn.execute(
+                "SELECT serial FROM assistplan_states WHERE workspace = %s", (self.workspace,)
+            ).fetchone()
+            raise self._concurrent(stored[0] if stored else -1, state.serial)
+        conn.execute(
+            "DELETE FROM assistplan_state_changes WHERE workspace = %s AND serial <= %s",
+            (self.workspace, state.serial),
+        )
+        conn.execute(
+            """INSERT INTO assistplan_state_history (workspace, serial, lineage, document)
+               VALUES (%s, %s, %s, %s)
+               ON CONFLICT (workspace, serial) DO UPDATE SET document = EXCLUDED.document""",
+            (self.workspace, state.serial, state.lineage, document),
+        )
+        if self.history_limit is not None:
+            conn.execute(
+                """DELETE FROM assistplan_state_history
+                   WHERE workspace = %s AND serial <= %s""",
+                (self.workspace, state.serial - self.history_limit),
+            )
 
     def read_history(self, limit: int | None = None) -> list[tuple[int, datetime]]:
         """(serial, written_at) of every stored version, newest first (the current one included)."""
@@ -534,15 +644,18 @@ class PostgresBackend:
         return StateError(f"cannot {doing} in {self.describe()}: {reason}")
 
 
-def _parse(document: str, source: str) -> State:
-    """A stored document as a State; StateError naming `source` if it is not one."""
+def _loads(text: str, source: str) -> Any:
     try:
-        data = json.loads(document)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise StateError(f"{source}: corrupt state document (not JSON: {exc.msg})") from None
     except RecursionError:
         raise StateError(f"{source}: corrupt state document (nested too deeply)") from None
-    return State.from_json(data, source=source)
+
+
+def _parse(document: str, source: str) -> State:
+    """A stored document as a State; StateError naming `source` if it is not one."""
+    return State.from_json(_loads(document, source), source=source)
 
 
 def _rebuild(dsn: str, workspace: str, history_limit: int | None) -> PostgresBackend:

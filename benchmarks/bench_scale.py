@@ -1,0 +1,152 @@
+"""10,000 resources: a from-scratch apply at the rate limit, then a no-op plan as a whole process.
+
+Run: ``python benchmarks/bench_scale.py [--assistants 4000 --files 5000 --stores 1000
+--files-per-store 5] [--latency-ms 20] [--parallelism 16] [--repeat 5] [--quick]``. Prints one
+JSON object.
+
+The apply runs in this process through the engine, as `apply` does, against a fresh in-process
+sandbox that adds `--latency-ms` to every request; the plan before it is timed apart. Its bound
+is the apply's own API calls x latency / parallelism: no more than `parallelism` requests are in
+flight, so no schedule can be faster. `state_documents` and `journal_records` count what the
+state backend wrote: whole documents should be few, a step should cost what it changed.
+
+The no-op plan is `assistplan --sandbox plan --detailed-exitcode` of the applied config in a child
+process (interpreter start, imports, config load with file hashes, state, refresh against the
+in-process sandbox without added latency, diff, output), `--repeat` times; median and best.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import genconfig  # noqa: E402
+from bench_startup import machine  # noqa: E402
+from genconfig import Size  # noqa: E402
+
+
+def apply_from_scratch(root: Path, latency_ms: float, parallelism: int) -> dict[str, Any]:
+    import openai
+
+    from assistplan.apply.executor import Applier
+    from assistplan.config import load_config
+    from assistplan.plan.planner import make_plan
+    from assistplan.remote.api import Remote
+    from assistplan.remote.client import max_retries_from_env
+    from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
+    from assistplan.state import LocalBackend, StateManager
+
+    written = {"documents": 0, "records": 0}
+
+    class CountingBackend(LocalBackend):
+        """Counts whole documents and journal records written."""
+
+        def write(self, state: Any) -> None:
+            written["documents"] += 1
+            super().write(state)
+
+        def append(self, change: Any) -> None:
+            written["records"] += 1
+            super().append(change)  # type: ignore[misc]
+
+    config = load_config(root / "assistants.yaml")
+    sandbox_dir = root / ".assistplan" / "sandbox"
+    client = openai.OpenAI(  # as make_openai builds it for --sandbox, with our latency
+        api_key="sk-bench",
+        base_url=SANDBOX_BASE_URL,
+        http_client=http_client(sandbox_dir, Faults(latency_ms=latency_ms)),
+        max_retries=max_retries_from_env(),
+        # The SDK's pool must not be what limits the run (make_openai sizes it from --parallelism).
+    )
+    remote = Remote(client, "sandbox", parallelism=parallelism)
+    backend = CountingBackend(root / ".assistplan" / "state.json")
+    manager = StateManager(backend, "sandbox")
+    store = open_store(sandbox_dir)
+    with manager.locked("apply", 0):
+        state = manager.load()
+        started = time.perf_counter()
+        plan = make_plan(
+            config, state, remote, endpoint="sandbox", prior_exists=False, parallelism=parallelism
+        )
+        plan_s = time.perf_counter() - started
+        plan_calls = remote.calls
+        store.stats.reset()
+        started = time.perf_counter()
+        result = Applier(plan, config, remote, manager, parallelism=parallelism).run()
+        apply_s = time.perf_counter() - started
+    calls = remote.calls - plan_calls
+    bound = calls * latency_ms / 1000 / parallelism
+    return {
+        "plan_s": round(plan_s, 2),
+        "apply_s": round(apply_s, 2),
+        "apply_api_calls": calls,
+        "apply_http_requests": store.stats.snapshot()["total"],
+        "bound_s": round(bound, 2),
+        "apply_vs_bound": round(apply_s / bound, 2) if bound else None,
+        "bar": "<= 2x",
+        "state_documents": written["documents"],
+        "journal_records": written["records"],
+        "state_file_bytes": (root / ".assistplan" / "state.json").stat().st_size,
+        "in_state": sum(1 for rs in result.state.resources.values() if rs.remote_id),
+    }
+
+
+def noop_plan(root: Path, repeat: int) -> dict[str, Any]:
+    runs = []
+    for _ in range(repeat):
+        r = genconfig.cli(root, "plan", "--detailed-exitcode")
+        if r["code"] != 0:
+            raise RuntimeError(f"expected a no-op plan (exit 0), got exit {r['code']}:\n{r['err'][-2000:]}")
+        runs.append(r["wall_s"])
+    return {
+        "runs_s": [round(r, 3) for r in runs],
+        "median_s": round(statistics.median(runs), 3),
+        "best_s": round(min(runs), 3),
+        "bar": "< 2.5 s",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assistants", type=int, default=4000)
+    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--stores", type=int, default=1000)
+    parser.add_argument("--files-per-store", type=int, default=5)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--parallelism", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="100 resources, 2 plans: proves the harness")
+    a = parser.parse_args()
+    size = Size(a.assistants, a.files, a.stores, a.files_per_store)
+    repeat = a.repeat
+    if a.quick:
+        size, repeat = Size(40, 50, 10, 5), 2
+    genconfig.quiet_sandbox_env()
+    genconfig.like_the_cli()
+    with tempfile.TemporaryDirectory(prefix="assistplan-bench-") as tmp:
+        root = Path(tmp)
+        genconfig.write_config(root, size)
+        out: dict[str, Any] = {
+            "benchmark": "scale",
+            "resources": size.resources,
+            "config": asdict(size),
+            "latency_ms": a.latency_ms,
+            "parallelism": a.parallelism,
+            "apply": apply_from_scratch(root, a.latency_ms, a.parallelism),
+            "noop_plan_process": noop_plan(root, repeat),
+        }
+    out["machine"] = machine()
+    out["machine"]["note"] = "2 cores shared with other work: medians; figures vary with the load"
+    genconfig.dump(out)
+
+
+if __name__ == "__main__":
+    main()
