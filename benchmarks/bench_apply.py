@@ -6,8 +6,9 @@ Run: ``python benchmarks/bench_apply.py [--assistants 500] [--latency-ms 50] [--
 
 Each run starts from an empty sandbox and no state, plans (timed apart) and applies through the
 engine as `apply` does. `bound_s` is N x latency / parallelism (every create is one request and
-no more than `parallelism` are in flight). `state_writes` counts state documents written: steps
-that finish together share one write (each step still waits until its change is on disk). Under
+no more than `parallelism` are in flight). `state_writes` counts whole state documents written
+(the start and the end of the run) and `journal_records` the changes appended in between: steps
+that finish together share one record (each step still waits until its change is on disk). Under
 429s (`retry-after: 1` from the sandbox) every request waits out the pause, so the run is slower
 by design; `created_once` checks that each assistant exists exactly once (by its marker).
 """
@@ -41,6 +42,7 @@ def apply_once(n: int, latency_ms: float, parallelism: int, rate_limit_rate: flo
     from assistplan.remote.client import max_retries_from_env
     from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
     from assistplan.state import LocalBackend, StateManager
+    from assistplan.state.journal import Change
     from assistplan.state.model import State
 
     writes = Counter()
@@ -49,6 +51,10 @@ def apply_once(n: int, latency_ms: float, parallelism: int, rate_limit_rate: flo
         def write(self, state: State) -> None:
             writes["n"] += 1
             super().write(state)
+
+        def append(self, change: Change) -> None:
+            writes["records"] += 1
+            super().append(change)
 
     with tempfile.TemporaryDirectory(prefix="assistplan-bench-") as tmp:
         root = Path(tmp)
@@ -93,6 +99,7 @@ def apply_once(n: int, latency_ms: float, parallelism: int, rate_limit_rate: flo
             "apply_http_requests": http["total"],
             "http_429": remote.rate_limited,
             "state_writes": writes["n"],
+            "journal_records": writes["records"],
             "remote_assistants": len(store.assistants),
             "in_state": in_state,
             "created_once": len(store.assistants) == n == in_state and set(marks.values()) == {1},

@@ -1,4 +1,4 @@
-"""Every benchmark in turn (start-up, plan, apply, no-op plan process, upload), one JSON object keyed by name.
+"""Every benchmark in turn (start-up, plan, apply, no-op plan, 10,000 resources, upload), one JSON object.
 
 Run: ``python benchmarks/run_all.py [--quick]`` (a few minutes in full on 2 cores; seconds quick).
 """
@@ -13,7 +13,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("bench_startup.py", "bench_plan.py", "bench_apply.py", "bench_noop.py", "bench_upload.py")
+SCRIPTS = (
+    "bench_startup.py",
+    "bench_plan.py",
+    "bench_apply.py",
+    "bench_noop.py",
+    "bench_scale.py",
+    "bench_upload.py",
+)
 
 
 def main() -> None:

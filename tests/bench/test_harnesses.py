@@ -57,6 +57,15 @@ def test_noop_harness() -> None:
     assert {"best_s", "median_s", "ms_per_resource", "setup_apply_s"} <= set(size)
 
 
+def test_scale_harness() -> None:
+    out = run("bench_scale.py", "--quick")
+    apply = out["apply"]
+    assert {"apply_s", "bound_s", "apply_vs_bound", "apply_api_calls", "journal_records"} <= set(apply)
+    assert apply["in_state"] == out["resources"] == 100
+    assert apply["state_documents"] == 2  # the start and the end; every step in between is a record
+    assert len(out["noop_plan_process"]["runs_s"]) == 2
+
+
 def test_startup_harness() -> None:
     out = run("bench_startup.py", "--quick")
     assert out["rounds"] == 3
