@@ -18,6 +18,7 @@ import pytest
 from assistplan.cli.errors import run_cli
 from assistplan.cli.main import cli
 from assistplan.sandbox import SANDBOX_BASE_URL, http_client
+from assistplan.state import LocalBackend
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -68,7 +69,10 @@ class Project:
         path.write_text(text.replace(old, new, 1))
 
     def state(self) -> dict[str, Any]:
-        return json.loads((self.root / ".assistplan" / "state.json").read_text())
+        """The state as every command reads it: the document with its journal replayed."""
+        stored = LocalBackend(self.root / ".assistplan" / "state.json").read()
+        assert stored is not None, "no state"
+        return stored.to_json()
 
     def ids(self) -> dict[str, str]:
         return {a: r["remote_id"] for a, r in self.state()["resources"].items()}

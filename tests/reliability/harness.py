@@ -3,7 +3,6 @@ request, and a config generator."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -19,6 +18,7 @@ import openai
 from werkzeug import serving
 
 from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, make_app
+from assistplan.state import LocalBackend
 
 EXE = str(Path(sys.executable).with_name("assistplan"))
 
@@ -211,7 +211,10 @@ def inventory(root: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def state(root: Path) -> dict[str, Any]:
-    return json.loads((root / ".assistplan" / "state.json").read_text())
+    """The state as every command reads it: the document with its journal replayed."""
+    stored = LocalBackend(root / ".assistplan" / "state.json").read()
+    assert stored is not None, "no state"
+    return stored.to_json()
 
 
 def assert_converged(root: Path, counts: dict[str, int], base_url: str | None = None) -> None:

@@ -3,12 +3,13 @@ the next apply never adopts the look-alike, and exactly one file of ours remains
 
 from __future__ import annotations
 
-import json
 import signal
 from pathlib import Path
 from typing import Any
 
+from assistplan.errors import StateError
 from assistplan.sandbox import open_store
+from assistplan.state import LocalBackend
 from tests.reliability import harness as h
 
 GUIDE = "# Guide\nEverything a new colleague needs to know.\n" * 20
@@ -21,12 +22,13 @@ vector_stores:
 
 
 def _intent(root: Path) -> dict[str, Any] | None:
+    """The intent as saved (the document with its journal), while the apply runs."""
     try:
-        state = json.loads((root / ".assistplan" / "state.json").read_text())
-    except (OSError, ValueError):
-        return None  # not written yet, or being replaced right now
-    rs = state.get("resources", {}).get("file.guide")
-    return rs["extra"].get("pending") if rs else None
+        state = LocalBackend(root / ".assistplan" / "state.json").read()
+    except StateError:
+        return None
+    rs = state.get("file.guide") if state else None
+    return rs.extra.get("pending") if rs else None
 
 
 def kill_once_uploading(root: Path, gate: h.Gate, url: str) -> dict[str, Any]:
