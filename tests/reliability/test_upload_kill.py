@@ -7,7 +7,6 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from assistplan.errors import StateError
 from assistplan.sandbox import open_store
 from assistplan.state import LocalBackend
 from tests.reliability import harness as h
@@ -22,11 +21,8 @@ vector_stores:
 
 
 def _intent(root: Path) -> dict[str, Any] | None:
-    """The intent as saved (the document with its journal), while the apply runs."""
-    try:
-        state = LocalBackend(root / ".assistplan" / "state.json").read()
-    except StateError:
-        return None
+    """The intent as saved (in the journal, after a kill: the document comes at the end of a run)."""
+    state = LocalBackend(root / ".assistplan" / "state.json").read()
     rs = state.get("file.guide") if state else None
     return rs.extra.get("pending") if rs else None
 
