@@ -277,16 +277,15 @@ CASES: list[Case] = [
         BOT + "    tools: [{file_search: {}}]\n",
         [
             "5:13: assistants.bot.tools[0]: missing required key 'type' (one of: code_interpreter, "
-            "file_search, function)"
+            "file_search, function, a Foundry tool's type)"
         ],
     ),
     Case(
         "tool_not_a_mapping",
         BOT + "    tools: [code_interpreter]\n",
         [
-            "5:13: assistants.bot.tools[0]: expected a mapping with type code_interpreter, file_search "
-            "or function, "
-            "got a string"
+            "5:13: assistants.bot.tools[0]: expected a mapping with type code_interpreter, file_search, "
+            "function or a Foundry tool's type, got a string"
         ],
     ),
     Case(

@@ -20,7 +20,8 @@ from .test_load import DESIGN_EXAMPLE
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE_COPY = REPO / "src/assistplan/config/assistplan.schema.json"
-FREE_FORM = {"parameters", "params", "schema"}  # JSON Schema objects and free node params
+# JSON Schema objects, free node params, and Foundry's own tools (passed through as written)
+FREE_FORM = {"parameters", "params", "schema", "foundryTool"}
 
 
 def test_schema_is_valid_2020_12() -> None:

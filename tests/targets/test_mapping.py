@@ -191,11 +191,12 @@ def test_refusals_are_config_errors_at_the_field_naming_field_and_target(tmp_pat
 
 def test_an_unknown_target_is_refused_with_the_known_ones(tmp_path: Path):
     path = tmp_path / "assistants.yaml"
-    path.write_text("version: 1\nprovider: {target: foundry}\n")
+    path.write_text("version: 1\nprovider: {target: foundary}\n")
     with pytest.raises(ConfigError) as exc:
         load_config(path)
     assert str(exc.value).endswith(
-        ":2:20: provider.target: must be one of assistants, responses (got 'foundry')"
+        ":2:20: provider.target: must be one of assistants, responses, foundry (got 'foundary'); "
+        "did you mean 'foundry'?"
     )
 
 

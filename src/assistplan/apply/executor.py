@@ -19,6 +19,7 @@ State is saved as one journal record per group of steps that finish together (st
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
@@ -96,8 +97,8 @@ class Applier:
         self.parallelism = parallelism
         self.on_event = on_event or (lambda a, p, d: None)
         self.state = State.from_json(plan.prior_state, "plan")
-        self.target = open_target(config.target, remote)  # realises the planned assistants
-        self.reader = Reader(remote, self.state.copy(), parallelism, target=config.target)
+        self.target = open_target(config.target, remote, config)  # realises the planned assistants
+        self.reader = Reader(remote, self.state.copy(), parallelism, target=config.target, config=config)
         # The plan's refresh still knew the ids of objects deleted behind our back; so must the
         # re-check before mutating, or references to them would look changed.
         for d in plan.drift:
@@ -196,7 +197,10 @@ class Applier:
 
     def _check_unchanged(self, c: ResourceChange, remote_id: str) -> dict[str, Any] | None:
         """The object's attributes now; StalePlanError if they moved since the plan."""
-        act = self.reader.read_one(c.type, c.address, remote_id)
+        with self._lock:
+            known = self.state.get(c.address)
+            rs = copy.deepcopy(known) if known is not None and known.remote_id == remote_id else None
+        act = self.reader.read_one(c.type, c.address, remote_id, rs)
         now = act.attrs if act else None
         if c.before is not None and now != c.before:
             what = (
@@ -210,7 +214,7 @@ class Applier:
         adopt_id = _given(c, c.adopt_id, "object to adopt")
         # A file's adoption may come without the attributes read back (an upload we record).
         attrs = c.before if c.before is not None or c.type != "file" else dict(c.after or {})
-        realised = {TARGET_KEY: self.target.name} if c.type == "assistant" else {}
+        realised = self.target.adopt(self._realise(c), adopt_id).extra if c.type == "assistant" else {}
         self._record(c, adopt_id, _given(c, attrs, "attributes read back"), **realised)
         if c.actions == ("update",):
             self._update(c)

@@ -7,7 +7,6 @@ only commands that talk to the API pay for it (see tests/cli/test_startup.py).
 from __future__ import annotations
 
 import dataclasses
-import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +104,9 @@ class Options:
             base_url=self.base_url,
             config_base_url=config.base_url,
             config_dir=config.dir,
+            target=config.target,
+            project_endpoint=config.project_endpoint,
+            api_version=config.api_version,
         )
 
     def backend(self, config: Config) -> Backend:
@@ -152,22 +154,25 @@ class Options:
     def endpoint_advice(self, ours: Endpoint, theirs: str, *command: str) -> str:
         """Where this run's endpoint came from, and the command that runs against `theirs` instead
         (the endpoint a state or saved plan belongs to)."""
-        from assistplan.remote.client import SANDBOX_ENDPOINT
+        from assistplan.remote.client import base_url_of
 
-        if theirs == SANDBOX_ENDPOINT:
+        url = base_url_of(theirs, ours)
+        if url is None:
             there = dataclasses.replace(self, sandbox=True, base_url=None)
         else:
-            there = dataclasses.replace(self, sandbox=False, base_url=theirs)
+            there = dataclasses.replace(self, sandbox=False, base_url=url)
         use = there.command(*command)
         return f"this run's endpoint comes from {ours.selected_by}; to use {theirs}: `{use}`"
 
     def remote(self, config: Config, parallelism: int) -> Remote:
         from assistplan.remote.api import Remote
-        from assistplan.remote.client import make_openai
+        from assistplan.remote.client import make_clients
 
         ep = self.endpoint(config)
-        client = make_openai(ep, pool_size=max(parallelism, 10))
-        return Remote(client, ep.name, parallelism=parallelism, secret=os.environ.get("OPENAI_API_KEY"))
+        clients = make_clients(ep, pool_size=max(parallelism, 10))
+        return Remote(
+            clients.client, ep.name, parallelism=parallelism, secrets=clients.secrets, agents=clients.agents
+        )
 
 
 def say_waiting_for_lock(holder: str, timeout: float) -> None:

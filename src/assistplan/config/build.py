@@ -102,6 +102,9 @@ def build_config(doc: Document, checked: Checked, config_path: Path, digest: str
         version=int(data["version"]),
         base_url=provider.get("base_url"),
         target=provider.get("target", DEFAULT_TARGET),
+        project_endpoint=provider.get("project_endpoint"),
+        agent_prefix=provider.get("agent_prefix", ""),
+        api_version=provider.get("api_version"),
         state=StateConfig(
             backend=state.get("backend", "local"),
             path=checked.state_path,

@@ -19,6 +19,7 @@ from assistplan.config.paths import PathProblem, confine, existing_file, read_te
 from assistplan.config.yaml_positions import Document
 
 RESERVED_METADATA_KEY = "assistplan"  # the managed-object marker assistplan writes itself
+FOUNDRY = "foundry"
 MAX_INSTRUCTIONS = 256_000
 SECTIONS = {
     "files": "file",
@@ -196,10 +197,44 @@ class _Checker:
                 if isinstance(block, dict):
                     self.ref_list((*at, key), block.get(key), section)
 
+    def provider(self) -> None:
+        """Settings that belong to another target, or to none (DESIGN.md section 9)."""
+        provider = self.data.get("provider")
+        if not isinstance(provider, dict) or ("provider",) in self.broken:
+            return
+        target = provider.get("target", DEFAULT_TARGET)
+
+        def refuse(key: str, why: str) -> None:
+            if key in provider and ("provider", key) not in self.broken:
+                self.add(("provider", key), f"provider.{key}: {why}", True)
+
+        if target == FOUNDRY:
+            refuse(
+                "base_url",
+                "target foundry takes provider.project_endpoint (files and vector stores: its /openai/v1)",
+            )
+        else:
+            refuse("agent_prefix", "only with target: foundry (it names Foundry agents)")
+            if target == "responses":
+                refuse("api_version", "only with target assistants (Azure's classic agents) or foundry")
+            elif not provider.get("api_version"):
+                refuse(
+                    "project_endpoint",
+                    "only with target: foundry, or with api_version (Azure's classic agents)",
+                )
+            if "project_endpoint" in provider:
+                refuse("base_url", "set either base_url or project_endpoint, not both")
+        endpoint = provider.get("project_endpoint")
+        if isinstance(endpoint, str) and endpoint.rstrip("/").endswith(("/openai/v1", "/openai", "/agents")):
+            refuse(
+                "project_endpoint",
+                "the project's own endpoint (.../api/projects/NAME), without what follows it",
+            )
+
     def target(self) -> None:
         """What the chosen target cannot express, at the field that sets it (DESIGN.md section 9)."""
         # Imported here: the targets build on the config model.
-        from assistplan.targets import NAMES, config_problems, unexpressible
+        from assistplan.targets import NAMES, config_problems, foundry, unexpressible
 
         provider = self.data.get("provider")
         target = provider.get("target", DEFAULT_TARGET) if isinstance(provider, dict) else DEFAULT_TARGET
@@ -210,6 +245,10 @@ class _Checker:
                 field = (*path, *at)
                 if field not in self.broken:
                     self.add(field, unexpressible(where(field), target, why))
+        if target == FOUNDRY and ("provider", "agent_prefix") not in self.broken:
+            for at, message in foundry.name_problems(self.data):
+                if at not in self.broken:
+                    self.add(at, message, at_key=len(at) == 2)
 
     def instructions(self, path: Path_, name: str, spec: dict[str, Any]) -> None:
         rel = spec.get("instructions_file")
@@ -355,6 +394,7 @@ def run_checks(
     checker.files()
     checker.vector_stores()
     checker.assistants()
+    checker.provider()
     checker.target()
     checker.pipelines()
     checker.experiments()

@@ -144,6 +144,9 @@ class Config:
     version: int = 1
     base_url: str | None = None
     target: str = DEFAULT_TARGET  # provider.target: how assistants are realised (see assistplan.targets)
+    project_endpoint: str | None = None  # provider.project_endpoint: an Azure AI Foundry project
+    agent_prefix: str = ""  # provider.agent_prefix: target foundry's agents are named prefix + name
+    api_version: str | None = None  # provider.api_version: Azure's api-version (classic agents; foundry)
     state: StateConfig = field(default_factory=StateConfig)
     files: dict[str, FileSpec] = field(default_factory=dict)
     vector_stores: dict[str, VectorStoreSpec] = field(default_factory=dict)

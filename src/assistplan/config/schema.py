@@ -30,6 +30,8 @@ _PATTERN_RULES = {
     NAME_PATTERN: NAME_RULE,
     "^[a-zA-Z0-9_-]{1,64}$": "use letters, digits, '_' and '-', at most 64 characters",
     "^https?://\\S+$": "must be an http:// or https:// URL",
+    "^[A-Za-z0-9][A-Za-z0-9-]*$": "use letters, digits and '-', starting with a letter or digit",
+    "^[A-Za-z0-9][A-Za-z0-9._-]*$": "use letters, digits, '.', '_' and '-', e.g. v1 or 2025-05-15-preview",
 }
 _NOUNS = {"tools": "tools", "files": "files", "vector_stores": "vector stores", "nodes": "nodes"}
 
@@ -189,19 +191,27 @@ def _resolve(schema: Any) -> Any:
     return schema
 
 
-def _discriminator(branch: Any) -> str | None:
-    """The `type: <const>` value that selects an object branch (tools, response formats...)."""
+def _discriminators(branch: Any) -> list[str]:
+    """The `type` values (`const`, or an `enum`) that select an object branch (tools, formats...)."""
     kind = _resolve(branch).get("properties", {}).get("type", {})
     const = kind.get("const")
-    return const if isinstance(const, str) else None
+    if isinstance(const, str):
+        return [const]
+    return [v for v in kind.get("enum", ()) if isinstance(v, str)]
+
+
+def _shown(branch: Any) -> str:
+    """How a message names the `type` values of a branch: its one value, or a family by its title."""
+    values = _discriminators(branch)
+    return values[0] if len(values) == 1 else f"a {_resolve(branch).get('title', 'other')}'s type"
 
 
 def _alternatives(branches: list[Any]) -> str:
     consts, tagged, kinds = [], [], []
     for raw in branches:
-        branch, disc = _resolve(raw), _discriminator(raw)
-        if disc is not None:
-            tagged.append(disc)
+        branch, disc = _resolve(raw), _discriminators(raw)
+        if disc:
+            tagged.append(_shown(raw))
         elif "const" in branch:
             consts.append(short(branch["const"]))
         elif isinstance(branch.get("type"), str):
@@ -217,15 +227,17 @@ def _describe_one_of(e: ValidationError, path: Path_, prefix: Path_) -> list[Fin
     by_branch: dict[int, list[ValidationError]] = {i: [] for i in range(len(branches))}
     for sub in e.context:
         by_branch[int(sub.relative_schema_path[0])].append(sub)
-    discs = [_discriminator(b) for b in branches]
-    names = [d for d in discs if d is not None]
+    discs = [_discriminators(b) for b in branches]
+    names = [d for ds in discs for d in ds]
+    shown = [_shown(b) for b, ds in zip(branches, discs, strict=True) if ds]
     if isinstance(inst, dict) and names:
         if "type" not in inst:
-            return [Finding(path, f"{label}missing required key 'type' (one of: {', '.join(names)})")]
+            return [Finding(path, f"{label}missing required key 'type' (one of: {', '.join(shown)})")]
         kind = inst["type"]
         if kind in names:
-            return _describe_all(by_branch[discs.index(kind)], prefix)
-        tail = hint(kind, names) if isinstance(kind, str) else f" (expected one of: {', '.join(names)})"
+            return _describe_all(by_branch[next(i for i, ds in enumerate(discs) if kind in ds)], prefix)
+        tail = hint(kind, names, list_all=False) if isinstance(kind, str) else ""
+        tail = tail or f" (expected one of: {', '.join(shown)})"
         return [Finding((*path, "type"), f"{_label((*path, 'type'))}unknown type {short(kind)}{tail}")]
     # Not discriminated by `type`: keep the branches whose JSON type fits the value.
     fits = [

@@ -199,6 +199,8 @@ def _diff_one(
         paths = [*paths, LIFECYCLE]  # kept in state, so changing it is a change to apply
     if paths:
         reason = Reason.REVERT_DRIFT if rs and act.attrs != rs.attributes else Reason.CONFIGURATION_CHANGED
+        if reason is Reason.CONFIGURATION_CHANGED and d.type == "assistant" and TARGETS[target].versioned:
+            reason = Reason.NEW_VERSION if paths != [LIFECYCLE] else reason
         return _change(d, UPDATE, changed_paths=tuple(paths), reason=reason, **common)
     return _change(d, NO_OP, **common)
 
@@ -395,10 +397,10 @@ def make_plan(
         suffix = f"@{va.name}.v{va.version}"
         for a in [a for a in desired if a == v or a.endswith(suffix)]:
             desired.pop(a)
-    refreshed = Reader(remote, state, parallelism, target=config.target).refresh(desired)
+    refreshed = Reader(remote, state, parallelism, target=config.target, config=config).refresh(desired)
     prior = refreshed_state(state, refreshed)
     drift = drift_of(state, refreshed)
-    errors: list[str] = list(book.errors)
+    errors: list[str] = list(book.errors) + list(refreshed.taken.values())
     for d in desired.values():
         if d.external and d.address not in refreshed.actual:
             errors.append(f"{d.address}: remote file {d.attrs['id']} does not exist on {endpoint}")

@@ -28,6 +28,7 @@ class Reason(StrEnum):
     TARGET_CHANGED = "target_changed"  # details: ResourceChange.old_target, target, depose/forget_old
     REVERT_DRIFT = "revert_change_made_outside_assistplan"
     CONFIGURATION_CHANGED = "configuration_changed"
+    NEW_VERSION = "new_agent_version"  # a versioned target (foundry): the change is a new version
     # destroys, and what is kept instead
     DELETE_NOT_IN_CONFIG = "delete_because_no_resource_config"
     FORGET_NOT_MANAGED = "forget_because_not_managed"  # apply forgets it, never deletes it
@@ -59,6 +60,7 @@ TEXT: dict[Reason, str] = {
     Reason.TARGET_CHANGED: "the target changed from {old_target} to {target}: realised anew",
     Reason.REVERT_DRIFT: "to undo a change made outside assistplan",
     Reason.CONFIGURATION_CHANGED: "changed: {paths}",
+    Reason.NEW_VERSION: "new agent version (changed: {paths}); the earlier versions stay",
     Reason.DELETE_NOT_IN_CONFIG: "no longer in the configuration",
     Reason.FORGET_NOT_MANAGED: "forgotten from state only (referenced by id: the remote file stays)",
     Reason.FORGET_RETIRED: (

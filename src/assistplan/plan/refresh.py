@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistplan.addrs import REMOTE_KINDS
-from assistplan.config.model import DEFAULT_TARGET
+from assistplan.config.model import DEFAULT_TARGET, Config
 from assistplan.errors import EndpointRetiredError
 from assistplan.plan.desired import Desired
 from assistplan.remote import normalize as norm
@@ -48,6 +48,8 @@ class Refreshed:
     actual: dict[str, Actual] = field(default_factory=dict)  # managed addresses found remotely
     missing: set[str] = field(default_factory=set)  # managed addresses the remote no longer has
     adoptable: dict[str, Actual] = field(default_factory=dict)  # unmanaged objects carrying our marker
+    # Addresses whose identity (a name the config fixes) an object we do not manage holds: why.
+    taken: dict[str, str] = field(default_factory=dict)
     # Assistants realised through the Assistants API on an endpoint that no longer serves it
     # (read while the config moves them to another target: they cannot be read or deleted).
     retired: set[str] = field(default_factory=set)
@@ -71,10 +73,12 @@ class Reader:
         *,
         strategy: str = "auto",
         target: str = DEFAULT_TARGET,
+        config: Config | None = None,
     ):
         self.remote = remote
         self.state = state
         self.target = target
+        self.config = config  # the target's settings (names it gives)
         self.pool_size = max(1, parallelism)
         self.strategy = strategy
         self.sizes = dict(state.account_sizes)  # updated by this refresh's listings
@@ -102,19 +106,21 @@ class Reader:
                 managed[rs.type][rs.remote_id] = addr
         collection = TARGETS[self.target].collection == "assistant"
         adopt: dict[str, set[str]] = {k: set() for k in KINDS}
+        claims: dict[str, dict[str, Any]] = {}  # assistants whose identity a target claims by name
         for addr, d in desired.items():
             if d.external:
                 managed["file"].setdefault(d.attrs["id"], addr)  # must exist: check it
                 self.external.add(addr)
-            elif d.type == "assistant" and not collection:
-                continue  # nothing remote an interrupted apply could have left to adopt
             elif d.type in ("vector_store", "assistant") and (
                 addr not in self.state.resources or PENDING in self.state.resources[addr].extra
             ):
                 # Not recorded, or a create was cut short: look for our marker on what an interrupted
                 # apply made. Files carry no metadata: apply settles an interrupted upload by its
                 # recorded upload id (apply/uploads.py), never by a look-alike found here.
-                adopt[d.type].add(addr)
+                if d.type == "assistant" and not collection:
+                    claims[addr] = d.attrs  # the target knows where (none: nothing remote to find)
+                else:
+                    adopt[d.type].add(addr)
         # A retired Assistants API answers 404 everywhere: a listing's first page says so itself,
         # and GETs are followed by the probe only when one comes back missing (see _read_kind).
         listing = {k: self._lists(k, managed[k], adopt[k]) for k in KINDS}
@@ -157,13 +163,15 @@ class Reader:
         if self.retired:
             out.retired = set(managed["assistant"].values())
         for name, entries in own.items():
-            for addr, attrs in open_target(name, self.remote).read(entries).items():
+            for addr, attrs in open_target(name, self.remote, self.config).read(entries, self.ref).items():
                 if attrs is None:
                     out.missing.add(addr)
                 else:
                     rid = entries[addr].remote_id
                     assert rid is not None
                     out.actual[addr] = Actual(addr, rid, attrs, {})
+        if claims:
+            self._claim(claims, out)
         for kind in KINDS:
             if kind == "assistant" and self.retired:
                 continue
@@ -177,6 +185,25 @@ class Reader:
             for addr, obj in marked.items():
                 out.adoptable[addr] = self._actual(kind, addr, obj, members.get(obj["id"]))
         return out
+
+    def ref(self, address: str, remote_id: str) -> str:
+        """The address `remote_id` names as seen from `address` (a snapshot sees its own stores)."""
+        return (self.snapshot_addr if "@" in address else self.to_addr).get(remote_id, remote_id)
+
+    def _claim(self, wanted: dict[str, dict[str, Any]], out: Refreshed) -> None:
+        """What already holds the names the config's target would give: ours (an interrupted
+        apply made it) is adopted, unless `state rm` let it go; anyone else's is refused."""
+        target = open_target(self.target, self.remote, self.config)
+        for addr, claim in target.claim(self.state.lineage, wanted, self.ref).items():
+            if claim.attrs is not None and claim.remote_id not in self.forgotten:
+                out.adoptable[addr] = Actual(addr, claim.remote_id, claim.attrs, {})
+            elif claim.attrs is not None:
+                out.taken[addr] = (
+                    f"{addr}: {claim.remote_id} was let go with `assistplan state rm`; take it back with "
+                    f"`assistplan import {addr} {claim.remote_id}`, or delete it, before applying"
+                )
+            else:
+                out.taken[addr] = claim.why
 
     @staticmethod
     def _in_collection(rs: ResourceState) -> bool:
@@ -269,11 +296,15 @@ class Reader:
         objs.update({rid: obj for rid, obj in got.items() if obj is not None})
         return objs, marked
 
-    def read_one(self, kind: str, addr: str, remote_id: str) -> Actual | None:
-        """One object, read now (apply's check before it mutates)."""
-        rs = self.state.resources.get(addr)
+    def read_one(
+        self, kind: str, addr: str, remote_id: str, rs: ResourceState | None = None
+    ) -> Actual | None:
+        """One object, read now (apply's check before it mutates); `rs`: its state entry as apply
+        knows it now (an object adopted in this apply), else the one this reader started with."""
+        rs = rs or self.state.resources.get(addr)
         if kind == "assistant" and rs is not None and not self._in_collection(rs):
-            attrs = open_target(recorded_target(rs), self.remote).read({addr: rs})[addr]
+            target = open_target(recorded_target(rs), self.remote, self.config)
+            attrs = target.read({addr: rs}, self.ref)[addr]
             return None if attrs is None else Actual(addr, remote_id, attrs, {})
         obj = self.remote.get(kind, remote_id, addr)
         if obj is None:

@@ -89,7 +89,7 @@ class StatusReport:
 def sync_status(config: Config, state: State, remote: Remote, parallelism: int = 10) -> StatusReport:
     working = build_desired(config, parallelism)
     desired = {**working, **build_releases(config, state, working).desired}
-    refreshed = Reader(remote, state, parallelism, target=config.target).refresh(desired)
+    refreshed = Reader(remote, state, parallelism, target=config.target, config=config).refresh(desired)
     addresses = [a for a, d in desired.items() if d.type in KINDS]
     addresses += sorted(a for a, rs in state.resources.items() if rs.type in KINDS and a not in desired)
     out = tuple(_status_of(a, desired.get(a), state.get(a), refreshed, config.target) for a in addresses)

@@ -14,6 +14,10 @@ sent, so an apply can write it down first and later learn from it what became of
 A 429 slows every request down, not only the one that got it: its `retry-after` (or
 `retry-after-ms`) sets a pause that every request made through this Remote waits out before it
 is sent, the SDK's own retries included; the SDK retries the 429 itself after that delay.
+
+A Foundry project's agents routes (`/agents...`) are plain JSON REST: they go through the same
+generic requests, on a second SDK client that shares the first one's HTTP client (its project
+endpoint, `api-version` as a default query), so retries, pauses, errors and scrubbing are shared.
 """
 
 from __future__ import annotations
@@ -32,10 +36,11 @@ from urllib.parse import quote
 import openai
 
 from assistplan.errors import EndpointRetiredError, RemoteError
+from assistplan.remote.auth import Secrets
 from assistplan.remote.upload import PART_SIZE, Digests, FilePart, Progress, mime_type
 
 T = TypeVar("T")
-PAGE = {"assistants": 100, "vector_stores": 100, "files": 10_000, "vector_store_files": 100}
+PAGE = {"assistants": 100, "vector_stores": 100, "files": 10_000, "vector_store_files": 100, "agents": 100}
 BETA = {"OpenAI-Beta": "assistants=v2"}  # what the SDK sends on /assistants* and /vector_stores*
 MAX_PAUSE = 120.0  # the SDK does not retry after a longer retry-after; neither do we wait longer
 DEFAULT_PAUSE = 1.0  # a 429 that names no delay
@@ -135,13 +140,15 @@ class Remote:
         endpoint_name: str,
         *,
         parallelism: int = 10,
-        secret: str | None = None,
+        secrets: Secrets | None = None,
+        agents: openai.OpenAI | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.client = client
+        self.agents_client = agents  # a Foundry project's agents routes (see module docstring)
         self.endpoint_name = endpoint_name
-        self._secret = secret
+        self._secrets = secrets or Secrets()
         self._calls = 0
         self._lock = threading.Lock()
         self._slots = _Slots(parallelism)  # --parallelism: requests in flight
@@ -180,9 +187,7 @@ class Remote:
             self._pause_until = max(self._pause_until, until)
 
     def _redact(self, text: str) -> str:
-        if self._secret and self._secret in text:
-            text = text.replace(self._secret, "***")
-        return text
+        return self._secrets.redact(text)
 
     @overload
     def _call(
@@ -241,13 +246,15 @@ class Remote:
             yield data
             if not data or page.get("has_more") is False:
                 return
-            after = data[-1]["id"]
+            after = page.get("last_id") or data[-1]["id"]
 
     def _list(self, kind: str, vs_id: str | None, params: dict[str, Any]) -> Any:
         if kind == "vector_store_files":
             if vs_id is None:
                 raise ValueError("listing a vector store's files needs the vector store's id")
             return self._get(f"/vector_stores/{_seg(vs_id)}/files", params)
+        if kind == "agents":
+            return self._agents().get("/agents", cast_to=object, options={"params": params})
         return self._get(f"/{kind}", params)
 
     # The SDK's generic requests: its retries, headers and errors; the JSON as it came.
@@ -262,6 +269,11 @@ class Remote:
     def _delete(self, path: str) -> Any:
         headers = {} if path.startswith("/files") else BETA
         return self.client.delete(path, cast_to=object, options={"headers": headers})
+
+    def _agents(self) -> openai.OpenAI:
+        if self.agents_client is None:
+            raise RemoteError(f"{self.endpoint_name} is no Azure AI Foundry project: it has no agents")
+        return self.agents_client
 
     def _retired_message(self) -> str:
         return (
@@ -435,6 +447,69 @@ class Remote:
                 )
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+    # -- Foundry agents (named; versions immutable) --------------------------------------------
+    def agent(self, name: str, what: str) -> dict[str, Any] | None:
+        """`GET /agents/{name}` (AgentDetails, with `versions.latest`); None when there is none."""
+        obj = self._call(
+            f"{what}: read agent {name}",
+            lambda: self._agents().get(f"/agents/{_seg(name)}", cast_to=object),
+            missing_ok=True,
+        )
+        return None if obj is None else _an_object(obj, f"{what}: read agent {name}")
+
+    def agent_versions(self, name: str, what: str) -> Iterator[list[dict[str, Any]]]:
+        """Pages of `GET /agents/{name}/versions` (newest first); nothing when there is no agent."""
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": PAGE["agents"], **({"after": after} if after else {})}
+            page = self._call(
+                f"{what}: list versions of agent {name}",
+                functools.partial(
+                    self._agents().get,
+                    f"/agents/{_seg(name)}/versions",
+                    cast_to=object,
+                    options={"params": params},
+                ),
+                missing_ok=True,
+            )
+            data = list(page.get("data") or []) if isinstance(page, dict) else []
+            yield data
+            if not data or not isinstance(page, dict) or not page.get("has_more"):
+                return
+            after = page.get("last_id") or data[-1].get("id")
+
+    def create_agent_version(self, name: str, body: dict[str, Any], what: str) -> dict[str, Any]:
+        """`POST /agents/{name}/versions` (makes the agent on first use): AgentVersionDetails."""
+        where = f"{what}: create a version of agent {name}"
+        obj = self._call(
+            where, lambda: self._agents().post(f"/agents/{_seg(name)}/versions", cast_to=object, body=body)
+        )
+        return _an_object(obj, where)
+
+    def delete_agent(self, name: str, what: str) -> None:
+        """`DELETE /agents/{name}`: the agent and all its versions; one already gone is no error."""
+        self._call(
+            f"{what}: delete agent {name}",
+            lambda: self._agents().delete(f"/agents/{_seg(name)}", cast_to=object),
+            missing_ok=True,
+        )
+
+    def deployments(self, what: str = "list deployments") -> list[str]:
+        """The names of the project's model deployments (what `model` names on Azure): the model
+        check's list where the endpoint is a Foundry project or its classic agents."""
+        client = self.agents_client or self.client
+        names: list[str] = []
+        url: str | None = "/deployments"
+        while url:
+            page = self._call(
+                what,
+                functools.partial(client.get, url, cast_to=object, options={"params": {"api-version": "v1"}}),
+            )
+            page = _an_object(page, what)
+            names += [str(d["name"]) for d in page.get("value") or [] if isinstance(d, dict) and "name" in d]
+            url = page.get("nextLink") or None
+        return names
 
     def failed_files(self, vs_id: str, what: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []

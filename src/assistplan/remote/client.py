@@ -1,24 +1,37 @@
-"""Building the SDK client for an endpoint: the real API, a compatible server, or the sandbox.
+"""Building the SDK client for an endpoint: the real API, a compatible server, Azure (a Foundry
+project, or its classic agents), or the sandbox.
 
-The API key comes only from OPENAI_API_KEY and is never stored, logged or echoed; the
-endpoint's identity (for state binding) is the base URL without credentials or query.
+The API key comes only from OPENAI_API_KEY, Azure tokens from azure-identity or
+ASSISTPLAN_AZURE_TOKEN (remote/auth.py); none is ever stored, logged or echoed. The endpoint's
+identity (for state binding) is the base URL of its files and vector stores, without
+credentials or query: a Foundry project's `{project}/openai/v1`, so its state is never mistaken
+for the state of the same project's classic agents (`{project}`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from assistplan.config.model import DEFAULT_TARGET
 from assistplan.errors import RemoteError
+from assistplan.remote.auth import AzureToken, Secrets, openai_key, sandbox_token
 
 if TYPE_CHECKING:
     import openai
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 SANDBOX_ENDPOINT = "sandbox"
+SANDBOX_ORIGIN = "http://sandbox.invalid"
+SANDBOX_PROJECT = "default"  # the Foundry project of the in-process sandbox
+PROJECT_ENV = "AZURE_AI_PROJECT_ENDPOINT"
+FOUNDRY = "foundry"
+AGENTS_API_VERSION = "v1"
+OPENAI_PATH = "/openai/v1"  # under a Foundry project: files and vector stores
 MAX_RETRIES_ENV = "ASSISTPLAN_MAX_RETRIES"  # the SDK's retry budget per request (default 6)
 DEFAULT_MAX_RETRIES = 6
 
@@ -28,9 +41,14 @@ class Endpoint:
     """Where we talk to. `name` binds state to it; it carries no secret."""
 
     name: str
-    base_url: str
+    base_url: str  # files and vector stores (and assistants, on that target)
     sandbox_dir: Path | None = None
     selected_by: str = "the default (OpenAI)"  # the flag or setting that chose it, for messages
+    # Azure: a Foundry project's endpoint, where the agents routes hang off (None elsewhere).
+    agents_url: str | None = None
+    # Sent as `?api-version=`: on every call for classic agents, on the agents calls for Foundry.
+    api_version: str | None = None
+    azure: bool = False  # Entra ID bearer tokens instead of OPENAI_API_KEY
 
     @property
     def is_sandbox(self) -> bool:
@@ -46,13 +64,86 @@ def clean_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
 
 
-def resolve_endpoint(
-    *, sandbox: bool, base_url: str | None, config_base_url: str | None, config_dir: Path
+def _checked(url: str, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RemoteError(f"invalid {what} {clean_url(url)!r}: expected http(s)://host/path")
+    return url
+
+
+def _azure_endpoint(
+    *,
+    sandbox: bool,
+    base_url: str | None,
+    config_base_url: str | None,
+    config_dir: Path,
+    target: str,
+    project_endpoint: str | None,
+    api_version: str | None,
 ) -> Endpoint:
-    """Precedence: --sandbox, then --base-url, then the config's provider.base_url, then env, then OpenAI."""
+    """A Foundry project (target foundry) or its classic agents (target assistants + api_version).
+
+    The project: --sandbox (its project `default`), then --base-url, then provider.project_endpoint
+    (or, for classic agents, provider.base_url), then $AZURE_AI_PROJECT_ENDPOINT."""
+    foundry = target == FOUNDRY
+    version = (api_version or AGENTS_API_VERSION) if foundry else api_version
+    sandbox_dir = config_dir / ".assistplan" / "sandbox" if sandbox else None
+    if sandbox:
+        project, source = f"{SANDBOX_ORIGIN}/api/projects/{SANDBOX_PROJECT}", "--sandbox"
+        name = f"{SANDBOX_ENDPOINT}/api/projects/{SANDBOX_PROJECT}"
+    else:
+        choices = (
+            (base_url, "--base-url"),
+            (project_endpoint, "provider.project_endpoint in the config"),
+            (config_base_url, "provider.base_url in the config"),
+            (os.environ.get(PROJECT_ENV), f"${PROJECT_ENV}"),
+        )
+        given, source = next(((u, s) for u, s in choices if u), (None, ""))
+        if not given:
+            raise RemoteError(
+                f"target {target} on Azure needs the project endpoint: set provider.project_endpoint "
+                f"(https://RESOURCE.services.ai.azure.com/api/projects/PROJECT) or ${PROJECT_ENV}, "
+                "or pass --base-url"
+            )
+        project = _checked(given, f"project endpoint (from {source})").split("?", 1)[0].rstrip("/")
+        name = clean_url(project)
+    files = OPENAI_PATH if foundry else ""
+    return Endpoint(
+        name + files,
+        project + files,
+        sandbox_dir,
+        source,
+        agents_url=project if foundry else None,
+        api_version=version,
+        azure=True,
+    )
+
+
+def resolve_endpoint(
+    *,
+    sandbox: bool,
+    base_url: str | None,
+    config_base_url: str | None,
+    config_dir: Path,
+    target: str = DEFAULT_TARGET,
+    project_endpoint: str | None = None,
+    api_version: str | None = None,
+) -> Endpoint:
+    """Precedence: --sandbox, then --base-url, then the config's provider.base_url, then env, then OpenAI.
+    Azure (target foundry, or api_version set): see `_azure_endpoint`."""
+    if target == FOUNDRY or api_version:
+        return _azure_endpoint(
+            sandbox=sandbox,
+            base_url=base_url,
+            config_base_url=config_base_url,
+            config_dir=config_dir,
+            target=target,
+            project_endpoint=project_endpoint,
+            api_version=api_version,
+        )
     if sandbox:
         return Endpoint(
-            SANDBOX_ENDPOINT, "http://sandbox.invalid/v1", config_dir / ".assistplan" / "sandbox", "--sandbox"
+            SANDBOX_ENDPOINT, f"{SANDBOX_ORIGIN}/v1", config_dir / ".assistplan" / "sandbox", "--sandbox"
         )
     choices = (
         (base_url, "--base-url"),
@@ -69,6 +160,14 @@ def resolve_endpoint(
     return Endpoint(clean_url(url), url, selected_by=source)
 
 
+def base_url_of(name: str, like: Endpoint) -> str | None:
+    """The --base-url that reaches the endpoint named `name` with a config like the one that chose
+    `like` (None: --sandbox). A Foundry project is named by its files' URL, `{project}/openai/v1`."""
+    if name == SANDBOX_ENDPOINT or name.startswith(f"{SANDBOX_ENDPOINT}/"):
+        return None
+    return name.removesuffix(OPENAI_PATH) if like.agents_url else name
+
+
 def max_retries_from_env() -> int:
     """$ASSISTPLAN_MAX_RETRIES (an integer >= 0), else 6."""
     text = os.environ.get(MAX_RETRIES_ENV, "").strip()
@@ -83,16 +182,45 @@ def max_retries_from_env() -> int:
     return value
 
 
-def make_openai(endpoint: Endpoint, *, max_retries: int | None = None, pool_size: int = 32) -> openai.OpenAI:
-    """An SDK client for the endpoint. The sandbox runs in process (no socket, no key needed).
+@dataclass(frozen=True)
+class Clients:
+    """The SDK clients of one endpoint, sharing one HTTP client (so one retry, 429 and secret
+    path): `client` for files, vector stores (and assistants); `agents` for a Foundry project's
+    agents routes (its project endpoint, `api-version` as a default query), else None.
+    `secrets` holds what must never be shown."""
+
+    client: openai.OpenAI
+    agents: openai.OpenAI | None
+    secrets: Secrets
+
+
+def make_clients(
+    endpoint: Endpoint,
+    *,
+    max_retries: int | None = None,
+    pool_size: int = 32,
+    credential: Any | None = None,
+) -> Clients:
+    """The SDK clients for the endpoint. The sandbox runs in process (no socket, no key needed).
 
     `max_retries` (per request, for 408/409/429/5xx and connection errors) defaults to
-    $ASSISTPLAN_MAX_RETRIES, else 6.
+    $ASSISTPLAN_MAX_RETRIES, else 6. `credential`: an azure-core credential to use instead of
+    DefaultAzureCredential (Azure endpoints only).
     """
     import openai  # the SDK loads only for commands that call the API (tests/cli/test_startup.py)
 
     if max_retries is None:
         max_retries = max_retries_from_env()
+    secrets = Secrets()
+    key: str | Callable[[], str]
+    if endpoint.azure and endpoint.is_sandbox:
+        key = sandbox_token()
+    elif endpoint.azure:
+        key = AzureToken(secrets, credential)
+    else:
+        key = openai_key(endpoint.is_sandbox)
+    if isinstance(key, str):
+        secrets.add(key)
     if endpoint.is_sandbox:
         from assistplan.sandbox import Faults, http_client
 
@@ -100,24 +228,26 @@ def make_openai(endpoint: Endpoint, *, max_retries: int | None = None, pool_size
             faults = Faults.from_env()
         except ValueError as exc:
             raise RemoteError(f"invalid sandbox setting: {exc}") from None
-        return openai.OpenAI(
-            api_key=os.environ.get("OPENAI_API_KEY") or "sk-sandbox",
-            base_url=endpoint.base_url,
-            http_client=http_client(endpoint.sandbox_dir, faults),
-            max_retries=max_retries,
-        )
-    key = os.environ.get("OPENAI_API_KEY")
-    if not key:
-        raise RemoteError(
-            "OPENAI_API_KEY is not set: export it (the key is read only from the environment), "
-            "or use --sandbox to try assistplan locally"
-        )
-    import httpx2
+        http = http_client(endpoint.sandbox_dir, faults)
+    else:
+        import httpx2
 
-    limits = httpx2.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
-    return openai.OpenAI(
+        limits = httpx2.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
+        http = openai.DefaultHttpxClient(limits=limits)
+    version = {"api-version": endpoint.api_version} if endpoint.api_version else None
+    main = openai.OpenAI(
         api_key=key,
         base_url=endpoint.base_url,
+        http_client=http,
         max_retries=max_retries,
-        http_client=openai.DefaultHttpxClient(limits=limits),
+        default_query=None if endpoint.agents_url else version,
     )
+    agents = None
+    if endpoint.agents_url:
+        agents = main.with_options(base_url=endpoint.agents_url, default_query=version)
+    return Clients(main, agents, secrets)
+
+
+def make_openai(endpoint: Endpoint, *, max_retries: int | None = None, pool_size: int = 32) -> openai.OpenAI:
+    """The SDK client for the endpoint's files and vector stores (and assistants)."""
+    return make_clients(endpoint, max_retries=max_retries, pool_size=pool_size).client

@@ -1,32 +1,37 @@
 """Targets: where an assistant is realised (DESIGN.md section 9).
 
 `provider.target` picks one for the whole config: `assistants` (an Assistants-v2 object, the
-default) or `responses` (a definition for `POST /v1/responses`, kept in state). Only the
-assistant kind and its release snapshots go through a target; the engine keeps attributes in
-the config's shape and asks `target_for(name)` at the seam. Nothing here imports an SDK.
+default), `responses` (a definition for `POST /v1/responses`, kept in state) or `foundry` (an
+Azure AI Foundry prompt agent, versioned). Only the assistant kind and its release snapshots go
+through a target; the engine keeps attributes in the config's shape and opens the target at the
+seam (`open_target`). Nothing here imports an SDK.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from assistplan.config.model import Config
 from assistplan.state.model import ResourceState, State
-from assistplan.targets import mapping
+from assistplan.targets import foundry, mapping
 from assistplan.targets.assistants import AssistantsTarget
 from assistplan.targets.base import (
     DEFAULT_TARGET,
     REALISATION_KEYS,
     TARGET_KEY,
+    Claim,
     Realise,
     Realised,
+    Refs,
     Target,
     deposed_target,
     recorded_target,
 )
+from assistplan.targets.foundry import FoundryTarget
 from assistplan.targets.mapping import unexpressible
 from assistplan.targets.responses import ResponsesTarget
 
-TARGETS: dict[str, type[Target]] = {t.name: t for t in (AssistantsTarget, ResponsesTarget)}
+TARGETS: dict[str, type[Target]] = {t.name: t for t in (AssistantsTarget, ResponsesTarget, FoundryTarget)}
 NAMES = tuple(TARGETS)
 
 __all__ = [
@@ -35,8 +40,10 @@ __all__ = [
     "REALISATION_KEYS",
     "TARGET_KEY",
     "TARGETS",
+    "Claim",
     "Realise",
     "Realised",
+    "Refs",
     "Target",
     "config_problems",
     "deposed_target",
@@ -49,16 +56,20 @@ __all__ = [
 ]
 
 
-def open_target(name: str, api: Any) -> Target:
-    """The target `name`, bound to the API client it calls (the `Remote`)."""
-    return TARGETS[name](api)
+def open_target(name: str, api: Any, config: Config | None = None) -> Target:
+    """The target `name`, bound to the API client it calls (the `Remote`) and to the config's
+    settings where it names what it makes (Foundry's agent prefix)."""
+    return TARGETS[name](api, config)
 
 
 def config_problems(target: str, spec: dict[str, Any]) -> list[tuple[mapping.Path, str]]:
     """What a config entry `assistants.NAME` (as written) sets that `target` cannot express."""
+    if target == FoundryTarget.name:
+        return foundry.config_problems(spec)
+    out = foundry.only_foundry(spec.get("tools"))
     if target == ResponsesTarget.name:
-        return mapping.problems(spec)
-    return []
+        out += mapping.problems(spec, foundry.foundry_tools())  # those are reported just above
+    return out
 
 
 def describe(rs: ResourceState) -> dict[str, Any]:

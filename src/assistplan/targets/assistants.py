@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from assistplan.config.messages import where
+from assistplan.config.model import Config
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState
-from assistplan.targets.base import TARGET_KEY, Realise, Realised
+from assistplan.targets import foundry
+from assistplan.targets.base import TARGET_KEY, Claim, Realise, Realised, Refs
+from assistplan.targets.mapping import unexpressible
 
 if TYPE_CHECKING:
     from assistplan.remote.api import Remote
@@ -18,8 +22,9 @@ class AssistantsTarget:
     name: ClassVar[str] = "assistants"
     remote: ClassVar[bool] = True
     collection: ClassVar[str | None] = "assistant"
+    versioned: ClassVar[bool] = False
 
-    def __init__(self, api: Remote):
+    def __init__(self, api: Remote, config: Config | None = None):
         self.api = api
 
     def create(self, r: Realise) -> Realised:
@@ -32,15 +37,23 @@ class AssistantsTarget:
         self.api.update("assistant", remote_id, params, r.address)
         return Realised(remote_id, {TARGET_KEY: self.name})
 
+    def adopt(self, r: Realise, remote_id: str) -> Realised:
+        return Realised(remote_id, {TARGET_KEY: self.name})
+
     def delete(self, address: str, remote_id: str) -> None:
         self.api.delete("assistant", remote_id, address)
 
-    def read(self, entries: Mapping[str, ResourceState]) -> dict[str, dict[str, Any] | None]:
+    def read(self, entries: Mapping[str, ResourceState], refs: Refs) -> dict[str, dict[str, Any] | None]:
         raise NotImplementedError("assistants are read with the other OpenAI collections")
+
+    def claim(self, lineage: str, wanted: Mapping[str, dict[str, Any]], refs: Refs) -> dict[str, Claim]:
+        return {}  # ids are the API's: the reader scans the collection for our marker instead
 
     @classmethod
     def problems(cls, attrs: dict[str, Any]) -> list[str]:
-        return []
+        return [
+            unexpressible(where(at), cls.name, why) for at, why in foundry.only_foundry(attrs.get("tools"))
+        ]
 
     @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:

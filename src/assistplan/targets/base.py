@@ -4,7 +4,10 @@ The engine plans and applies `assistant.NAME` (and its release snapshots) with a
 the config's shape, whatever the target; it hands a `Realise` to the target to create or
 update the realisation and records what comes back (`Realised`) in state. A target that keeps
 its realisations in an OpenAI collection (`collection`) is refreshed by the engine's reader
-with files and vector stores; any other target reads its own (`read`).
+with files and vector stores; any other target reads its own (`read`), and where a realisation's
+identity is a name the config fixes (Foundry's agents) it says what already holds each name
+the config wants (`claim`): ours, left by an interrupted apply (adopted), or someone else's
+(refused).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from assistplan.config.model import DEFAULT_TARGET as DEFAULT_TARGET
+from assistplan.config.model import Config
 from assistplan.state.model import ResourceState
 
 # State keys (ResourceState.extra of an assistant) that describe its realisation; a new
@@ -54,6 +58,22 @@ class Realised:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """An object that already holds the identity (a name) an address would take."""
+
+    remote_id: str
+    # Ours (it carries our marker: an interrupted apply made it): its attributes now, to adopt.
+    # None: not ours; `why` says who holds it and what to do.
+    attrs: dict[str, Any] | None
+    why: str = ""
+
+
+# The address a remote id names, as seen from the realisation at `address` (a release snapshot
+# sees only its own snapshot stores; anything unknown stays a raw id).
+Refs = Callable[[str, str], str]
+
+
 class Target(Protocol):
     """One way of realising an assistant. Instances carry the API client they need (`api`, the
     engine's `Remote`, which a target that makes no API call ignores)."""
@@ -65,17 +85,30 @@ class Target(Protocol):
     # The OpenAI collection ("assistant") the engine's reader lists or GETs with files and
     # vector stores; None: `read` reads this target's realisations.
     collection: ClassVar[str | None]
+    # An update makes a new immutable version beside the old ones (the plan says so).
+    versioned: ClassVar[bool]
 
-    def __init__(self, api: Any) -> None: ...
+    def __init__(self, api: Any, config: Config | None = None) -> None:
+        """`config` supplies the target's settings (provider.*) where it needs them to name things."""
+        ...
 
     def create(self, r: Realise) -> Realised: ...
 
     def update(self, r: Realise, remote_id: str) -> Realised: ...
 
+    def adopt(self, r: Realise, remote_id: str) -> Realised:
+        """Take over what an interrupted apply made (a claim the plan adopts): its bookkeeping."""
+        ...
+
     def delete(self, address: str, remote_id: str) -> None: ...
 
-    def read(self, entries: Mapping[str, ResourceState]) -> dict[str, dict[str, Any] | None]:
+    def read(self, entries: Mapping[str, ResourceState], refs: Refs) -> dict[str, dict[str, Any] | None]:
         """Attributes now (config shape) per address; None where the realisation is gone."""
+        ...
+
+    def claim(self, lineage: str, wanted: Mapping[str, dict[str, Any]], refs: Refs) -> dict[str, Claim]:
+        """What holds the identities of addresses state does not hold yet (`wanted`: address ->
+        desired attributes), per address; targets whose identities are not names claim nothing."""
         ...
 
     @classmethod

@@ -1,5 +1,5 @@
 """The one Assistants-v2 -> Responses mapping (DESIGN.md section 9), shared by the targets that
-realise an assistant as a Responses-shaped definition (`responses`; `foundry` next).
+realise an assistant as a Responses-shaped definition (`responses`, `foundry`).
 
 It reads assistant attributes in the config's shape (the engine's attributes: tools as the
 config writes them, tool resources as lists of references) and builds the parameters of a
@@ -16,16 +16,18 @@ config writes them, tool resources as lists of references) and builds the parame
 
 `name` and `description` have no Responses field: they stay labels (state, `output`). What a
 definition cannot express raises `Unmappable` naming the field; `problems()` runs the same rules
-over a config entry, so `validate` reports it at its line, before any call. Nothing here does
-I/O or imports an SDK.
+over a config entry, so `validate` reports it at its line, before any call. Tool types a target
+speaks natively (`passthrough`: Foundry's own tools) go through unchanged. `attributes()` is the
+inverse: a definition read back from a remote (a Foundry agent version) in the config's shape.
+Nothing here does I/O or imports an SDK.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from assistplan.remote.normalize import normalize_tool
+from assistplan.remote.normalize import normalize_tool, normalize_tools
 
 Path = tuple[str | int, ...]
 
@@ -54,10 +56,16 @@ def _resolved(refs: Sequence[str], resolve: Callable[[str], str]) -> list[str]:
 
 
 def tool(
-    t: dict[str, Any], stores: Sequence[str], files: Sequence[str], resolve: Callable[[str], str]
+    t: dict[str, Any],
+    stores: Sequence[str],
+    files: Sequence[str],
+    resolve: Callable[[str], str],
+    passthrough: Collection[str] = (),
 ) -> dict[str, Any]:
     """One Assistants tool as a Responses tool; `stores`/`files` are its tool resources."""
     kind = t.get("type")
+    if kind in passthrough:
+        return dict(t)
     if kind == "function":
         fn = t.get("function") or {}
         out: dict[str, Any] = {"type": "function", "name": fn["name"]}
@@ -115,7 +123,9 @@ def text_format(response_format: Any) -> dict[str, Any] | None:
     return out
 
 
-def definition(attrs: dict[str, Any], resolve: Callable[[str], str]) -> dict[str, Any]:
+def definition(
+    attrs: dict[str, Any], resolve: Callable[[str], str], passthrough: Collection[str] = ()
+) -> dict[str, Any]:
     """The Responses request parameters for assistant attributes (references resolved to ids).
 
     Raises Unmappable with the attribute path of the first field it cannot express.
@@ -128,7 +138,7 @@ def definition(attrs: dict[str, Any], resolve: Callable[[str], str]) -> dict[str
     tools = []
     for i, t in enumerate(attrs.get("tools") or []):
         try:
-            tools.append(tool(t, stores, files, resolve))
+            tools.append(tool(t, stores, files, resolve, passthrough))
         except Unmappable as exc:
             raise Unmappable(("tools", i, *exc.path), exc.why) from None
     if tools:
@@ -154,7 +164,7 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def problems(spec: dict[str, Any]) -> list[tuple[Path, str]]:
+def problems(spec: dict[str, Any], passthrough: Collection[str] = ()) -> list[tuple[Path, str]]:
     """What a config entry (`assistants.NAME`, as written) sets that a definition cannot express.
 
     Paths are relative to the entry. Tools are read as the engine reads them (server defaults
@@ -171,7 +181,7 @@ def problems(spec: dict[str, Any]) -> list[tuple[Path, str]]:
         if t["type"] == "function" and not isinstance(t.get("function"), dict):
             continue
         try:
-            tool(normalize_tool(t), [str(s) for s in stores], [], str)
+            tool(normalize_tool(t), [str(s) for s in stores], [], str, passthrough)
         except Unmappable as exc:
             out.append((("tools", i, *exc.path), exc.why))
         except (AttributeError, KeyError, TypeError):
@@ -183,3 +193,72 @@ def problems(spec: dict[str, Any]) -> list[tuple[Path, str]]:
         except Unmappable as exc:
             out.append((("response_format", *exc.path), exc.why))
     return out
+
+
+# -- the inverse: a definition read back, in the config's shape ---------------------------------
+def _function_back(t: dict[str, Any]) -> dict[str, Any]:
+    fn = {k: t[k] for k in ("name", "description", "parameters", "strict") if t.get(k) is not None}
+    if fn.get("parameters") == {}:
+        fn.pop("parameters")  # what the mapping sends when the config sets none
+    return {"type": "function", "function": fn}
+
+
+def _file_search_back(t: dict[str, Any]) -> dict[str, Any]:
+    fs = {k: t[k] for k in ("max_num_results", "ranking_options") if t.get(k) is not None}
+    return {"type": "file_search", **({"file_search": fs} if fs else {})}
+
+
+def _format_back(fmt: Any) -> Any:
+    if not isinstance(fmt, dict):
+        return "auto"
+    if fmt.get("type") != "json_schema":
+        return {"type": fmt.get("type")}
+    spec = {k: fmt[k] for k in ("name", "description", "schema", "strict") if fmt.get(k) is not None}
+    return {"type": "json_schema", "json_schema": spec}
+
+
+def attributes(body: dict[str, Any], labels: dict[str, Any], to_addr: Callable[[str], str]) -> dict[str, Any]:
+    """Assistant attributes (the engine's shape, references as addresses where `to_addr` knows the
+    id) of a definition read back; `labels` supply what no definition holds (name, description,
+    metadata). The inverse of `definition` for everything it produces."""
+    tools: list[dict[str, Any]] = []
+    stores: list[str] = []
+    files: list[str] = []
+    for t in body.get("tools") or []:
+        if not isinstance(t, dict):
+            continue
+        kind = t.get("type")
+        if kind == "function":
+            tools.append(_function_back(t))
+        elif kind == "file_search":
+            tools.append(_file_search_back(t))
+            stores += [to_addr(i) for i in t.get("vector_store_ids") or []]
+        elif kind == "code_interpreter":
+            tools.append({"type": "code_interpreter"})
+            container = t.get("container")
+            if isinstance(container, dict):
+                files += [to_addr(i) for i in container.get("file_ids") or []]
+        else:
+            tools.append(dict(t))
+    resources: dict[str, list[str]] = {}
+    if files:
+        resources["code_interpreter"] = sorted(files)
+    if stores:
+        resources["file_search"] = sorted(stores)
+    reasoning = body.get("reasoning")
+    text = body.get("text")
+    return {
+        "name": labels.get("name"),
+        "model": body.get("model"),
+        "description": labels.get("description"),
+        "instructions": body.get("instructions"),
+        "tools": normalize_tools(tools),
+        "tool_resources": resources,
+        "temperature": float(body["temperature"])
+        if body.get("temperature") is not None
+        else DEFAULT_TEMPERATURE,
+        "top_p": float(body["top_p"]) if body.get("top_p") is not None else DEFAULT_TOP_P,
+        "response_format": _format_back(text.get("format") if isinstance(text, dict) else None),
+        "reasoning_effort": reasoning.get("effort") if isinstance(reasoning, dict) else None,
+        "metadata": dict(labels.get("metadata") or {}),
+    }

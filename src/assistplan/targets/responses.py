@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from assistplan.config.messages import where
+from assistplan.config.model import Config
 from assistplan.errors import ApplyError
 from assistplan.state.model import ResourceState
-from assistplan.targets import mapping
-from assistplan.targets.base import TARGET_KEY, Realise, Realised
+from assistplan.targets import foundry, mapping
+from assistplan.targets.base import TARGET_KEY, Claim, Realise, Realised, Refs
 
 ID_PREFIX = "def_"
 
@@ -34,9 +35,10 @@ class ResponsesTarget:
     name: ClassVar[str] = "responses"
     remote: ClassVar[bool] = False
     collection: ClassVar[str | None] = None
+    versioned: ClassVar[bool] = False
 
-    def __init__(self, api: object | None = None):
-        del api  # nothing to call: a definition is not a remote object
+    def __init__(self, api: object | None = None, config: Config | None = None):
+        del api, config  # nothing to call: a definition is not a remote object
 
     def create(self, r: Realise) -> Realised:
         return self._realise(r, definition_id(r.lineage, r.address))
@@ -44,15 +46,24 @@ class ResponsesTarget:
     def update(self, r: Realise, remote_id: str) -> Realised:
         return self._realise(r, remote_id)
 
+    def adopt(self, r: Realise, remote_id: str) -> Realised:
+        return self._realise(r, remote_id)
+
     def delete(self, address: str, remote_id: str) -> None:
         """Nothing remote to delete: applications holding the definition keep their copy."""
 
-    def read(self, entries: Mapping[str, ResourceState]) -> dict[str, dict[str, Any] | None]:
+    def read(self, entries: Mapping[str, ResourceState], refs: Refs) -> dict[str, dict[str, Any] | None]:
         """Definitions live in state: they are as last applied (what they reference is refreshed)."""
         return {a: dict(rs.attributes) if rs.remote_id else None for a, rs in entries.items()}
 
+    def claim(self, lineage: str, wanted: Mapping[str, dict[str, Any]], refs: Refs) -> dict[str, Claim]:
+        return {}  # nothing remote holds an identity
+
     @classmethod
     def problems(cls, attrs: dict[str, Any]) -> list[str]:
+        foundry_only = foundry.only_foundry(attrs.get("tools"))
+        if foundry_only:
+            return [mapping.unexpressible(where(at), cls.name, why) for at, why in foundry_only]
         try:
             mapping.definition(attrs, lambda ref: ref)
         except mapping.Unmappable as exc:

@@ -1,0 +1,337 @@
+"""`target: foundry`: an assistant is an Azure AI Foundry prompt agent (DESIGN.md section 9).
+
+An agent is named, and its name is its identity: `provider.agent_prefix` + the resource name
+(`_` as `-`); a release snapshot is an agent of its own, `NAME-EXPERIMENT-vN`, so a person
+recognises it in the Foundry portal. Its versions are immutable: creating the assistant makes
+version "1", every change of its definition another version (the older ones stay, as history);
+the latest is the working assistant; deleting it deletes the agent with all its versions.
+
+A version is `{definition, description, metadata}`: the definition is the shared Responses
+mapping plus `kind: prompt` (Foundry's own tools passed through unchanged); the description
+and metadata (with our marker) go on the version; `name` stays a label in state. Because a
+version never changes, the latest version being the one state recorded means the agent is as
+last applied; any other latest version is read back (`mapping.attributes`) as drift.
+
+Names are claimed with care: before creating an agent, apply reads the name. An agent there
+whose versions carry our marker was made by an interrupted apply and is adopted; any other is
+refused with the way out (`assistplan import`), never extended or deleted. Nothing here imports
+an SDK: the agents routes are the engine's Remote (the same HTTP stack as files).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from assistplan.addrs import NAME_RE, Address
+from assistplan.config.messages import where
+from assistplan.config.model import Config
+from assistplan.errors import ApplyError
+from assistplan.remote import normalize as norm
+from assistplan.state.model import ResourceState
+from assistplan.targets import mapping
+from assistplan.targets.base import TARGET_KEY, Claim, Realise, Realised, Refs
+
+if TYPE_CHECKING:
+    from assistplan.remote.api import Remote
+
+NAME = "foundry"
+AGENT_NAME_MAX = 63
+_AGENT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+GETS_AT_MOST = 2  # reading more agents than this lists them (pages of 100) instead of one GET each
+
+Path = tuple[str | int, ...]
+
+
+@functools.cache
+def foundry_tools() -> frozenset[str]:
+    """The tool types of Foundry's agents that assistplan passes through: the schema's list."""
+    from assistplan.config.schema import load_schema
+
+    return frozenset(load_schema()["$defs"]["foundryTool"]["properties"]["type"]["enum"])
+
+
+def only_foundry(tools: Any) -> list[tuple[Path, str]]:
+    """(path, why) of each Foundry-only tool in `tools` (another target cannot express it)."""
+    out: list[tuple[Path, str]] = []
+    for i, t in enumerate(tools if isinstance(tools, list | tuple) else ()):
+        kind = t.get("type") if isinstance(t, dict) else None
+        if isinstance(kind, str) and kind in foundry_tools():
+            out.append(
+                (("tools", i, "type"), f"{kind} is a tool of Azure AI Foundry's agents (target foundry)")
+            )
+    return out
+
+
+# -- names ------------------------------------------------------------------------------------
+def agent_name(prefix: str, name: str, experiment: str | None = None, version: int | None = None) -> str:
+    """The agent that realises `assistant.NAME` (or its snapshot `@EXPERIMENT.vN`)."""
+    parts = [name, *([experiment, f"v{version}"] if experiment is not None else [])]
+    return prefix + "-".join(parts).replace("_", "-")
+
+
+def agent_name_of(prefix: str, address: str) -> str:
+    a = Address.parse(address)
+    return agent_name(prefix, a.name, a.experiment, a.version)
+
+
+def name_problem(name: str) -> str | None:
+    """Why Foundry would refuse `name` as an agent name; None when it takes it."""
+    if len(name) > AGENT_NAME_MAX:
+        return f"its Foundry agent name {name!r} has {len(name)} characters (Foundry allows {AGENT_NAME_MAX})"
+    if not _AGENT_NAME.fullmatch(name):
+        return (
+            f"its Foundry agent name {name!r} is invalid (letters, digits and hyphens, starting and "
+            "ending with a letter or digit)"
+        )
+    return None
+
+
+def _section(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _reached(data: dict[str, Any], exp: dict[str, Any]) -> list[str]:
+    """The assistants whose snapshots an experiment's releases make (directly or through its pipeline)."""
+    if isinstance(exp.get("assistant"), str):
+        return [exp["assistant"]]
+    pipeline = _section(data, "pipelines").get(str(exp.get("pipeline")))
+    nodes = pipeline.get("nodes") if isinstance(pipeline, dict) else None
+    found = [
+        n["assistant"] for n in nodes or [] if isinstance(n, dict) and isinstance(n.get("assistant"), str)
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _release_version(release: Any) -> int | None:
+    value = release.get("version") if isinstance(release, dict) else release
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def name_problems(data: dict[str, Any]) -> list[tuple[Path, str]]:
+    """The agent names a config (as written) would take that Foundry refuses, or that two of its
+    assistants or snapshots would share: (where, why), checked offline before any call."""
+    provider = _section(data, "provider")
+    given = provider.get("agent_prefix")
+    prefix = given if isinstance(given, str) else ""
+    assistants = {n for n in _section(data, "assistants") if isinstance(n, str) and NAME_RE.fullmatch(n)}
+    out: list[tuple[Path, str]] = []
+    taken: dict[str, str] = {}
+
+    def check(at: Path, address: str, name: str) -> None:
+        why = name_problem(name)
+        if why is not None:
+            out.append((at, f"{where(at)}: {why}: shorten provider.agent_prefix or the names"))
+        elif taken.setdefault(name, address) != address:
+            out.append(
+                (at, f"{where(at)}: {address} would be the Foundry agent {name!r}, as {taken[name]} is")
+            )
+
+    for n in _section(data, "assistants"):
+        if n in assistants:
+            check(("assistants", n), f"assistant.{n}", agent_name(prefix, n))
+    for e, exp in _section(data, "experiments").items():
+        if not (isinstance(exp, dict) and isinstance(e, str) and NAME_RE.fullmatch(e)):
+            continue
+        releases = exp.get("releases")
+        for i, release in enumerate(releases if isinstance(releases, list) else []):
+            v = _release_version(release)
+            for a in _reached(data, exp) if v is not None else []:
+                if a in assistants:
+                    check(
+                        ("experiments", e, "releases", i),
+                        f"assistant.{a}@{e}.v{v}",
+                        agent_name(prefix, a, e, v),
+                    )
+    return out
+
+
+def config_problems(spec: dict[str, Any]) -> list[tuple[Path, str]]:
+    """What a config entry sets that an agent's definition cannot express."""
+    return mapping.problems(spec, foundry_tools())
+
+
+# -- the target ---------------------------------------------------------------------------------
+def _latest(agent: dict[str, Any]) -> dict[str, Any]:
+    versions = agent.get("versions")
+    latest = versions.get("latest") if isinstance(versions, dict) else None
+    return latest if isinstance(latest, dict) else {}
+
+
+def _marker_of(version: dict[str, Any]) -> str | None:
+    metadata = version.get("metadata")
+    return norm.split_marker(metadata if isinstance(metadata, dict) else None)[1]
+
+
+class FoundryTarget:
+    name: ClassVar[str] = NAME
+    remote: ClassVar[bool] = True
+    collection: ClassVar[str | None] = None
+    versioned: ClassVar[bool] = True
+
+    def __init__(self, api: Remote, config: Config | None = None):
+        self.api = api
+        self.prefix = config.agent_prefix if config is not None else ""
+
+    # -- writing -------------------------------------------------------------------------------
+    def create(self, r: Realise) -> Realised:
+        name = agent_name_of(self.prefix, r.address)
+        why = name_problem(name)
+        if why is not None:
+            raise ApplyError(f"{r.address}: {why}")
+        body = self._body(r)
+        agent = self.api.agent(name, r.address)
+        if agent is not None:
+            if not self._ours(name, agent, r.marker, r.address):
+                raise ApplyError(self._taken(r.address, name, _marker_of(_latest(agent))))
+            latest = _latest(agent)
+            if self._same(latest, body):  # an interrupted apply made exactly this version
+                return self._realised(name, latest)
+        return self._realised(name, self.api.create_agent_version(name, body, r.address))
+
+    def update(self, r: Realise, remote_id: str) -> Realised:
+        """A new version: the old ones stay."""
+        return self._realised(remote_id, self.api.create_agent_version(remote_id, self._body(r), r.address))
+
+    def adopt(self, r: Realise, remote_id: str) -> Realised:
+        agent = self.api.agent(remote_id, r.address)
+        return self._realised(remote_id, _latest(agent) if agent is not None else {})
+
+    def delete(self, address: str, remote_id: str) -> None:
+        self.api.delete_agent(remote_id, address)
+
+    def _body(self, r: Realise) -> dict[str, Any]:
+        try:
+            definition = mapping.definition(r.attrs, r.resolve, foundry_tools())
+        except mapping.Unmappable as exc:  # the plan checks this: reaching here is a stale plan
+            raise ApplyError(
+                f"{r.address}: {mapping.unexpressible(where(exc.path), self.name, exc.why)}"
+            ) from None
+        definition.pop("metadata", None)  # an agent keeps metadata on its version, not its definition
+        body: dict[str, Any] = {"definition": {"kind": "prompt", **definition}}
+        if r.attrs.get("description") is not None:
+            body["description"] = r.attrs["description"]
+        body["metadata"] = {**(r.attrs.get("metadata") or {}), norm.MARKER_KEY: r.marker}
+        return body
+
+    @staticmethod
+    def _same(version: dict[str, Any], body: dict[str, Any]) -> bool:
+        return all(version.get(k) == body.get(k) for k in ("definition", "description", "metadata"))
+
+    def _realised(self, name: str, version: dict[str, Any]) -> Realised:
+        return Realised(
+            name, {TARGET_KEY: self.name, "agent": {"name": name, "version": version.get("version")}}
+        )
+
+    # -- reading -------------------------------------------------------------------------------
+    def read(self, entries: Mapping[str, ResourceState], refs: Refs) -> dict[str, dict[str, Any] | None]:
+        """The latest version of each agent: the one state recorded (immutable: as last applied), or
+        another one, read back as drift; None where the agent is gone."""
+        found = self._agents({rs.remote_id for rs in entries.values() if rs.remote_id})
+        out: dict[str, dict[str, Any] | None] = {}
+        for addr, rs in entries.items():
+            agent = found.get(rs.remote_id) if rs.remote_id else None
+            if agent is None:
+                out[addr] = None
+                continue
+            latest = _latest(agent)
+            recorded = rs.extra.get("agent")
+            if (
+                isinstance(recorded, dict)
+                and recorded.get("version") == latest.get("version")
+                and rs.attributes
+            ):
+                out[addr] = dict(rs.attributes)
+            else:
+                out[addr] = self._attributes(latest, rs.attributes.get("name"), functools.partial(refs, addr))
+        return out
+
+    def claim(self, lineage: str, wanted: Mapping[str, dict[str, Any]], refs: Refs) -> dict[str, Claim]:
+        names = {agent_name_of(self.prefix, a): a for a in wanted}
+        out: dict[str, Claim] = {}
+        for name, agent in self._agents(set(names)).items():
+            addr = names[name]
+            if self._ours(name, agent, norm.marker(lineage, addr), addr):
+                label = wanted[addr].get("name")
+                out[addr] = Claim(
+                    name, self._attributes(_latest(agent), label, functools.partial(refs, addr))
+                )
+            else:
+                out[addr] = Claim(name, None, self._taken(addr, name, _marker_of(_latest(agent))))
+        return out
+
+    def fetch(
+        self, name: str, what: str, to_addr: Mapping[str, str]
+    ) -> tuple[dict[str, Any], Realised, str | None]:
+        """An existing agent, as `import` records it: (attributes, bookkeeping, the marker its latest
+        version carries); RemoteError-free None handling is the caller's (it exists or raises)."""
+        from assistplan.errors import RemoteError
+
+        agent = self.api.agent(name, what)
+        if agent is None:
+            raise RemoteError(f"{what}: there is no agent {name} in {self.api.endpoint_name}")
+        latest = _latest(agent)
+        attrs = self._attributes(latest, name, lambda rid: to_addr.get(rid, rid))
+        return attrs, self._realised(name, latest), _marker_of(latest)
+
+    def _agents(self, names: set[str]) -> dict[str, dict[str, Any]]:
+        """The agents of these names that exist: one GET each for a few, else the cursor pages
+        of the agents list (stopping once all are found)."""
+        if len(names) <= GETS_AT_MOST:
+            got = {n: self.api.agent(n, f"agent {n}") for n in sorted(names)}
+            return {n: a for n, a in got.items() if a is not None}
+        out: dict[str, dict[str, Any]] = {}
+        for page in self.api.pages("agents"):
+            out.update({a["name"]: a for a in page if isinstance(a, dict) and a.get("name") in names})
+            if len(out) == len(names):
+                break
+        return out
+
+    def _ours(self, name: str, agent: dict[str, Any], marker: str, address: str) -> bool:
+        """Whether one of the agent's versions carries our marker (the latest first: one request)."""
+        if _marker_of(_latest(agent)) == marker:
+            return True
+        return any(_marker_of(v) == marker for page in self.api.agent_versions(name, address) for v in page)
+
+    @staticmethod
+    def _taken(address: str, name: str, mark: str | None) -> str:
+        holder = f" (it carries the marker of another assistplan state: {mark})" if mark else ""
+        return (
+            f"{address}: a Foundry agent named {name!r} already exists and this state did not make it"
+            f"{holder}; assistplan never changes or deletes an agent it does not manage: take it over with "
+            f"`assistplan import {address} {name}` (the next apply adds a version), or set "
+            "provider.agent_prefix so that yours are named apart"
+        )
+
+    @staticmethod
+    def _attributes(version: dict[str, Any], name: str | None, to_addr: Any) -> dict[str, Any]:
+        metadata, _ = norm.split_marker(
+            version.get("metadata") if isinstance(version.get("metadata"), dict) else None
+        )
+        labels = {"name": name, "description": version.get("description"), "metadata": metadata}
+        definition = version.get("definition")
+        return mapping.attributes(definition if isinstance(definition, dict) else {}, labels, to_addr)
+
+    # -- describing ----------------------------------------------------------------------------
+    @classmethod
+    def problems(cls, attrs: dict[str, Any]) -> list[str]:
+        try:
+            mapping.definition(attrs, lambda ref: ref, foundry_tools())
+        except mapping.Unmappable as exc:
+            return [mapping.unexpressible(where(exc.path), cls.name, exc.why)]
+        return []
+
+    @classmethod
+    def describe(cls, rs: ResourceState) -> dict[str, Any]:
+        agent = rs.extra.get("agent")
+        if not isinstance(agent, dict):
+            agent = {"name": rs.remote_id, "version": None}
+        return {"target": cls.name, "agent": {"name": agent.get("name"), "version": agent.get("version")}}
+
+
+def names_in(states: Iterable[ResourceState]) -> set[str]:
+    """The agent names a state's assistants hold."""
+    return {rs.remote_id for rs in states if rs.type == "assistant" and rs.remote_id}
