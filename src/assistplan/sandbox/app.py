@@ -6,13 +6,21 @@ handler runs, so a faulted request changes nothing), the ``OpenAI-Beta`` header 
 parsing (400), then the operation; on a route whose responses are dropped, the answer is then
 replaced by :class:`ResponseDropped` (a closed connection). ``/_sandbox/stats`` is outside all of
 that.
+
+Azure AI Foundry projects live under ``/api/projects/{project}/`` (any project name; each has
+objects of its own): the agents routes and ``deployments`` (``?api-version=`` required), the
+OpenAI files and vector stores under ``openai/v1``, and the classic agents protocol (assistants,
+files, vector stores; ``?api-version=`` required) directly under the project. Same auth (a
+bearer token), faults and stats as ``/v1``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 import os
+import re
 import secrets
 import tempfile
 import time
@@ -26,7 +34,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import assistants, files, uploads, vector_store_files, vector_stores
+from . import agents, assistants, files, uploads, vector_store_files, vector_stores
 from .common import Body, Call
 from .errors import ApiError, invalid, invalid_url, rate_limited, server_error
 from .faults import FaultInjector, Faults, ResponseDropped
@@ -43,6 +51,9 @@ _NO_KEY = (
 )
 _WRONG_KEY = (
     "Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys."
+)
+_AZURE_401 = (
+    "Access token is missing, invalid, audience is incorrect (https://ai.azure.com), or have expired."
 )
 _NO_BETA = (
     "You must provide the 'OpenAI-Beta' header to access the Assistants API. Please try again by setting the "
@@ -65,6 +76,7 @@ class Route:
     handler: Handler
     body: str | None = None  # "json" or "multipart"
     poll: bool = False  # send openai-poll-after-ms (processing objects)
+    api_version: str | None = None  # Azure: "any" or "agents" (which `api-version` values it takes)
 
     @property
     def template(self) -> str:
@@ -102,6 +114,33 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{_VS}/file_batches/<batch_id>", vector_store_files.retrieve_batch, poll=True),
     Route("POST", f"{_VS}/file_batches/<batch_id>/cancel", vector_store_files.cancel_batch, poll=True),
     Route("GET", f"{_VS}/file_batches/<batch_id>/files", vector_store_files.list_batch_files),
+)
+PROJECT = "/api/projects/<project>"
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_AGENT = f"{PROJECT}/agents/<agent_name>"
+
+
+def _under(prefix: str, routes: Iterable[Route], api_version: str | None = None) -> tuple[Route, ...]:
+    return tuple(
+        dataclasses.replace(r, rule=prefix + r.rule.removeprefix("/v1"), api_version=api_version)
+        for r in routes
+    )
+
+
+ROUTES = (
+    *ROUTES,
+    # A Foundry project: its agents (and model deployments), its OpenAI files and vector stores...
+    Route("POST", f"{_AGENT}/versions", agents.create_version, "json", api_version="agents"),
+    Route("GET", _AGENT, agents.get, api_version="agents"),
+    Route("GET", f"{PROJECT}/agents", agents.list_, api_version="agents"),
+    Route("GET", f"{_AGENT}/versions/<agent_version>", agents.get_version, api_version="agents"),
+    Route("GET", f"{_AGENT}/versions", agents.list_versions, api_version="agents"),
+    Route("DELETE", _AGENT, agents.delete, api_version="agents"),
+    Route("DELETE", f"{_AGENT}/versions/<agent_version>", agents.delete_version, api_version="agents"),
+    Route("GET", f"{PROJECT}/deployments", agents.deployments, api_version="any"),
+    *_under(f"{PROJECT}/openai/v1", [r for r in ROUTES if not r.rule.startswith("/v1/assistants")]),
+    # ... and its classic agents (the Assistants protocol, until 2027-03-31).
+    *_under(PROJECT, ROUTES, api_version="any"),
 )
 _URL_MAP = Map(
     [Rule(r.rule, methods=[r.method], endpoint=i) for i, r in enumerate(ROUTES)],
@@ -231,7 +270,9 @@ class SandboxApp:
         method, path = request.method, request.path
         if self.injector.is_retired(path):
             raise invalid_url(method, path)
-        if route is None:
+        args = dict(args)
+        project = args.pop("project", None)
+        if route is None or (project is not None and not _PROJECT_NAME.fullmatch(project)):
             if allowed:
                 raise ApiError(405, f"Invalid method for URL ({method} {path})")
             raise invalid_url(method, path)
@@ -242,8 +283,11 @@ class SandboxApp:
             raise rate_limited()
         if path.startswith(_BETA_PREFIXES):
             self._check_beta(request)
+        if route.api_version is not None:
+            self._check_api_version(request, route.api_version)
         body = self._body(request, route)
-        result = route.handler(Call(self.store, request, dict(args), body, self.processing_ms, self.clock()))
+        store = self.store if project is None else self.store.project(project)
+        result = route.handler(Call(store, request, args, body, self.processing_ms, self.clock()))
         if isinstance(result, Response):
             return result
         headers = {"openai-poll-after-ms": str(max(1, round(self.processing_ms)))} if route.poll else None
@@ -252,10 +296,24 @@ class SandboxApp:
     def _authenticate(self, request: Request) -> None:
         scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
         token = token.strip()
+        azure = request.path.startswith("/api/projects/")
+        missing, wrong = (_AZURE_401, _AZURE_401) if azure else (_NO_KEY, _WRONG_KEY)
+        code = "Unauthorized" if azure else "invalid_api_key"
         if scheme.lower() != "bearer" or not token:
-            raise ApiError(401, _NO_KEY, code="invalid_api_key")
+            raise ApiError(401, missing, code=code)
         if self.token is not None and not hmac.compare_digest(token.encode(), self.token.encode()):
-            raise ApiError(401, _WRONG_KEY, code="invalid_api_key")
+            raise ApiError(401, wrong, code=code)
+
+    @staticmethod
+    def _check_api_version(request: Request, accepts: str) -> None:
+        """Azure's routes need `?api-version=`; the agents routes take v1 (or a preview)."""
+        version = request.args.get("api-version")
+        if not version:
+            raise ApiError(400, "Missing required query parameter: api-version", code="BadRequest")
+        if accepts == "agents" and version != "v1" and not version.endswith("-preview"):
+            raise ApiError(
+                400, f"Unsupported api-version '{version}'. Supported: v1 (and previews).", code="BadRequest"
+            )
 
     @staticmethod
     def _check_beta(request: Request) -> None:

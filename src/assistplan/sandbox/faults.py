@@ -142,6 +142,7 @@ class FaultInjector:
         return route in self.faults.drop_responses
 
     def is_retired(self, path: str) -> bool:
-        return any(
-            path == f"/v1/{family}" or path.startswith(f"/v1/{family}/") for family in self.faults.retired
-        )
+        """A retired family answers 404 under /v1 and, as a project's classic agents, under a project."""
+        parts = path.split("/")
+        root = 2 if parts[1:2] == ["v1"] else 4 if parts[1:3] == ["api", "projects"] else None
+        return root is not None and len(parts) > root and parts[root] in self.faults.retired

@@ -32,6 +32,9 @@ VECTOR_STORE_FILE = "vector_store.file"
 FILE_BATCH = "vector_store.files_batch"
 UPLOAD = "upload"
 UPLOAD_PART = "upload.part"
+AGENT = "agent"
+AGENT_VERSION = "agent.version"
+PROJECTS_DIR = "projects"  # a Foundry project's objects: a store of their own under the data dir
 
 FILE_STATUSES = ("in_progress", "completed", "failed", "cancelled")
 _STALE_BLOB_SECONDS = 3600
@@ -96,6 +99,19 @@ class VectorStoreState:
             self.set_status(vf, vf["outcome"])
 
 
+class AgentState:
+    """A Foundry agent and its versions. ``rec`` holds the agent's own fields (name, created_at,
+    seq, and ``next_version``: versions are numbered from 1 and never reused)."""
+
+    def __init__(self, rec: Record) -> None:
+        self.rec = rec
+        self.versions: dict[str, Record] = {}  # by version id, ``NAME:N``
+        self.index = OrderedIndex()
+
+    def latest(self) -> Record:
+        return self.versions[self.index.page(limit=1, order="desc").ids[0]]
+
+
 class RequestStats:
     """Requests counted by ``"METHOD /route/{template}"``; thread-safe."""
 
@@ -123,6 +139,7 @@ class Store:
         self.data_dir = data_dir
         self.lock = threading.RLock()
         self.stats = RequestStats()
+        self._projects: dict[str, Store] = {}
         self._db = Database(data_dir) if data_dir is not None else None
         self._blobs: dict[str, bytes] = {}
         self._after_commit: list[Callable[[], None]] = []
@@ -143,6 +160,8 @@ class Store:
         self.stores_of_file: dict[str, set[str]] = {}
         self.uploads: dict[str, Record] = {}
         self.parts: dict[str, dict[str, Record]] = {}  # upload id -> part id -> part
+        self.agents: dict[str, AgentState] = {}
+        self.agent_index = OrderedIndex()
         self._seq = 0
 
     def _load(self) -> None:
@@ -169,6 +188,12 @@ class Store:
             self.uploads[rec["id"]] = rec
         for parent, rec in by_kind.get(UPLOAD_PART, ()):
             self.parts.setdefault(parent, {})[rec["id"]] = rec
+        for _, rec in by_kind.get(AGENT, ()):
+            self._put_agent(rec)
+        for parent, rec in by_kind.get(AGENT_VERSION, ()):
+            agent = self.agents.get(parent.removeprefix("agent:"))
+            if agent is not None:
+                self._put_version(agent, rec)
         seqs = [rec["seq"] for recs in by_kind.values() for _, rec in recs]
         self._seq = max(seqs, default=0)
 
@@ -252,6 +277,50 @@ class Store:
         self._forget(ASSISTANT, id_)
         del self.assistants[id_]
         self.assistant_index.remove(id_)
+
+    # --- Foundry projects and their agents ----------------------------------------------------
+
+    def project(self, name: str) -> Store:
+        """The store of the Foundry project ``name`` (made on first use; under the data dir)."""
+        with self.lock:
+            if name not in self._projects:
+                self._projects[name] = (
+                    Store(None) if self.data_dir is None else open_store(self.data_dir / PROJECTS_DIR / name)
+                )
+            return self._projects[name]
+
+    def _put_agent(self, rec: Record) -> AgentState:
+        agent = self.agents.get(rec["name"])
+        if agent is None:
+            agent = self.agents[rec["name"]] = AgentState(rec)
+            self.agent_index.add(rec["name"], sort_key(rec))
+        agent.rec = rec
+        return agent
+
+    def put_agent(self, rec: Record) -> AgentState:
+        self._persist(AGENT, rec)
+        return self._put_agent(rec)
+
+    def _put_version(self, agent: AgentState, rec: Record) -> None:
+        agent.versions[rec["id"]] = rec
+        agent.index.add(rec["id"], sort_key(rec))
+
+    def put_version(self, agent: AgentState, rec: Record) -> None:
+        self._persist(AGENT_VERSION, rec, "agent:" + agent.rec["name"])
+        self._put_version(agent, rec)
+
+    def drop_version(self, agent: AgentState, version_id: str) -> None:
+        self._forget(AGENT_VERSION, version_id, "agent:" + agent.rec["name"])
+        del agent.versions[version_id]
+        agent.index.remove(version_id)
+
+    def drop_agent(self, name: str) -> None:
+        self.agents.pop(name)
+        self.agent_index.remove(name)
+        self._dirty = True
+        if self._db is not None:
+            self._db.delete_children("agent:" + name)
+            self._db.delete(AGENT, "", name)
 
     # --- files --------------------------------------------------------------------------------
 
@@ -398,6 +467,10 @@ class Store:
                     for upload_id, parts in self.parts.items()
                 },
             }
+            if self.agents:
+                data["agents"] = {
+                    n: {"record": a.rec, "versions": a.versions} for n, a in self.agents.items()
+                }
             return json.loads(json.dumps(data, sort_keys=True))
 
     def _read_blob(self, file_id: str) -> str:
@@ -408,6 +481,9 @@ class Store:
     def close(self) -> None:
         """Forget this store (the next :func:`open_store` reloads it from disk)."""
         with self.lock:
+            for project in self._projects.values():
+                project.close()
+            self._projects.clear()
             if self._db is not None:
                 self._db.close()
                 self._db = None
