@@ -27,7 +27,7 @@ from assistplan.plan.model import (
     Plan,
     ResourceChange,
 )
-from assistplan.plan.reasons import NO_API_CALL, Reason
+from assistplan.plan.reasons import NEW_VERSION_VERB, NO_API_CALL, Reason
 
 WRAP = 100  # our own sentences wrap here; plan lines stay under 120 columns
 SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE_CBD: "+/-", ("archive",): "-"}
@@ -178,6 +178,8 @@ class Printer:
             verb = "must be replaced (created anew, consumers repointed; the old one stays)"
         elif c.forget_old:
             verb = "must be replaced (created anew, consumers repointed; the old one is forgotten)"
+        if c.new_version:
+            verb = NEW_VERSION_VERB
         if c.no_api_call:
             verb += f" ({NO_API_CALL})"
         if c.retained:

@@ -28,7 +28,7 @@ from assistplan.plan.refresh import KINDS, LIVE_FILE_STATUSES, PENDING
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
-from assistplan.targets import DEFAULT_TARGET, TARGETS
+from assistplan.targets import DEFAULT_TARGET, TARGETS, Target, open_target
 
 DEFAULT_STATIC = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
 NOUN = {"file": "file", "vector_store": "vector store", "assistant": "assistant"}
@@ -100,11 +100,17 @@ def read_import(
     that it references and state does not hold yet (they are only ever referenced). `target`
     realises the config's assistants: one that is no Assistants object cannot be imported."""
     d = check_importable(state, desired, address, remote_id)
-    if d.type == "assistant" and TARGETS[target].collection != "assistant":
+    if d.type == "assistant" and not TARGETS[target].remote:
         raise PlanError(
             f"cannot import {address}: on target {target} an assistant is not an Assistants API object "
             "(nothing to import): `assistplan apply` realises it from the configuration"
         )
+    if d.type == "assistant" and TARGETS[target].collection != "assistant":
+        return [
+            realisation_state(
+                d, open_target(target, remote), remote_id, id_map(state, desired), state.lineage
+            )
+        ]
     if d.type == "assistant":
         remote.probe_assistants()
     obj = remote.get(d.type, remote_id, address)
@@ -181,6 +187,16 @@ def vector_store_state(
 def assistant_state(d: Desired, obj: dict[str, Any], to_addr: dict[str, str], lineage: str) -> Imported:
     attrs = norm.assistant_actual(obj, to_addr)
     return Imported(_entry(d, obj["id"], attrs), _marker_notes(d.address, obj, lineage))
+
+
+def realisation_state(
+    d: Desired, target: Target, remote_id: str, to_addr: dict[str, str], lineage: str
+) -> Imported:
+    """An assistant realised through a target that reads its own (a Foundry agent, by name)."""
+    found = target.fetch(remote_id, d.address, d.attrs.get("name"), to_addr)
+    rs = _entry(d, found.realised.remote_id, found.attrs)
+    rs.extra = dict(found.realised.extra)
+    return Imported(rs, _marker_notes(d.address, {"metadata": {norm.MARKER_KEY: found.marker}}, lineage))
 
 
 def chunking_of(members: Iterable[dict[str, Any]], assumed: dict[str, Any] | None) -> dict[str, Any] | None:

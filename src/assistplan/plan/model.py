@@ -16,6 +16,7 @@ from assistplan.targets import TARGETS
 NO_OP = ("no-op",)
 CREATE = ("create",)
 UPDATE = ("update",)
+LIFECYCLE = "lifecycle.prevent_destroy"  # a changed path that only state holds (no API call)
 DELETE = ("delete",)
 ARCHIVE = ("archive",)
 REPLACE_CBD = ("create", "delete")  # create the new one, repoint consumers, delete the old one
@@ -136,6 +137,16 @@ class ResourceChange:
         """A change to a realisation that is no remote object (a Responses definition): planned
         and applied into state only."""
         return self.target is not None and not TARGETS[self.target].remote and not self.is_noop
+
+    @property
+    def new_version(self) -> bool:
+        """An update that a versioned target (Foundry's agents) carries out as a new version."""
+        return (
+            self.target is not None
+            and TARGETS[self.target].versioned
+            and self.actions == UPDATE
+            and self.changed_paths != (LIFECYCLE,)
+        )
 
     @property
     def forget_old(self) -> bool:

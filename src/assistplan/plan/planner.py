@@ -17,6 +17,7 @@ from assistplan.plan.model import (
     ARCHIVE,
     CREATE,
     DELETE,
+    LIFECYCLE,
     NO_OP,
     OLD_DEPOSED,
     OLD_FORGOTTEN,
@@ -38,7 +39,6 @@ STATE_ONLY = ("pipeline", "experiment", "experiment_version")
 # Forgotten from state, never deleted: referenced by id only, or on an endpoint that no longer
 # serves the Assistants API (nothing is left there to delete).
 FORGET = (Reason.FORGET_NOT_MANAGED, Reason.FORGET_RETIRED)
-LIFECYCLE = "lifecycle.prevent_destroy"
 REPLACE_FIELDS = {
     "file": {"sha256", "filename", "purpose", "bytes"},
     "vector_store": set(norm.VECTOR_STORE_CREATE_ONLY),

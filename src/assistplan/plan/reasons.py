@@ -60,7 +60,7 @@ TEXT: dict[Reason, str] = {
     Reason.TARGET_CHANGED: "the target changed from {old_target} to {target}: realised anew",
     Reason.REVERT_DRIFT: "to undo a change made outside assistplan",
     Reason.CONFIGURATION_CHANGED: "changed: {paths}",
-    Reason.NEW_VERSION: "new agent version (changed: {paths}); the earlier versions stay",
+    Reason.NEW_VERSION: "a new agent version: {paths} changed; the earlier versions stay",
     Reason.DELETE_NOT_IN_CONFIG: "no longer in the configuration",
     Reason.FORGET_NOT_MANAGED: "forgotten from state only (referenced by id: the remote file stays)",
     Reason.FORGET_RETIRED: (
@@ -93,6 +93,7 @@ OLD_DEPOSED = "the old object {object} stays (deposed) until the next apply, so 
 OLD_RETIRED = "the old object {object} is forgotten: the endpoint no longer serves the Assistants API"
 NO_API_CALL = "no API call"  # a change to a realisation that is no remote object (shown beside it)
 REMOVED_BY = "removed in this environment by {places}"  # the overlay's `null`s behind a change
+NEW_VERSION_VERB = "will get a new version"  # an update on a versioned target (Foundry's agents)
 
 
 def words(

@@ -11,7 +11,7 @@ from assistplan.config.model import Config
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState
 from assistplan.targets import foundry
-from assistplan.targets.base import TARGET_KEY, Claim, Realise, Realised, Refs
+from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Realise, Realised, Refs
 from assistplan.targets.mapping import unexpressible
 
 if TYPE_CHECKING:
@@ -48,6 +48,9 @@ class AssistantsTarget:
 
     def claim(self, lineage: str, wanted: Mapping[str, dict[str, Any]], refs: Refs) -> dict[str, Claim]:
         return {}  # ids are the API's: the reader scans the collection for our marker instead
+
+    def fetch(self, remote_id: str, address: str, name: str | None, to_addr: Mapping[str, str]) -> Fetched:
+        raise NotImplementedError(f"target {self.name}: its assistants are not imported through the seam")
 
     @classmethod
     def problems(cls, attrs: dict[str, Any]) -> list[str]:

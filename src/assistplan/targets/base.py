@@ -69,6 +69,16 @@ class Claim:
     why: str = ""
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """An existing realisation read by its id (`import`): attributes, bookkeeping, and the marker
+    it carries (None: none)."""
+
+    attrs: dict[str, Any]
+    realised: Realised
+    marker: str | None
+
+
 # The address a remote id names, as seen from the realisation at `address` (a release snapshot
 # sees only its own snapshot stores; anything unknown stays a raw id).
 Refs = Callable[[str, str], str]
@@ -109,6 +119,11 @@ class Target(Protocol):
     def claim(self, lineage: str, wanted: Mapping[str, dict[str, Any]], refs: Refs) -> dict[str, Claim]:
         """What holds the identities of addresses state does not hold yet (`wanted`: address ->
         desired attributes), per address; targets whose identities are not names claim nothing."""
+        ...
+
+    def fetch(self, remote_id: str, address: str, name: str | None, to_addr: Mapping[str, str]) -> Fetched:
+        """An existing realisation to import as `address` (`name`: its label as declared);
+        RemoteError when there is none. Targets read by the engine's reader are imported by it."""
         ...
 
     @classmethod

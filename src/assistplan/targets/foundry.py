@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from assistplan.addrs import NAME_RE, Address
 from assistplan.config.messages import where
 from assistplan.config.model import Config
-from assistplan.errors import ApplyError
+from assistplan.errors import ApplyError, RemoteError
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState
 from assistplan.targets import mapping
-from assistplan.targets.base import TARGET_KEY, Claim, Realise, Realised, Refs
+from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Realise, Realised, Refs
 
 if TYPE_CHECKING:
     from assistplan.remote.api import Remote
@@ -263,19 +263,13 @@ class FoundryTarget:
                 out[addr] = Claim(name, None, self._taken(addr, name, _marker_of(_latest(agent))))
         return out
 
-    def fetch(
-        self, name: str, what: str, to_addr: Mapping[str, str]
-    ) -> tuple[dict[str, Any], Realised, str | None]:
-        """An existing agent, as `import` records it: (attributes, bookkeeping, the marker its latest
-        version carries); RemoteError-free None handling is the caller's (it exists or raises)."""
-        from assistplan.errors import RemoteError
-
-        agent = self.api.agent(name, what)
+    def fetch(self, remote_id: str, address: str, name: str | None, to_addr: Mapping[str, str]) -> Fetched:
+        agent = self.api.agent(remote_id, address)
         if agent is None:
-            raise RemoteError(f"{what}: there is no agent {name} in {self.api.endpoint_name}")
+            raise RemoteError(f"{address}: there is no agent {remote_id} on {self.api.endpoint_name}")
         latest = _latest(agent)
         attrs = self._attributes(latest, name, lambda rid: to_addr.get(rid, rid))
-        return attrs, self._realised(name, latest), _marker_of(latest)
+        return Fetched(attrs, self._realised(remote_id, latest), _marker_of(latest))
 
     def _agents(self, names: set[str]) -> dict[str, dict[str, Any]]:
         """The agents of these names that exist: one GET each for a few, else the cursor pages
@@ -330,8 +324,3 @@ class FoundryTarget:
         if not isinstance(agent, dict):
             agent = {"name": rs.remote_id, "version": None}
         return {"target": cls.name, "agent": {"name": agent.get("name"), "version": agent.get("version")}}
-
-
-def names_in(states: Iterable[ResourceState]) -> set[str]:
-    """The agent names a state's assistants hold."""
-    return {rs.remote_id for rs in states if rs.type == "assistant" and rs.remote_id}

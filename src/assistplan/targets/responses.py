@@ -15,7 +15,7 @@ from assistplan.config.model import Config
 from assistplan.errors import ApplyError
 from assistplan.state.model import ResourceState
 from assistplan.targets import foundry, mapping
-from assistplan.targets.base import TARGET_KEY, Claim, Realise, Realised, Refs
+from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Realise, Realised, Refs
 
 ID_PREFIX = "def_"
 
@@ -58,6 +58,9 @@ class ResponsesTarget:
 
     def claim(self, lineage: str, wanted: Mapping[str, dict[str, Any]], refs: Refs) -> dict[str, Claim]:
         return {}  # nothing remote holds an identity
+
+    def fetch(self, remote_id: str, address: str, name: str | None, to_addr: Mapping[str, str]) -> Fetched:
+        raise NotImplementedError(f"target {self.name}: its assistants are not imported through the seam")
 
     @classmethod
     def problems(cls, attrs: dict[str, Any]) -> list[str]:
