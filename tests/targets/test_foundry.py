@@ -1,0 +1,301 @@
+"""The foundry target through the CLI, on the embedded sandbox (`--sandbox`: its project `default`).
+
+The sandbox's own agents routes are the witness of what was made: every assistant is an agent,
+every change a new version, releases agents of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from assistplan import published
+from assistplan.sandbox import http_client
+from tests.e2e.conftest import Project
+from tests.targets.conftest import changed
+
+CONFIG = """\
+version: 1
+provider: {target: foundry, agent_prefix: hr-}
+files:
+  handbook: {path: handbook.md}
+  rates: {path: rates.csv}
+vector_stores:
+  docs: {name: Docs, files: [handbook]}
+assistants:
+  bot:
+    name: HR Bot
+    description: answers HR questions
+    model: gpt-4.1
+    instructions: You answer from the handbook.
+    temperature: 0.2
+    tools:
+      - {type: file_search, file_search: {max_num_results: 8}}
+      - {type: code_interpreter}
+      - {type: function, function: {name: leave_balance, description: Days of leave left}}
+      - {type: mcp, server_label: wiki, server_url: "https://wiki.example.com/mcp", require_approval: never}
+    tool_resources: {file_search: {vector_stores: [docs]}, code_interpreter: {files: [rates]}}
+    metadata: {team: hr}
+experiments:
+  pilot:
+    assistant: bot
+    releases: [1]
+    published: 1
+"""
+PROJECT = "/api/projects/default"
+
+
+class Foundry:
+    """The embedded sandbox's Foundry project, read directly."""
+
+    def __init__(self, root: Path) -> None:
+        self.http = http_client(root / ".assistplan" / "sandbox")
+        self.http.headers["Authorization"] = "Bearer test"
+
+    def get(self, path: str, **params: Any) -> httpx2.Response:
+        return self.http.get(f"{PROJECT}{path}", params={"api-version": "v1", **params})
+
+    def agent(self, name: str) -> dict[str, Any] | None:
+        r = self.get(f"/agents/{name}")
+        return r.json() if r.status_code == 200 else None
+
+    def latest(self, name: str) -> dict[str, Any]:
+        agent = self.agent(name)
+        assert agent is not None, name
+        return dict(agent["versions"]["latest"])
+
+    def versions(self, name: str) -> list[str]:
+        return [v["version"] for v in self.get(f"/agents/{name}/versions").json()["data"]]
+
+    def agents(self) -> list[str]:
+        return sorted(a["name"] for a in self.get("/agents", limit=100).json()["data"])
+
+    def make(self, name: str, instructions: str, metadata: dict[str, str] | None = None) -> dict[str, Any]:
+        """An agent version made by hand (in the portal, say)."""
+        body: dict[str, Any] = {
+            "definition": {"kind": "prompt", "model": "gpt-4o", "instructions": instructions}
+        }
+        if metadata is not None:
+            body["metadata"] = metadata
+        r = self.http.post(f"{PROJECT}/agents/{name}/versions", params={"api-version": "v1"}, json=body)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def openai(self, path: str) -> list[dict[str, Any]]:
+        return list(self.http.get(f"{PROJECT}/openai/v1{path}").json()["data"])
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "handbook.md").write_text("# Handbook\nCore hours are 10 to 4.\n")
+    (root / "rates.csv").write_text("grade,days\nA,28\n")
+    (root / "assistants.yaml").write_text(CONFIG)
+    return Project(root)
+
+
+def test_apply_realises_each_assistant_as_an_agent_version(project: Project) -> None:
+    p = project
+    p.ok("apply", "--auto-approve")
+    ids, remote = p.ids(), Foundry(p.root)
+    assert ids["assistant.bot"] == "hr-bot" and ids["assistant.bot@pilot.v1"] == "hr-bot-pilot-v1"
+    assert remote.agents() == ["hr-bot", "hr-bot-pilot-v1"]
+    latest = remote.latest("hr-bot")
+    assert (latest["version"], latest["description"]) == ("1", "answers HR questions")
+    assert latest["metadata"] == {"team": "hr", "assistplan": f"{p.state()['lineage']}:assistant.bot"}
+    definition = latest["definition"]
+    assert {k: definition[k] for k in ("kind", "model", "instructions", "temperature")} == {
+        "kind": "prompt",
+        "model": "gpt-4.1",
+        "instructions": "You answer from the handbook.",
+        "temperature": 0.2,
+    }
+    tools = {t["type"]: t for t in definition["tools"]}
+    assert tools["file_search"] == {
+        "type": "file_search",
+        "vector_store_ids": [ids["vector_store.docs"]],
+        "max_num_results": 8,
+    }
+    assert tools["function"] == {
+        "type": "function",
+        "name": "leave_balance",
+        "description": "Days of leave left",
+        "parameters": {},
+        "strict": False,
+    }
+    assert tools["code_interpreter"] == {
+        "type": "code_interpreter",
+        "container": {"type": "auto", "file_ids": [ids["file.rates"]]},
+    }
+    assert tools["mcp"] == {  # Foundry's own tool, passed through as declared
+        "type": "mcp",
+        "server_label": "wiki",
+        "server_url": "https://wiki.example.com/mcp",
+        "require_approval": "never",
+    }
+    # The release's vector store is a store of its own holding the same files.
+    snapshot_tools = {t["type"]: t for t in remote.latest("hr-bot-pilot-v1")["definition"]["tools"]}
+    assert snapshot_tools["file_search"]["vector_store_ids"] == [ids["vector_store.docs@pilot.v1"]]
+    assert {v["id"] for v in remote.openai("/vector_stores")} == {
+        ids["vector_store.docs"],
+        ids["vector_store.docs@pilot.v1"],
+    }
+    out = p.ok("output", "--json").json()
+    assert out["assistants"]["bot"] == {
+        "id": "hr-bot",
+        "target": "foundry",
+        "agent": {"name": "hr-bot", "version": "1"},
+    }
+    assert p.run("plan", "--detailed-exitcode").code == 0  # a second plan changes nothing
+
+
+def test_an_edit_is_one_update_that_adds_a_version_and_keeps_the_old(project: Project) -> None:
+    p = project
+    p.ok("apply", "--auto-approve")
+    p.edit("You answer from the handbook.", "You answer in one sentence.")
+    plan = p.plan_json()
+    assert changed(plan) == {"assistant.bot": (["update"], "new_agent_version")}
+    text = p.run("plan").out
+    assert "assistant.bot will get a new version" in text and "the earlier versions stay" in text
+    p.ok("apply", "--auto-approve")
+    remote = Foundry(p.root)
+    assert remote.versions("hr-bot") == ["2", "1"]
+    assert remote.latest("hr-bot")["definition"]["instructions"] == "You answer in one sentence."
+    old = remote.get("/agents/hr-bot/versions/1").json()
+    assert old["definition"]["instructions"] == "You answer from the handbook."
+    assert p.ok("output", "--json").json()["assistants"]["bot"]["agent"] == {"name": "hr-bot", "version": "2"}
+    # The published release is an agent version with the released instructions.
+    release = published("pilot", config=str(p.config))
+    assert release["version"] == 1
+    assert release["assistants"]["bot"] == {
+        "id": "hr-bot-pilot-v1",
+        "target": "foundry",
+        "agent": {"name": "hr-bot-pilot-v1", "version": "1"},
+    }
+    frozen = remote.latest("hr-bot-pilot-v1")["definition"]
+    assert frozen["instructions"] == "You answer from the handbook."
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_removing_the_published_assistant_is_refused(project: Project) -> None:
+    p = project
+    p.ok("apply", "--auto-approve")
+    text = p.config.read_text()
+    p.config.write_text(text[: text.index("assistants:\n")] + text[text.index("experiments:\n") :])
+    refused = p.run("plan")
+    assert refused.code == 1
+    assert "experiment.pilot" in refused.err and "published" in refused.err
+    assert Foundry(p.root).agents() == ["hr-bot", "hr-bot-pilot-v1"]
+
+
+def test_destroy_deletes_every_managed_agent_file_and_store_and_keeps_an_agent_made_by_hand(
+    project: Project,
+) -> None:
+    p = project
+    p.ok("apply", "--auto-approve")
+    p.edit("You answer from the handbook.", "Shorter.")
+    p.ok("apply", "--auto-approve")
+    remote = Foundry(p.root)
+    remote.make("kept-by-hand", "Not assistplan's.")
+    p.ok("destroy", "--auto-approve")
+    assert remote.agents() == ["kept-by-hand"]
+    assert remote.versions("kept-by-hand") == ["1"]
+    assert remote.openai("/files") == [] and remote.openai("/vector_stores") == []
+    assert p.state()["resources"] == {}
+
+
+def test_an_agent_made_by_hand_under_our_name_is_refused_naming_import_and_left_untouched(
+    project: Project,
+) -> None:
+    p = project
+    remote = Foundry(p.root)
+    remote.make("hr-bot", "Made in the portal.")
+    refused = p.run("plan")
+    assert refused.code == 1
+    assert "`assistplan import assistant.bot hr-bot`" in refused.err
+    applied = p.run("apply", "--auto-approve")
+    assert applied.code == 1 and "assistplan import assistant.bot hr-bot" in applied.err
+    assert remote.versions("hr-bot") == ["1"]
+    assert remote.latest("hr-bot")["definition"]["instructions"] == "Made in the portal."
+    assert remote.agents() == ["hr-bot"]  # nothing else made: the plan was refused
+    # Taken over with import, the next apply adds a version (the portal's stays).
+    p.ok("import", "assistant.bot", "hr-bot")
+    assert changed(p.plan_json())["assistant.bot"][0] == ["update"]
+    assert "assistant.bot will get a new version" in p.run("plan").out
+    p.ok("apply", "--auto-approve")
+    assert remote.versions("hr-bot") == ["2", "1"]
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_an_agent_of_another_state_is_refused_too(project: Project) -> None:
+    p = project
+    remote = Foundry(p.root)
+    remote.make("hr-bot", "Another state's.", {"assistplan": "0000-other-lineage:assistant.bot"})
+    refused = p.run("plan")
+    assert refused.code == 1 and "marker of another assistplan state" in refused.err
+
+
+def test_an_interrupted_apply_is_adopted_not_duplicated(project: Project) -> None:
+    p = project
+    p.ok("apply", "--auto-approve")
+    # What a kill between the create call and its record leaves: the intent, no remote id.
+    path = p.root / ".assistplan" / "state.json"
+    doc = json.loads(path.read_text())
+    entry = doc["resources"]["assistant.bot"]
+    entry.update(remote_id=None, attributes={}, depends_on=[], extra={"pending": {"since": 0}})
+    path.write_text(json.dumps(doc))
+    plan = p.plan_json()
+    bot = next(c for c in plan["resource_changes"] if c["address"] == "assistant.bot")
+    assert (bot["actions"], bot["action_reason"]) == (["no-op"], "adopt_created_by_interrupted_apply")
+    assert changed(plan) == {}
+    p.ok("apply", "--auto-approve")
+    remote = Foundry(p.root)
+    assert remote.versions("hr-bot") == ["1"]  # adopted as it was: no second version
+    assert p.state()["resources"]["assistant.bot"]["extra"]["agent"] == {"name": "hr-bot", "version": "1"}
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_version_made_outside_is_drift_that_apply_reverts_with_a_new_version(project: Project) -> None:
+    p = project
+    p.ok("apply", "--auto-approve")
+    remote = Foundry(p.root)
+    remote.make("hr-bot", "Edited in the portal.")
+    plan = p.plan_json()
+    drift = {d["address"]: d["action_reason"] for d in plan["resource_drift"]}
+    assert drift == {"assistant.bot": "changed_outside_assistplan"}
+    assert changed(plan)["assistant.bot"][0] == ["update"]
+    p.ok("apply", "--auto-approve")
+    assert remote.versions("hr-bot") == ["3", "2", "1"]
+    assert remote.latest("hr-bot")["definition"]["instructions"] == "You answer from the handbook."
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_an_agent_deleted_outside_is_made_again(project: Project) -> None:
+    p = project
+    p.ok("apply", "--auto-approve")
+    remote = Foundry(p.root)
+    assert remote.http.delete(f"{PROJECT}/agents/hr-bot", params={"api-version": "v1"}).status_code == 200
+    plan = p.plan_json()
+    assert changed(plan)["assistant.bot"] == (["create"], "recreate_because_deleted_outside_assistplan")
+    p.ok("apply", "--auto-approve")
+    assert remote.versions("hr-bot") == ["1"]
+
+
+def test_an_agent_made_between_plan_and_apply_is_refused_by_the_apply(project: Project) -> None:
+    """Apply reads each name before creating it: a saved plan does not bypass the check."""
+    p = project
+    p.ok("plan", "--out", "tfplan")
+    remote = Foundry(p.root)
+    remote.make("hr-bot", "Made meanwhile.")
+    applied = p.run("apply", "tfplan")
+    assert applied.code == 1
+    assert "assistant.bot" in applied.err and "`assistplan import assistant.bot hr-bot`" in applied.err
+    assert remote.versions("hr-bot") == ["1"]
+    assert remote.latest("hr-bot")["definition"]["instructions"] == "Made meanwhile."
+    assert p.ids().get("assistant.bot") is None  # only the intent: no agent recorded as ours
+    assert "`assistplan import assistant.bot hr-bot`" in p.run("plan").err
