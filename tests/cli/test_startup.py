@@ -1,6 +1,7 @@
 """Commands load only what they use: `--version`, `--help`, `validate`, `graph`, `show`, `state
 list/show`, `output` and shell completion never import the SDKs (openai, httpx2, psycopg,
-werkzeug) nor the engine parts that talk to the API. Each runs as the installed command in a
+werkzeug, azure) nor the engine parts that talk to the API (azure-identity loads only to sign
+in). Each runs as the installed command in a
 fresh process that reports every module it imported (`PYTHONPROFILEIMPORTTIME`)."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from tests.e2e.conftest import EXAMPLES, Project
 
 EXE = Path(sys.executable).with_name("assistplan")
-SDKS = ("openai", "httpx2", "psycopg", "werkzeug")
+SDKS = ("openai", "httpx2", "psycopg", "werkzeug", "azure")
 ENGINE = (
     "assistplan.remote.api",
     "assistplan.plan.refresh",
@@ -99,3 +100,55 @@ def test_the_check_sees_what_commands_that_call_the_api_load(project: Project, t
     assert {"openai", "httpx2", "assistplan.plan.planner", "assistplan.sandbox.app"} <= modules
     (tmp_path / "assistants.yaml").write_text("version: 1\nassistants:\n  bot: {modle: gpt-4o}\n")
     assert "jsonschema" in imported(["validate"], tmp_path, code=1)
+
+
+FOUNDRY = """\
+version: 1
+provider: {target: foundry, project_endpoint: "https://contoso.services.ai.azure.com/api/projects/hr"}
+files:
+  handbook: {path: handbook.md}
+vector_stores:
+  docs: {files: [handbook]}
+assistants:
+  bot:
+    model: gpt-4.1
+    tools: [{type: file_search}, {type: mcp, server_label: wiki, server_url: "https://wiki.example.com/mcp"}]
+    tool_resources: {file_search: {vector_stores: [docs]}}
+experiments:
+  pilot: {assistant: bot, releases: [1], published: 1}
+"""
+
+
+@pytest.fixture(scope="module")
+def foundry(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A foundry config applied on the sandbox (its Foundry project)."""
+    root = tmp_path_factory.mktemp("startup-foundry")
+    (root / "handbook.md").write_text("# Handbook\n")
+    (root / "assistants.yaml").write_text(FOUNDRY)
+    proj = Project(root)
+    proj.ok("apply", "--auto-approve")
+    return proj
+
+
+@pytest.mark.parametrize("args", [["validate"], ["--sandbox", "graph"], ["--sandbox", "output", "--json"]])
+def test_cheap_commands_on_foundry_load_no_sdk(foundry: Project, args: list[str]) -> None:
+    assert heavy(imported(args, foundry.root)) == []
+
+
+def test_azure_identity_loads_only_to_sign_in(foundry: Project, tmp_path: Path) -> None:
+    """The sandbox and a ready token (ASSISTPLAN_AZURE_TOKEN: CI without azure-identity) need none."""
+    on_sandbox = imported(["--sandbox", "plan"], foundry.root)
+    assert "assistplan.targets.foundry" in on_sandbox and "openai" in on_sandbox
+    assert not {m for m in on_sandbox if m.split(".")[0] == "azure"}
+    # With a token the plan calls the endpoint (nothing listens there: exit 1), still without it.
+    for name in ("assistants.yaml", "handbook.md"):
+        shutil.copy(foundry.root / name, tmp_path / name)
+    with_token = imported(
+        ["--base-url", "http://127.0.0.1:9/api/projects/hr", "plan"],
+        tmp_path,
+        code=1,
+        ASSISTPLAN_AZURE_TOKEN="t",
+        ASSISTPLAN_MAX_RETRIES="0",
+    )
+    assert "openai" in with_token
+    assert not {m for m in with_token if m.split(".")[0] == "azure"}

@@ -1,15 +1,23 @@
-"""The API key never reaches state, plan files, stdout/stderr or errors — also when the API echoes it."""
+"""The API key and Azure tokens never reach state, plan files, stdout/stderr or errors — also when
+the API echoes them."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from azure.core.credentials import AccessToken, AccessTokenInfo
+from azure.core.exceptions import ClientAuthenticationError
 from werkzeug import Request, Response, serving
 
+from assistplan.errors import RemoteError
+from assistplan.remote.api import Remote
+from assistplan.remote.client import make_clients, resolve_endpoint
 from assistplan.sandbox import Faults, make_server
 from tests.reliability import harness as h
 
@@ -89,3 +97,122 @@ def test_no_command_leaks_the_key(tmp_path: Path, served: str, echoing: str) -> 
         assert KEY[::-1].encode() not in p.read_bytes(), p
     for text in outputs:
         assert KEY not in text and KEY[::-1] not in text
+
+
+# -- Azure: bearer tokens (ASSISTPLAN_AZURE_TOKEN, or what azure-identity issues) ----------------
+TOKEN = "eyJhbGciOiJSUzI1NiJ9.test-azure-SECRET-token.9d2e4f"
+
+
+def _foundry(root: Path, endpoint: str) -> None:
+    text = (root / "assistants.yaml").read_text()
+    (root / "assistants.yaml").write_text(
+        text.replace(
+            "version: 1\n", f"version: 1\nprovider: {{target: foundry, project_endpoint: {endpoint}}}\n", 1
+        )
+    )
+
+
+@pytest.fixture
+def served_azure(tmp_path: Path) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, tmp_path / "server-data", Faults(), TOKEN)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+
+
+def test_no_command_leaks_the_azure_token(tmp_path: Path, served_azure: str, echoing: str) -> None:
+    root = tmp_path / "proj"
+    h.generate(root, files=3, stores=1, assistants=2)
+    _foundry(root, f"{served_azure}/api/projects/secrets")
+    environ = h.env(ASSISTPLAN_AZURE_TOKEN=TOKEN)
+    outputs: list[str] = []
+
+    def run(*args: str, environ: dict[str, str] = environ) -> int:
+        r = h.run(root, *args, environ=environ, sandbox=False)
+        outputs.extend([r.stdout, r.stderr])
+        return r.returncode
+
+    assert run("validate") == 0
+    assert run("plan", "--out", "tfplan") == 0
+    assert run("plan", "--json") == 0
+    assert run("plan", "--markdown") == 0
+    assert run("apply", "tfplan") == 0
+    assert run("output", "--json") == 0
+    assert run("status", "--json") == 0
+    assert run("plan", "--detailed-exitcode") == 0
+    echoed = echoing.removesuffix("/v1") + "/api/projects/secrets"
+    (root / ".assistplan" / "state.json").rename(root / "state.keep")
+    assert run("--base-url", echoed, "plan") == 1  # the API's error message carries the token
+    assert "bad key" in outputs[-1] and "***" in outputs[-1]
+    (root / "state.keep").rename(root / ".assistplan" / "state.json")
+    assert run("destroy", "--auto-approve") == 0
+    assert run("plan", environ=h.env(ASSISTPLAN_AZURE_TOKEN="wrong-" + TOKEN[::-1])) == 1
+    assert "401" in outputs[-1]
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert any(p.name == "tfplan" for p in files) and any(p.name == "state.json.backup" for p in files)
+    for p in files:
+        assert TOKEN.encode() not in p.read_bytes(), p
+        assert TOKEN[::-1].encode() not in p.read_bytes(), p
+    for text in outputs:
+        assert TOKEN not in text and TOKEN[::-1] not in text
+
+
+class IssuingCredential:
+    """Stands in for DefaultAzureCredential: issues a token without any network."""
+
+    def __init__(self) -> None:
+        self.scopes: list[tuple[str, ...]] = []
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        self.scopes.append(scopes)
+        return AccessToken(TOKEN, int(time.time()) + 3600)
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
+        self.scopes.append(scopes)
+        return AccessTokenInfo(TOKEN, int(time.time()) + 3600)
+
+
+def test_a_token_azure_identity_issues_is_scrubbed_too(echoing: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASSISTPLAN_AZURE_TOKEN", raising=False)
+    endpoint = resolve_endpoint(
+        sandbox=False,
+        base_url=echoing.removesuffix("/v1") + "/api/projects/p",
+        config_base_url=None,
+        config_dir=Path("."),
+        target="foundry",
+    )
+    credential = IssuingCredential()
+    clients = make_clients(endpoint, max_retries=0, credential=credential)
+    remote = Remote(clients.client, endpoint.name, secrets=clients.secrets, agents=clients.agents)
+    with pytest.raises(RemoteError) as exc:
+        remote.agent("bot", "assistant.bot")
+    assert credential.scopes and credential.scopes[0] == ("https://ai.azure.com/.default",)
+    assert "bad key: Bearer ***" in str(exc.value) and TOKEN not in str(exc.value)
+
+
+def test_a_failed_sign_in_says_how_to_sign_in(echoing: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ASSISTPLAN_AZURE_TOKEN", raising=False)
+
+    class Refusing:
+        def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+            raise ClientAuthenticationError(
+                "DefaultAzureCredential failed to retrieve a token.\nAttempted: ..."
+            )
+
+        def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
+            raise ClientAuthenticationError(
+                "DefaultAzureCredential failed to retrieve a token.\nAttempted: ..."
+            )
+
+    endpoint = resolve_endpoint(
+        sandbox=False, base_url=echoing + "/p", config_base_url=None, config_dir=Path("."), target="foundry"
+    )
+    clients = make_clients(endpoint, max_retries=0, credential=Refusing())
+    remote = Remote(clients.client, endpoint.name, secrets=clients.secrets, agents=clients.agents)
+    with pytest.raises(RemoteError) as exc:
+        remote.agent("bot", "assistant.bot")
+    assert str(exc.value).startswith(
+        "Azure sign-in failed (DefaultAzureCredential failed to retrieve a token.): sign in with `az login`"
+    )
+    assert "ASSISTPLAN_AZURE_TOKEN" in str(exc.value)
