@@ -299,3 +299,42 @@ def test_an_agent_made_between_plan_and_apply_is_refused_by_the_apply(project: P
     assert remote.latest("hr-bot")["definition"]["instructions"] == "Made meanwhile."
     assert p.ids().get("assistant.bot") is None  # only the intent: no agent recorded as ours
     assert "`assistplan import assistant.bot hr-bot`" in p.run("plan").err
+
+
+def test_import_all_onboards_the_project_s_agents(tmp_path: Path) -> None:
+    root = tmp_path / "onboard"
+    root.mkdir()
+    (root / "assistants.yaml").write_text("version: 1\nprovider: {target: foundry, agent_prefix: it-}\n")
+    p, remote = Project(root), Foundry(root)
+    upload = remote.http.post(
+        f"{PROJECT}/openai/v1/files", data={"purpose": "assistants"}, files={"file": ("faq.md", b"# FAQ\n")}
+    ).json()
+    store = remote.http.post(
+        f"{PROJECT}/openai/v1/vector_stores", json={"name": "FAQ", "file_ids": [upload["id"]]}
+    )
+    definition = {
+        "kind": "prompt",
+        "model": "gpt-4.1",
+        "instructions": "Help with IT.",
+        "temperature": 0.5,
+        "tools": [
+            {"type": "file_search", "vector_store_ids": [store.json()["id"]]},
+            {"type": "function", "name": "open_ticket", "parameters": {}, "strict": False},
+            {"type": "web_search_preview"},
+        ],
+    }
+    body = {"definition": definition, "description": "IT help", "metadata": {"team": "it"}}
+    made = remote.http.post(f"{PROJECT}/agents/it-helpdesk/versions", params={"api-version": "v1"}, json=body)
+    assert made.status_code == 200
+    p.ok("import", "--all", "--config-out", "onboarded.yaml")
+    text = (root / "onboarded.yaml").read_text()
+    assert "provider: {target: foundry, agent_prefix: it-}" in text and "  helpdesk:\n" in text
+    assert "- {type: web_search_preview}" in text
+    state = json.loads((root / ".assistplan" / "onboarded.state.json").read_text())["resources"]
+    assert state["assistant.helpdesk"]["remote_id"] == "it-helpdesk"
+    assert state["assistant.helpdesk"]["extra"]["agent"] == {"name": "it-helpdesk", "version": "1"}
+    assert p.run("-c", "onboarded.yaml", "plan", "--detailed-exitcode").code == 0
+    # Managed now: an edit is a new version of that agent.
+    p.edit("Help with IT.", "Help with IT, briefly.", "onboarded.yaml")
+    p.ok("-c", "onboarded.yaml", "apply", "--auto-approve")
+    assert remote.versions("it-helpdesk") == ["2", "1"]

@@ -18,6 +18,7 @@ from assistplan.state import LocalBackend, StateManager, normalize_endpoint
 from assistplan.state.model import State
 
 if TYPE_CHECKING:  # the engine loads when the command runs, not when --help lists it
+    from assistplan.config.model import Config
     from assistplan.plan import onboard
     from assistplan.plan.importer import Imported
     from assistplan.remote.client import Endpoint
@@ -124,7 +125,16 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
         )
     existing = opts.config() if opts.config_path().exists() else None
     base_url = existing.base_url if existing else None
-    target = Config(path=out.absolute(), digest="", base_url=base_url)  # where FILE will stand
+    settings = _settings(existing)
+    target = Config(  # where FILE will stand, on the endpoint the config names
+        path=out.absolute(),
+        digest="",
+        base_url=base_url,
+        target=existing.target if existing else DEFAULT_TARGET,
+        project_endpoint=existing.project_endpoint if existing else None,
+        api_version=existing.api_version if existing else None,
+        agent_prefix=existing.agent_prefix if existing else "",
+    )
     endpoint = opts.endpoint(target)
     default = LocalBackend(target.dir / ".assistplan" / "state.json")
     theirs = opts.backend(existing) if existing else None
@@ -149,7 +159,8 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
         managed = {rs.remote_id for k in known for rs in k.resources.values() if rs.remote_id}
         released = {i for k in known for i in k.forgotten}
         configured = existing.target if existing and existing.target != DEFAULT_TARGET else None
-        found = onboard.scan(opts.remote(target, parallelism), managed, released, parallelism, configured)
+        remote = opts.remote(target, parallelism)
+        found = onboard.scan(remote, managed, released, parallelism, configured, target.agent_prefix)
         declared = not TARGETS[found.target].remote and bool(found.assistants)
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         what = (
@@ -162,7 +173,9 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
             f"# Written by `assistplan import --all` from {endpoint.name} on {stamp}.\n{what}"
             "# Files are declared by id (the API does not let their content be downloaded).\n"
         )
-        gen = onboard.generate(found, header=header, base_url=base_url, state_path=state_rel)
+        gen = onboard.generate(
+            found, header=header, base_url=base_url, state_path=state_rel, settings=settings
+        )
         _skipped(p, found)
         if not gen.imports:
             p.echo(f"Nothing to import: every assistant and vector store on {endpoint.name} is managed.")
@@ -204,6 +217,18 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
         + f" {len(imported)} object(s) are now managed by assistplan; nothing was changed remotely."
         + f" Review {out}; {then}."
     )
+
+
+def _settings(config: Config | None) -> dict[str, str]:
+    """The provider settings besides target and base_url that FILE keeps (an Azure project...)."""
+    if config is None:
+        return {}
+    given = {
+        "project_endpoint": config.project_endpoint,
+        "api_version": config.api_version,
+        "agent_prefix": config.agent_prefix,
+    }
+    return {k: v for k, v in given.items() if v}
 
 
 def _on(st: State, endpoint: Endpoint) -> bool:

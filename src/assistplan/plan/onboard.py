@@ -15,6 +15,8 @@ manages, write a config declaring them as they are, and build their state entrie
   API (OpenAI since 2026-08-26) it is `responses`. On a target whose assistants are no remote
   objects, assistants found on the endpoint are written as declarations, not imported (the next
   apply realises them); one the target cannot express is skipped, with the reason.
+- On a Foundry project (target foundry) the assistants are the project's agents, each declared
+  as its latest version and imported by name.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from assistplan.plan.importer import (
 )
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
-from assistplan.targets import TARGETS, config_problems, mapping
+from assistplan.targets import TARGETS, config_problems, foundry, mapping
 from assistplan.targets.responses import ResponsesTarget
 
 FLOW_WIDTH = 72  # collections whose JSON is at most this long are written on one line
@@ -82,12 +84,16 @@ def scan(
     released: set[str],
     parallelism: int = 10,
     configured_target: str | None = None,
+    agent_prefix: str = "",
 ) -> Scan:
     """`managed`: ids some known state manages; `released`: ids a known state forgot (`state rm`);
-    `configured_target`: the target the user's config sets, if any (see `choose_target`)."""
+    `configured_target`: the target the user's config sets, if any (see `choose_target`);
+    `agent_prefix`: the config's (Foundry agents' resource names go without it)."""
     out = Scan()
+    agents = configured_target == foundry.NAME
     try:
-        remote.probe_assistants()
+        if not agents:
+            remote.probe_assistants()
     except EndpointRetiredError:
         out.assistants_retired = True
 
@@ -108,7 +114,10 @@ def scan(
         members = pool.map(lambda v: live_members(remote, v), out.vector_stores)
         out.members = dict(zip([v["id"] for v in out.vector_stores], members, strict=True))
     out.target = choose_target(configured_target, out.assistants_retired)
-    assistants = [] if out.assistants_retired else _all(remote, "assistants")
+    if agents:
+        assistants = [foundry.as_assistant(a, agent_prefix) for a in _all(remote, "agents")]
+    else:
+        assistants = [] if out.assistants_retired else _all(remote, "assistants")
     candidates = [a for a in assistants if unmanaged(a, "assistant")]
     files = {f["id"]: f for f in _all(remote, "files")} if candidates or out.vector_stores else {}
     onboarded_stores = set(out.members)
@@ -180,7 +189,12 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 def generate(
-    found: Scan, *, header: str, base_url: str | None = None, state_path: str | None = None
+    found: Scan,
+    *,
+    header: str,
+    base_url: str | None = None,
+    state_path: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Generated:
     """The config declaring everything `found` holds, as it is, and the address of each object."""
     gen = Generated("", {})
@@ -199,6 +213,7 @@ def generate(
         provider["target"] = found.target
     if base_url:
         provider["base_url"] = base_url
+    provider.update(settings or {})  # the config's other provider settings (an Azure project...)
     if provider:
         data["provider"] = _Flow(provider)
     if state_path:
@@ -287,7 +302,13 @@ def entries(found: Scan, gen: Generated, desired: dict[str, Desired], lineage: s
         elif d.type == "vector_store":
             out.append(vector_store_state(d, obj, found.members[rid], to_addr, lineage))
         else:
-            out.append(assistant_state(d, obj, to_addr, lineage))
+            item = assistant_state(d, obj, to_addr, lineage)
+            if found.target == foundry.NAME:
+                item.resource.extra = {
+                    "target": foundry.NAME,
+                    "agent": {"name": rid, "version": obj["agent_version"]},
+                }
+            out.append(item)
     return out
 
 

@@ -154,6 +154,32 @@ def config_problems(spec: dict[str, Any]) -> list[tuple[Path, str]]:
     return mapping.problems(spec, foundry_tools())
 
 
+def as_assistant(agent: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """An agent's latest version in the shape of an Assistants API object (ids as they are), for
+    onboarding (`import --all`): `id` is the agent's name, `name` that name without `prefix`, and
+    `agent_version` the version it was read at."""
+    latest = _latest(agent)
+    name = str(agent.get("name") or latest.get("name") or "")
+    given = latest.get("metadata")
+    metadata: dict[str, Any] = given if isinstance(given, dict) else {}
+    labels = {"name": name.removeprefix(prefix) or name, "description": latest.get("description")}
+    definition = latest.get("definition")
+    attrs = mapping.attributes(definition if isinstance(definition, dict) else {}, labels, str)
+    resources = attrs.pop("tool_resources")
+    return {
+        **attrs,
+        "id": name,
+        "object": "assistant",
+        "created_at": latest.get("created_at") or 0,
+        "tool_resources": {
+            "code_interpreter": {"file_ids": resources.get("code_interpreter", [])},
+            "file_search": {"vector_store_ids": resources.get("file_search", [])},
+        },
+        "metadata": dict(metadata),
+        "agent_version": latest.get("version"),
+    }
+
+
 # -- the target ---------------------------------------------------------------------------------
 def _latest(agent: dict[str, Any]) -> dict[str, Any]:
     versions = agent.get("versions")
