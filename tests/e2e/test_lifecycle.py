@@ -9,7 +9,7 @@ from tests.e2e.conftest import changes
 # These tests call the deprecated assistants methods of the plain SDK on purpose (changes "behind our back").
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 
-EXAMPLES = ["math-tutor", "hr-bot", "travel-bot", "responses-support"]
+EXAMPLES = ["math-tutor", "hr-bot", "travel-bot", "responses-support", "foundry-helpdesk"]
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

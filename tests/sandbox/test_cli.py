@@ -46,6 +46,8 @@ def test_serve_announces_its_url_and_defaults_to_loopback_and_the_project_data_d
         announced = rf"assistplan sandbox listening on http://127\.0\.0\.1:(\d+)/v1 \(data: {data_dir}\)$"
         match = re.match(announced, line)
         assert match, line
+        foundry = f"Azure AI Foundry projects: http://127.0.0.1:{match.group(1)}/api/projects/NAME\n"
+        assert proc.stdout.readline() == foundry
         with socket.create_connection(("127.0.0.1", int(match.group(1))), timeout=5):
             pass
         assert (tmp_path / ".assistplan" / "sandbox" / "sandbox.sqlite3").exists()

@@ -338,3 +338,17 @@ def test_import_all_onboards_the_project_s_agents(tmp_path: Path) -> None:
     p.edit("Help with IT.", "Help with IT, briefly.", "onboarded.yaml")
     p.ok("-c", "onboarded.yaml", "apply", "--auto-approve")
     assert remote.versions("it-helpdesk") == ["2", "1"]
+
+
+def test_the_readme_s_foundry_config_applies_as_it_stands(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Azure AI Foundry") :]
+    config = section[section.index("```yaml\n") + 8 : section.index("```\n")]
+    root = tmp_path / "readme"
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "vpn.md").write_text("# VPN\n")
+    (root / "assistants.yaml").write_text(config)
+    p = Project(root)
+    p.ok("apply", "--auto-approve")
+    assert Foundry(root).agents() == ["it-helpdesk", "it-helpdesk-pilot-v1"]
+    assert p.run("plan", "--detailed-exitcode").code == 0

@@ -21,6 +21,8 @@ from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
+from assistplan.remote.api import Remote
+from assistplan.remote.client import make_clients, resolve_endpoint
 from tests.sandbox.helpers import serve_process
 
 HTTP = {"enforce_https": False}
@@ -174,3 +176,21 @@ def test_every_agents_call_is_counted(served: str, tmp_path: Path) -> None:
         "POST /api/projects/{project}/agents/{agent_name}/versions": 1,
         "GET /api/projects/{project}/agents/{agent_name}": 1,
     }
+
+
+@pytest.mark.parametrize(("target", "api_version"), [("foundry", None), ("assistants", "2025-05-15-preview")])
+def test_the_model_check_s_list_on_azure_is_the_project_s_deployments(
+    tmp_path: Path, target: str, api_version: str | None
+) -> None:
+    """`Remote.deployments()`: the names `model` may hold on a Foundry project or its classic agents."""
+    endpoint = resolve_endpoint(
+        sandbox=True,
+        base_url=None,
+        config_base_url=None,
+        config_dir=tmp_path,
+        target=target,
+        api_version=api_version,
+    )
+    clients = make_clients(endpoint)
+    remote = Remote(clients.client, endpoint.name, secrets=clients.secrets, agents=clients.agents)
+    assert {"gpt-4.1", "gpt-4.1-mini"} <= set(remote.deployments())

@@ -13,7 +13,7 @@ DEFAULT_DATA_DIR = Path(".assistplan") / "sandbox"
 
 @click.group(name="sandbox")
 def sandbox() -> None:
-    """The local OpenAI emulator (assistants, files, vector stores)."""
+    """The local OpenAI emulator (assistants, files, vector stores; Azure AI Foundry projects)."""
 
 
 @sandbox.command(name="serve")

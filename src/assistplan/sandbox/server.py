@@ -72,6 +72,7 @@ def serve(
     shown = "in memory" if data_dir is None else str(Path(data_dir).resolve())
     try:
         announce(f"assistplan sandbox listening on {server_url(server)} (data: {shown})")
+        announce(f"Azure AI Foundry projects: {server_url(server).removesuffix('/v1')}/api/projects/NAME")
         server.serve_forever()
     except KeyboardInterrupt:  # a signal that came before serve_forever could catch it
         pass
