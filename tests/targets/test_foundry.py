@@ -256,7 +256,8 @@ def test_an_interrupted_apply_is_adopted_not_duplicated(project: Project) -> Non
     p.ok("apply", "--auto-approve")
     remote = Foundry(p.root)
     assert remote.versions("hr-bot") == ["1"]  # adopted as it was: no second version
-    assert p.state()["resources"]["assistant.bot"]["extra"]["agent"] == {"name": "hr-bot", "version": "1"}
+    agent = p.state()["resources"]["assistant.bot"]["extra"]["agent"]
+    assert (agent["name"], agent["version"]) == ("hr-bot", "1")
     assert p.run("plan", "--detailed-exitcode").code == 0
 
 
@@ -351,4 +352,30 @@ def test_the_readme_s_foundry_config_applies_as_it_stands(tmp_path: Path) -> Non
     p = Project(root)
     p.ok("apply", "--auto-approve")
     assert Foundry(root).agents() == ["it-helpdesk", "it-helpdesk-pilot-v1"]
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_new_agent_prefix_replaces_working_agents_and_keeps_release_names(project: Project) -> None:
+    p = project
+    p.ok("apply", "--auto-approve")
+    p.edit("agent_prefix: hr-", "agent_prefix: people-")
+    plan = p.plan_json()
+    assert changed(plan) == {"assistant.bot": (["create", "delete"], "replace_because_name_changed")}
+    assert "a new agent replaces hr-bot" in p.run("plan").out
+    p.ok("apply", "--auto-approve")
+    remote = Foundry(p.root)
+    assert remote.agents() == ["hr-bot-pilot-v1", "people-bot"]  # the release's name is frozen
+    assert p.ids()["assistant.bot"] == "people-bot"
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_an_agent_imported_under_a_name_of_its_own_keeps_it(project: Project) -> None:
+    p = project
+    remote = Foundry(p.root)
+    remote.make("legacy-hr-assistant", "Old.")
+    p.ok("import", "assistant.bot", "legacy-hr-assistant")
+    p.ok("apply", "--auto-approve")
+    assert p.ids()["assistant.bot"] == "legacy-hr-assistant"
+    assert remote.versions("legacy-hr-assistant") == ["2", "1"]
+    assert "hr-bot" not in remote.agents()
     assert p.run("plan", "--detailed-exitcode").code == 0

@@ -111,7 +111,13 @@ def drift_of(state: State, refreshed: Refreshed) -> list[ResourceChange]:
 
 
 def _diff_one(
-    d: Desired, prior: State, refreshed: Refreshed, recreated: set[str], replace: set[str], target: str
+    d: Desired,
+    prior: State,
+    refreshed: Refreshed,
+    recreated: set[str],
+    replace: set[str],
+    target: str,
+    config: Config | None = None,
 ) -> ResourceChange | None:
     rs = prior.get(d.address)
     deps = d.refs
@@ -182,6 +188,13 @@ def _diff_one(
     )
     if d.address in replace:
         return _change(d, REPLACE_CBD, reason=Reason.REPLACE_BY_REQUEST, changed_paths=tuple(paths), **common)
+    if (
+        d.type == "assistant"
+        and rs is not None
+        and config is not None
+        and TARGETS[target].renamed(config, rs)
+    ):
+        return _change(d, REPLACE_CBD, reason=Reason.REPLACE_RENAMED, changed_paths=tuple(paths), **common)
     if {p.split(".", 1)[0] for p in paths} & REPLACE_FIELDS[d.type]:
         reason = Reason.REPLACE_CONTENT_CHANGED if d.type == "file" else Reason.REPLACE_CANNOT_UPDATE
         return _change(d, REPLACE_CBD, reason=reason, changed_paths=tuple(paths), **common)
@@ -247,6 +260,7 @@ def diff(
     replace: set[str],
     protected: frozenset[str] | set[str] = frozenset(),
     target: str = DEFAULT_TARGET,
+    config: Config | None = None,
 ) -> list[ResourceChange]:
     """Desired vs refreshed prior state, in reference order, then deletes and archives.
 
@@ -254,13 +268,13 @@ def diff(
     knows which of them get a new object and must be repointed (release snapshots come from state
     in address order, a snapshot assistant before its store). Nothing in `protected` (held by
     live consumers, see guard) is destroyed. `target` realises the desired assistants
-    (provider.target).
+    (provider.target); `config` holds its settings (the names it gives).
     """
     changes: list[ResourceChange] = []
     recreated: set[str] = set()
     for addr in reference_order(desired):
         d = desired[addr]
-        ch = _diff_one(d, prior, refreshed, recreated, replace, target)
+        ch = _diff_one(d, prior, refreshed, recreated, replace, target, config)
         if ch is None:
             continue
         if ch.type == "assistant" and ch.target is None:
@@ -406,7 +420,7 @@ def make_plan(
             errors.append(f"{d.address}: remote file {d.attrs['id']} does not exist on {endpoint}")
     changes: list[ResourceChange] = []
     if not refresh_only:
-        changes = diff(desired, prior, refreshed, set(replace), verdict.protected, config.target)
+        changes = diff(desired, prior, refreshed, set(replace), verdict.protected, config.target, config)
         changes = retain_in_use(changes, desired, prior, superseded=not destroy)
         errors += _unexpressible(changes, config.target)
     if targets:

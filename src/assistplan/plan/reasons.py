@@ -24,6 +24,7 @@ class Reason(StrEnum):
     REPLACE_BY_REQUEST = "replace_by_request"
     REPLACE_CONTENT_CHANGED = "replace_because_content_changed"
     REPLACE_CANNOT_UPDATE = "replace_because_cannot_update"
+    REPLACE_RENAMED = "replace_because_name_changed"  # a name the config gives (Foundry's agent_prefix)
     REPOINT_REPLACED = "repoint_because_replaced"  # details: ResourceChange.replaced
     TARGET_CHANGED = "target_changed"  # details: ResourceChange.old_target, target, depose/forget_old
     REVERT_DRIFT = "revert_change_made_outside_assistplan"
@@ -56,6 +57,7 @@ TEXT: dict[Reason, str] = {
     Reason.REPLACE_BY_REQUEST: "requested with {flag}",
     Reason.REPLACE_CONTENT_CHANGED: "the local file's content changed",
     Reason.REPLACE_CANNOT_UPDATE: "a changed attribute cannot be updated in place",
+    Reason.REPLACE_RENAMED: "its name changes (provider.agent_prefix): a new agent replaces {object}",
     Reason.REPOINT_REPLACED: "points at the replacement of {addresses}",
     Reason.TARGET_CHANGED: "the target changed from {old_target} to {target}: realised anew",
     Reason.REVERT_DRIFT: "to undo a change made outside assistplan",

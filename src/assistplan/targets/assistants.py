@@ -59,5 +59,9 @@ class AssistantsTarget:
         ]
 
     @classmethod
+    def renamed(cls, config: Config, rs: ResourceState) -> str | None:
+        return None  # ids are not names
+
+    @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:
         return {"target": cls.name}

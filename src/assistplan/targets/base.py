@@ -133,6 +133,12 @@ class Target(Protocol):
         ...
 
     @classmethod
+    def renamed(cls, config: Config, rs: ResourceState) -> str | None:
+        """The new name of a realisation named after the config (Foundry's agent prefix) when the
+        config now names it otherwise (it is then replaced); None when nothing renames it."""
+        ...
+
+    @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:
         """What `output` and `assistplan.published` show of a realisation, beside its id."""
         ...

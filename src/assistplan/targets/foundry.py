@@ -215,16 +215,17 @@ class FoundryTarget:
                 raise ApplyError(self._taken(r.address, name, _marker_of(_latest(agent))))
             latest = _latest(agent)
             if self._same(latest, body):  # an interrupted apply made exactly this version
-                return self._realised(name, latest)
-        return self._realised(name, self.api.create_agent_version(name, body, r.address))
+                return self._realised(name, latest, r.address)
+        return self._realised(name, self.api.create_agent_version(name, body, r.address), r.address)
 
     def update(self, r: Realise, remote_id: str) -> Realised:
         """A new version: the old ones stay."""
-        return self._realised(remote_id, self.api.create_agent_version(remote_id, self._body(r), r.address))
+        version = self.api.create_agent_version(remote_id, self._body(r), r.address)
+        return self._realised(remote_id, version, r.address)
 
     def adopt(self, r: Realise, remote_id: str) -> Realised:
         agent = self.api.agent(remote_id, r.address)
-        return self._realised(remote_id, _latest(agent) if agent is not None else {})
+        return self._realised(remote_id, _latest(agent) if agent is not None else {}, r.address)
 
     def delete(self, address: str, remote_id: str) -> None:
         self.api.delete_agent(remote_id, address)
@@ -247,10 +248,13 @@ class FoundryTarget:
     def _same(version: dict[str, Any], body: dict[str, Any]) -> bool:
         return all(version.get(k) == body.get(k) for k in ("definition", "description", "metadata"))
 
-    def _realised(self, name: str, version: dict[str, Any]) -> Realised:
-        return Realised(
-            name, {TARGET_KEY: self.name, "agent": {"name": name, "version": version.get("version")}}
-        )
+    def _realised(self, name: str, version: dict[str, Any], address: str | None = None) -> Realised:
+        """The bookkeeping of an agent version; `address` given, the prefix too when the agent bears
+        the name the prefix gives that address (so a new prefix renames it: `renamed`)."""
+        agent: dict[str, Any] = {"name": name, "version": version.get("version")}
+        if address is not None and name == agent_name_of(self.prefix, address):
+            agent["prefix"] = self.prefix
+        return Realised(name, {TARGET_KEY: self.name, "agent": agent})
 
     # -- reading -------------------------------------------------------------------------------
     def read(self, entries: Mapping[str, ResourceState], refs: Refs) -> dict[str, dict[str, Any] | None]:
@@ -343,6 +347,16 @@ class FoundryTarget:
         except mapping.Unmappable as exc:
             return [mapping.unexpressible(where(exc.path), cls.name, exc.why)]
         return []
+
+    @classmethod
+    def renamed(cls, config: Config, rs: ResourceState) -> str | None:
+        """A working agent named by the prefix is renamed by a new prefix; a release snapshot keeps
+        its name (frozen), and so does an agent imported under a name of its own."""
+        agent = rs.extra.get("agent")
+        if "@" in rs.address or not isinstance(agent, dict) or agent.get("prefix") is None:
+            return None
+        name = agent_name_of(config.agent_prefix, rs.address)
+        return name if name != rs.remote_id else None
 
     @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:

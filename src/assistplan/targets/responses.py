@@ -74,6 +74,10 @@ class ResponsesTarget:
         return []
 
     @classmethod
+    def renamed(cls, config: Config, rs: ResourceState) -> str | None:
+        return None  # ids are not names
+
+    @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:
         attrs = rs.attributes
         out: dict[str, Any] = {"target": cls.name, "revision": rs.extra.get("revision")}
