@@ -3,6 +3,7 @@ the API echoes them."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -11,26 +12,44 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import werkzeug.serving
 from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
-from werkzeug import Request, Response, serving
+from werkzeug import Request, Response
 
 from assistplan.errors import RemoteError
-from assistplan.remote.api import Remote
-from assistplan.remote.client import make_clients, resolve_endpoint
+from assistplan.remote.api import connect
+from assistplan.remote.client import resolve_endpoint
 from assistplan.sandbox import Faults, make_server
 from tests.reliability import harness as h
 
 KEY = "sk-test-SECRET-7f3a9c1e55d04b2a"
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, tmp_path / "server-data", Faults(), KEY)
+def assert_nowhere(secret: str, root: Path, outputs: list[str]) -> None:
+    """Neither `secret` nor its reverse (the wrong one sent) in any file the runs left or any output."""
+    files = [p for p in root.rglob("*") if p.is_file() and "server-data" not in str(p)]
+    assert any(p.name == "tfplan" for p in files) and any(p.name == "state.json.backup" for p in files)
+    for p in files:
+        assert secret.encode() not in p.read_bytes(), p
+        assert secret[::-1].encode() not in p.read_bytes(), p
+    for text in outputs:
+        assert secret not in text and secret[::-1] not in text
+
+
+@contextlib.contextmanager
+def serving(server: werkzeug.serving.BaseWSGIServer) -> Iterator[str]:
+    """`server` on a thread; its origin (http://127.0.0.1:PORT)."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.port}/v1"
+    yield f"http://127.0.0.1:{server.port}"
     server.shutdown()
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    with serving(make_server("127.0.0.1", 0, tmp_path / "server-data", Faults(), KEY)) as origin:
+        yield f"{origin}/v1"
 
 
 @pytest.fixture
@@ -49,11 +68,8 @@ def echoing() -> Iterator[str]:
         }
         return Response(json.dumps(body), status=400, content_type="application/json")
 
-    server = serving.make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}/v1"
-    server.shutdown()
+    with serving(werkzeug.serving.make_server("127.0.0.1", 0, app, threaded=True)) as origin:
+        yield f"{origin}/v1"
 
 
 def test_no_command_leaks_the_key(tmp_path: Path, served: str, echoing: str) -> None:
@@ -90,13 +106,7 @@ def test_no_command_leaks_the_key(tmp_path: Path, served: str, echoing: str) -> 
     )
     assert wrong.returncode == 1 and "401" in wrong.stderr
     outputs += [wrong.stdout, wrong.stderr]
-    files = [p for p in root.rglob("*") if p.is_file() and "server-data" not in str(p)]
-    assert any(p.name == "tfplan" for p in files) and any(p.name == "state.json.backup" for p in files)
-    for p in files:
-        assert KEY.encode() not in p.read_bytes(), p
-        assert KEY[::-1].encode() not in p.read_bytes(), p
-    for text in outputs:
-        assert KEY not in text and KEY[::-1] not in text
+    assert_nowhere(KEY, root, outputs)
 
 
 # -- Azure: bearer tokens (ASSISTPLAN_AZURE_TOKEN, or what azure-identity issues) ----------------
@@ -114,11 +124,8 @@ def _foundry(root: Path, endpoint: str) -> None:
 
 @pytest.fixture
 def served_azure(tmp_path: Path) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, tmp_path / "server-data", Faults(), TOKEN)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
+    with serving(make_server("127.0.0.1", 0, tmp_path / "server-data", Faults(), TOKEN)) as origin:
+        yield origin
 
 
 def test_no_command_leaks_the_azure_token(tmp_path: Path, served_azure: str, echoing: str) -> None:
@@ -149,13 +156,7 @@ def test_no_command_leaks_the_azure_token(tmp_path: Path, served_azure: str, ech
     assert run("destroy", "--auto-approve") == 0
     assert run("plan", environ=h.env(ASSISTPLAN_AZURE_TOKEN="wrong-" + TOKEN[::-1])) == 1
     assert "401" in outputs[-1]
-    files = [p for p in root.rglob("*") if p.is_file()]
-    assert any(p.name == "tfplan" for p in files) and any(p.name == "state.json.backup" for p in files)
-    for p in files:
-        assert TOKEN.encode() not in p.read_bytes(), p
-        assert TOKEN[::-1].encode() not in p.read_bytes(), p
-    for text in outputs:
-        assert TOKEN not in text and TOKEN[::-1] not in text
+    assert_nowhere(TOKEN, root, outputs)
 
 
 class IssuingCredential:
@@ -183,8 +184,7 @@ def test_a_token_azure_identity_issues_is_scrubbed_too(echoing: str, monkeypatch
         target="foundry",
     )
     credential = IssuingCredential()
-    clients = make_clients(endpoint, max_retries=0, credential=credential)
-    remote = Remote(clients.client, endpoint.name, secrets=clients.secrets, agents=clients.agents)
+    remote = connect(endpoint, max_retries=0, credential=credential)
     with pytest.raises(RemoteError) as exc:
         remote.agent("bot", "assistant.bot")
     assert credential.scopes and credential.scopes[0] == ("https://ai.azure.com/.default",)
@@ -208,8 +208,7 @@ def test_a_failed_sign_in_says_how_to_sign_in(echoing: str, monkeypatch: pytest.
     endpoint = resolve_endpoint(
         sandbox=False, base_url=echoing + "/p", config_base_url=None, config_dir=Path("."), target="foundry"
     )
-    clients = make_clients(endpoint, max_retries=0, credential=Refusing())
-    remote = Remote(clients.client, endpoint.name, secrets=clients.secrets, agents=clients.agents)
+    remote = connect(endpoint, max_retries=0, credential=Refusing())
     with pytest.raises(RemoteError) as exc:
         remote.agent("bot", "assistant.bot")
     assert str(exc.value).startswith(

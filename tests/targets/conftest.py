@@ -30,6 +30,14 @@ assistants:
       - {type: function, function: {name: leave_balance, description: Days of leave left}}
     tool_resources: {file_search: {vector_stores: [docs]}, code_interpreter: {files: [rates]}}
 EXPERIMENTS"""
+# The function tool of CONFIG as a Responses (and Foundry) definition holds it.
+LEAVE_BALANCE = {
+    "type": "function",
+    "name": "leave_balance",
+    "description": "Days of leave left",
+    "parameters": {},
+    "strict": False,
+}
 PILOT = """\
 experiments:
   pilot:

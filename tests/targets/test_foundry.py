@@ -16,7 +16,7 @@ import pytest
 from assistplan import published
 from assistplan.sandbox import http_client
 from tests.e2e.conftest import Project
-from tests.targets.conftest import changed
+from tests.targets.conftest import LEAVE_BALANCE, changed
 
 CONFIG = """\
 version: 1
@@ -121,13 +121,7 @@ def test_apply_realises_each_assistant_as_an_agent_version(project: Project) -> 
         "vector_store_ids": [ids["vector_store.docs"]],
         "max_num_results": 8,
     }
-    assert tools["function"] == {
-        "type": "function",
-        "name": "leave_balance",
-        "description": "Days of leave left",
-        "parameters": {},
-        "strict": False,
-    }
+    assert tools["function"] == LEAVE_BALANCE
     assert tools["code_interpreter"] == {
         "type": "code_interpreter",
         "container": {"type": "auto", "file_ids": [ids["file.rates"]]},

@@ -21,8 +21,8 @@ from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 
-from assistplan.remote.api import Remote
-from assistplan.remote.client import make_clients, resolve_endpoint
+from assistplan.remote.api import connect
+from assistplan.remote.client import resolve_endpoint
 from tests.sandbox.helpers import serve_process
 
 HTTP = {"enforce_https": False}
@@ -191,6 +191,4 @@ def test_the_model_check_s_list_on_azure_is_the_project_s_deployments(
         target=target,
         api_version=api_version,
     )
-    clients = make_clients(endpoint)
-    remote = Remote(clients.client, endpoint.name, secrets=clients.secrets, agents=clients.agents)
-    assert {"gpt-4.1", "gpt-4.1-mini"} <= set(remote.deployments())
+    assert {"gpt-4.1", "gpt-4.1-mini"} <= set(connect(endpoint).deployments())

@@ -15,7 +15,7 @@ import pytest
 import assistplan
 from assistplan.errors import NotPublishedError
 from tests.e2e.conftest import Project, changes
-from tests.targets.conftest import changed, output, write_config
+from tests.targets.conftest import LEAVE_BALANCE, changed, output, write_config
 from tests.targets.openapi import create_response_parameters, errors
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -48,13 +48,7 @@ def test_definitions_are_applied_into_state_with_the_real_ids_and_validate(proje
     tools = {t["type"]: t for t in defs["assistant.bot"]["tools"]}
     assert tools["file_search"]["vector_store_ids"] == [ids["vector_store.docs"]]
     assert tools["code_interpreter"]["container"] == {"type": "auto", "file_ids": [ids["file.rates"]]}
-    assert tools["function"] == {
-        "type": "function",
-        "name": "leave_balance",
-        "description": "Days of leave left",
-        "parameters": {},
-        "strict": False,
-    }
+    assert tools["function"] == LEAVE_BALANCE
     snapshot = {t["type"]: t for t in defs["assistant.bot@pilot.v1"]["tools"]}
     assert snapshot["file_search"]["vector_store_ids"] == [ids["vector_store.docs@pilot.v1"]]
     entry = output(p)["assistants"]["bot"]

@@ -165,14 +165,9 @@ class Options:
         return f"this run's endpoint comes from {ours.selected_by}; to use {theirs}: `{use}`"
 
     def remote(self, config: Config, parallelism: int) -> Remote:
-        from assistplan.remote.api import Remote
-        from assistplan.remote.client import make_clients
+        from assistplan.remote.api import connect
 
-        ep = self.endpoint(config)
-        clients = make_clients(ep, pool_size=max(parallelism, 10))
-        return Remote(
-            clients.client, ep.name, parallelism=parallelism, secrets=clients.secrets, agents=clients.agents
-        )
+        return connect(self.endpoint(config), parallelism=parallelism)
 
 
 def say_waiting_for_lock(holder: str, timeout: float) -> None:

@@ -37,6 +37,7 @@ import openai
 
 from assistplan.errors import EndpointRetiredError, RemoteError
 from assistplan.remote.auth import Secrets
+from assistplan.remote.client import Endpoint, make_clients
 from assistplan.remote.upload import PART_SIZE, Digests, FilePart, Progress, mime_type
 
 T = TypeVar("T")
@@ -516,3 +517,20 @@ class Remote:
         for page in self.pages("vector_store_files", vs_id, filter="failed"):
             out.extend(page)
         return out
+
+
+def connect(
+    endpoint: Endpoint,
+    *,
+    parallelism: int = 10,
+    max_retries: int | None = None,
+    credential: Any | None = None,
+) -> Remote:
+    """The Remote of an endpoint: its SDK clients (remote/client.py) behind one facade.
+    `credential`: an azure-core credential instead of DefaultAzureCredential (Azure only)."""
+    clients = make_clients(
+        endpoint, max_retries=max_retries, pool_size=max(parallelism, 10), credential=credential
+    )
+    return Remote(
+        clients.client, endpoint.name, parallelism=parallelism, secrets=clients.secrets, agents=clients.agents
+    )
