@@ -7,7 +7,7 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,25 @@ from assistplan.sandbox import Faults, make_server
 from tests.reliability import harness as h
 
 KEY = "sk-test-SECRET-7f3a9c1e55d04b2a"
+
+
+EVERY_COMMAND = (
+    ("validate",),
+    ("plan", "--out", "tfplan"),
+    ("plan", "--json"),
+    ("plan", "--markdown"),
+    ("apply", "tfplan"),
+    ("output", "--json"),
+    ("graph",),
+    ("status", "--json"),
+    ("plan", "--detailed-exitcode"),
+)
+
+
+def every_command(run: Callable[..., int]) -> None:
+    """Each command that reads or writes state, plans or output, succeeding (a fresh config)."""
+    for args in EVERY_COMMAND:
+        assert run(*args) == 0, args
 
 
 def assert_nowhere(secret: str, root: Path, outputs: list[str]) -> None:
@@ -83,14 +102,7 @@ def test_no_command_leaks_the_key(tmp_path: Path, served: str, echoing: str) -> 
         outputs.extend([r.stdout, r.stderr])
         return r.returncode
 
-    assert run("validate") == 0
-    assert run("plan", "--out", "tfplan") == 0
-    assert run("plan", "--json") == 0
-    assert run("plan", "--markdown") == 0
-    assert run("apply", "tfplan") == 0
-    assert run("output", "--json") == 0
-    assert run("graph") == 0
-    assert run("plan", "--detailed-exitcode") == 0
+    every_command(run)
     (root / ".assistplan" / "state.json").rename(root / "state.keep")
     assert run("plan", base=echoing) == 1  # the API's error message carries the key
     assert "bad key" in outputs[-1] and "***" in outputs[-1]
@@ -140,14 +152,7 @@ def test_no_command_leaks_the_azure_token(tmp_path: Path, served_azure: str, ech
         outputs.extend([r.stdout, r.stderr])
         return r.returncode
 
-    assert run("validate") == 0
-    assert run("plan", "--out", "tfplan") == 0
-    assert run("plan", "--json") == 0
-    assert run("plan", "--markdown") == 0
-    assert run("apply", "tfplan") == 0
-    assert run("output", "--json") == 0
-    assert run("status", "--json") == 0
-    assert run("plan", "--detailed-exitcode") == 0
+    every_command(run)
     echoed = echoing.removesuffix("/v1") + "/api/projects/secrets"
     (root / ".assistplan" / "state.json").rename(root / "state.keep")
     assert run("--base-url", echoed, "plan") == 1  # the API's error message carries the token
