@@ -102,7 +102,7 @@ def test_classic_agents_take_the_api_version_and_azure_auth(project: Project, or
     ok(p, "apply", "--auto-approve")
     counts = stats(origin)
     assert counts["POST /api/projects/{project}/assistants"] == 2  # the working assistant and its release
-    assert counts["POST /api/projects/{project}/files"] == 2
+    assert counts["POST /api/projects/{project}/uploads/{upload_id}/complete"] == 2  # the two files
     assert not any("/agents" in k or "/openai/v1" in k or " /v1/" in k for k in counts)
     assert p.run("plan", "--detailed-exitcode", sandbox=False).code == 0
     assert p.state()["endpoint"] == endpoint
