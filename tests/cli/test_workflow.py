@@ -54,19 +54,37 @@ def test_workflow_shape() -> None:
     assert plan["strategy"]["matrix"]["environment"] == ENVIRONMENTS
     assert plan["strategy"]["fail-fast"] is False
     assert plan["env"]["ASSISTPLAN_ENV"] == "${{ matrix.environment }}"
-    assert plan["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert plan["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
     assert plan["concurrency"]["group"].endswith("-${{ matrix.environment }}")
     staging, prod = (doc["jobs"][APPLY_JOBS[e]] for e in ENVIRONMENTS)
     assert "needs" not in staging and prod["needs"] == "apply-staging"  # production after staging...
     assert (staging["environment"], prod["environment"]) == ("staging", "production")  # ...and approval
     for env, job in zip(ENVIRONMENTS, (staging, prod), strict=True):
-        assert job["permissions"] == {"contents": "read", "actions": "read", "pull-requests": "read"}
+        assert job["permissions"] == {
+            "contents": "read",
+            "id-token": "write",
+            "actions": "read",
+            "pull-requests": "read",
+        }
         assert job["concurrency"] == {"group": f"assistplan-apply-{env}", "cancel-in-progress": False}
         assert job["env"]["ASSISTPLAN_ENV"] == env
         assert job["env"]["PLAN_ARTIFACT"] == f"assistplan-plan-{env}"
         assert [st.get("name") for st in job["steps"]] == [st.get("name") for st in staging["steps"]]
     for job in (plan, staging, prod):
         assert job["env"]["OPENAI_API_KEY"] == "${{ secrets.OPENAI_API_KEY }}"
+        # Azure (target foundry): an OIDC sign-in right after the install, when the repository has one.
+        names = [st.get("name") for st in job["steps"]]
+        login = job["steps"][names.index("Install assistplan") + 1]
+        assert (login["name"], login["uses"], login["if"]) == (
+            "Sign in to Azure",
+            "azure/login@v3",
+            "vars.AZURE_CLIENT_ID != ''",
+        )
+        assert login["with"] == {
+            key: f"${{{{ vars.AZURE_{key.replace('-', '_').upper()} }}}}"
+            for key in ("client-id", "tenant-id", "subscription-id")
+        }
+    assert "[azure]" in doc["env"]["ASSISTPLAN"]  # azure-identity signs in through that login
 
 
 class Runner:
