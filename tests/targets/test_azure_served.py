@@ -4,7 +4,6 @@ started with `--token` accepts that token only), with its request counts as the 
 
 from __future__ import annotations
 
-import json
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from assistplan.state import LocalBackend
 from tests.e2e.conftest import Project, Result
 from tests.sandbox.helpers import serve_process
 from tests.targets.test_foundry import CONFIG
@@ -132,8 +132,9 @@ def test_migration_from_classic_agents_to_foundry_takes_a_separate_state(
         foundry.replace("version: 1\n", "version: 1\nstate: {path: .assistplan/foundry.json}\n")
     )
     ok(p, "apply", "--auto-approve")
-    state = p.root / ".assistplan" / "foundry.json"
-    made = json.loads(state.read_text())["resources"]
+    state = LocalBackend(p.root / ".assistplan" / "foundry.json").read()
+    assert state is not None
+    made = state.to_json()["resources"]
     assert made["assistant.bot"]["remote_id"] == "bot"
     assert made["vector_store.docs"]["remote_id"] != classic_ids["vector_store.docs"]
     # Then the classic config goes (its own state), once applications call the agents.

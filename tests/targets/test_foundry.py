@@ -6,7 +6,6 @@ every change a new version, releases agents of their own.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 from assistplan import published
 from assistplan.sandbox import http_client
+from assistplan.state import LocalBackend
 from tests.e2e.conftest import Project
 from tests.targets.conftest import LEAVE_BALANCE, changed
 
@@ -238,11 +238,12 @@ def test_an_interrupted_apply_is_adopted_not_duplicated(project: Project) -> Non
     p = project
     p.ok("apply", "--auto-approve")
     # What a kill between the create call and its record leaves: the intent, no remote id.
-    path = p.root / ".assistplan" / "state.json"
-    doc = json.loads(path.read_text())
-    entry = doc["resources"]["assistant.bot"]
-    entry.update(remote_id=None, attributes={}, depends_on=[], extra={"pending": {"since": 0}})
-    path.write_text(json.dumps(doc))
+    backend = LocalBackend(p.root / ".assistplan" / "state.json")
+    state = backend.read()
+    assert state is not None
+    bot = state.resources["assistant.bot"]
+    bot.remote_id, bot.attributes, bot.depends_on, bot.extra = None, {}, [], {"pending": {"since": 0}}
+    backend.write(state)
     plan = p.plan_json()
     bot = next(c for c in plan["resource_changes"] if c["address"] == "assistant.bot")
     assert (bot["actions"], bot["action_reason"]) == (["no-op"], "adopt_created_by_interrupted_apply")
@@ -325,7 +326,9 @@ def test_import_all_onboards_the_project_s_agents(tmp_path: Path) -> None:
     text = (root / "onboarded.yaml").read_text()
     assert "provider: {target: foundry, agent_prefix: it-}" in text and "  helpdesk:\n" in text
     assert "- {type: web_search_preview}" in text
-    state = json.loads((root / ".assistplan" / "onboarded.state.json").read_text())["resources"]
+    onboarded = LocalBackend(root / ".assistplan" / "onboarded.state.json").read()
+    assert onboarded is not None
+    state = onboarded.to_json()["resources"]
     assert state["assistant.helpdesk"]["remote_id"] == "it-helpdesk"
     assert state["assistant.helpdesk"]["extra"]["agent"] == {"name": "it-helpdesk", "version": "1"}
     assert p.run("-c", "onboarded.yaml", "plan", "--detailed-exitcode").code == 0
