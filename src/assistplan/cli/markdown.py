@@ -19,13 +19,13 @@ then dropped, then the list of changes is cut, each time with a note saying so.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from assistplan.cli.blocks import ADD, CHANGE, REMOVE, Line, body
 from assistplan.plan.guard import advice
 from assistplan.plan.model import (
     ARCHIVE,
@@ -110,76 +110,26 @@ def _verb(c: ResourceChange) -> str:
 
 
 # -- diff bodies -------------------------------------------------------------------------------
-def _multiline(value: Any) -> bool:
-    return isinstance(value, str) and "\n" in value.rstrip("\n")
+MD_SIGN = {ADD: "+", REMOVE: "-", CHANGE: "!"}  # GitHub colours + and -; ! marks a change
 
 
-def _heredoc(sign: str, key: str, width: int, text: str) -> list[str]:
-    return [
-        f"{sign}     {key.ljust(width)} = <<-EOT",
-        *(f"{sign}         {line}" for line in text.rstrip("\n").splitlines()),
-        f"{sign}     EOT",
-    ]
-
-
-def _text_diff(key: str, width: int, before: str, after: str, note: str) -> list[str]:
-    out = [f"!     {key.ljust(width)} = <<-EOT{note}"]
-    old, new = before.rstrip("\n").splitlines(), after.rstrip("\n").splitlines()
-    for line in difflib.unified_diff(old, new, lineterm="", n=2):
-        if line.startswith(("---", "+++")):
-            continue
-        if line.startswith("@@"):
-            if not line.startswith("@@ -1,"):
-                out.append("          …")
-        else:
-            out.append(f"{line[:1] or ' '}         {line[1:]}")
-    out.append("      EOT")
-    return out
+def diff_line(line: Line) -> str:
+    """A block line with its sign in the first column, as a ```diff block wants it (the lines of
+    an added or removed value all carry its sign, so the whole value takes its colour)."""
+    text = " " * (4 * line.depth + 1) + f"  {line.text}" + (f"  {line.note}" if line.note else "")
+    sign = MD_SIGN.get(line.sign) or {ADD: "+", REMOVE: "-"}.get(line.tone, " ")
+    return sign + text
 
 
 def diff_lines(c: ResourceChange, *, drift: bool = False) -> list[str]:
-    """One change as Terraform-like lines, each opening with its ```diff sign (+ - ! or space)."""
-    before, after = c.before or {}, c.after or {}
-    keys = sorted(set(before) | set(after))
-    width = max((len(k) for k in keys), default=2)
-    width = max(width, 2)
+    """One change as Terraform-like lines (cli/blocks.py), each opening with its ```diff sign."""
     creating = c.before is None
     removing = c.after is None or (not drift and c.actions == DELETE)
     head = "+" if creating else "-" if removing or c.actions == ARCHIVE else "!"
-    label = c.label
     if c.deposed:
-        return [f"- {label} {{", f"-     {'id'.ljust(width)} = {_v(c.deposed)}", "- }"]
-    out = [f"{head} {label} {{"]
-    if c.remote_id and not creating:
-        out.append(f"{'-' if removing else ' '}     {'id'.ljust(width)} = {_v(c.remote_id)}")
-    forces = "create" in c.actions and "delete" in c.actions
-    hidden = 0
-    for k in keys:
-        b, a = before.get(k), after.get(k)
-        if creating:
-            if _multiline(a):
-                out += _heredoc("+", k, width, str(a))
-            elif a not in (None, {}, []):
-                out.append(f"+     {k.ljust(width)} = {_v(a)}")
-        elif removing:
-            if b not in (None, {}, []):
-                out.append(f"-     {k.ljust(width)} = {_v(b)}")
-        elif b != a:
-            note = "  # forces replacement" if forces and k in c.changed_paths else ""
-            if _multiline(b) or _multiline(a):
-                out += _text_diff(k, width, str(b or ""), str(a or ""), note)
-            else:
-                out.append(f"-     {k.ljust(width)} = {_v(b)}")
-                out.append(f"+     {k.ljust(width)} = {_v(a)}{note}")
-        elif k in c.changed_paths or any(p.startswith(f"{k}.") for p in c.changed_paths):
-            # The same addresses, other remote ids: a consumer repointed at a replacement.
-            out.append(f"!     {k.ljust(width)} = {_v(a)}  # repointed at the replacement")
-        else:
-            hidden += 1
-    if hidden:
-        out.append(f"      # ({hidden} unchanged attribute{'s' if hidden != 1 else ''} hidden)")
-    out.append(f"{head if head != '!' else ' '} }}")
-    return out
+        return [f"- {c.label} {{", f"-     id = {_v(c.deposed)}", "- }"]
+    lines = [diff_line(line) for line in body(c, drift=drift)]
+    return [f"{head} {c.label} {{", *lines, f"{head if head != '!' else ' '} }}"]
 
 
 def _capped(lines: list[str], cap: int | None) -> list[str]:

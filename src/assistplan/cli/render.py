@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import sys
@@ -14,6 +13,7 @@ from typing import Any, TextIO
 
 import click
 
+from assistplan.cli import blocks
 from assistplan.cli.progress import TICKS, LiveProgress, PlainProgress, tick_text
 from assistplan.plan.guard import advice
 from assistplan.plan.model import (
@@ -31,7 +31,7 @@ from assistplan.plan.reasons import NEW_VERSION_VERB, NO_API_CALL, Reason
 
 WRAP = 100  # our own sentences wrap here; plan lines stay under 120 columns
 SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE_CBD: "+/-", ("archive",): "-"}
-COLOR = {"+": "green", "~": "yellow", "-": "red", "+/-": "yellow"}
+COLOR = {"+": "green", "~": "yellow", "-": "red"}
 VERB = {
     CREATE: "will be created",
     UPDATE: "will be updated in-place",
@@ -75,7 +75,7 @@ class Printer:
         self.clock = clock
 
     def style(self, text: str, fg: str | None = None, bold: bool = False) -> str:
-        return click.style(text, fg=fg, bold=bold) if self.color and (fg or bold) else text
+        return click.style(text, fg=fg, bold=bold or None) if self.color and (fg or bold) else text
 
     def echo(self, text: str = "", err: bool = False) -> None:
         click.echo(text, file=None if err else self.out, err=err, color=self.color)
@@ -166,7 +166,7 @@ class Printer:
                 self.echo(self.style(f"  - {d.label}", fg="red") + f" {{ id = {fmt(d.remote_id)} }}\n")
             else:
                 self.echo(f"  # {d.address} has changed")
-                self.body("~", d, only_changed=True)
+                self.body("~", d, drift=True)
         self.echo("")
 
     def change(self, c: ResourceChange) -> None:
@@ -184,74 +184,54 @@ class Printer:
             verb += f" ({NO_API_CALL})"
         if c.retained:
             kept = "is deposed" if c.reason is Reason.DEPOSED_NAMED_BY_DEFINITION else "is retained"
-            self.echo(self.style(f"  # {c.address}", bold=True) + f" {kept}: {c.describe()}\n")
+            self.comment(c.address, f"{kept}: {c.describe()}")
+            self.echo()
             return
         if c.deposed:
-            self.echo(
-                self.style(f"  # {c.address}", bold=True)
-                + f" will be destroyed{f' ({NO_API_CALL})' if c.no_api_call else ''}: {c.describe()}\n"
+            self.comment(
+                c.address, f"will be destroyed{f' ({NO_API_CALL})' if c.no_api_call else ''}: {c.describe()}"
             )
+            self.echo()
             return
-        self.echo(self.style(f"  # {c.address}", bold=True) + f" {verb}")
+        self.comment(c.address, verb)
         if c.reason is not Reason.CONFIGURATION_CHANGED or c.removed_by:  # the diff shows what changed
             why = c.describe()
             if why:
-                self.echo(f"  # ({why})")
-        self.body(sym, c, only_changed=c.actions in (UPDATE, REPLACE_CBD))
+                self.comment(None, f"({why})")
+        self.body(sym, c)
 
-    def body(self, sym: str, c: ResourceChange, only_changed: bool) -> None:
-        color = COLOR.get(sym, "yellow")
-        self.echo(self.style(f"{sym:>3} {c.label}", fg=color) + " {")
-        before, after = c.before or {}, c.after or {}
-        keys = sorted(set(before) | set(after))
-        width = max((len(k) for k in keys), default=0)
-        if c.remote_id:
-            self.echo(f"        {'id'.ljust(width)} = {fmt(c.remote_id)}")
-        hidden = 0
-        for k in keys:
-            b, a = before.get(k), after.get(k)
-            if c.after is None:
-                self.line("-", k, width, fmt(b))
-            elif c.before is None:
-                if isinstance(a, str) and "\n" in a.rstrip("\n"):
-                    self.line("+", k, width, "<<-EOT")
-                    for text in a.rstrip("\n").splitlines():
-                        self.echo(f"          {text}")
-                    self.echo("        EOT")
-                elif a not in (None, {}, []):
-                    self.line("+", k, width, fmt(a))
-            elif b != a:
-                self.changed(k, width, b, a, forces=k in c.changed_paths and "create" in c.actions)
-            elif k in c.changed_paths or any(p.startswith(f"{k}.") for p in c.changed_paths):
-                # The same addresses, other remote ids: a consumer repointed at a replacement.
-                self.line("~", k, width, fmt(a) + self.style("  # repointed at the replacement", fg="yellow"))
-            elif only_changed:
-                hidden += 1
-            else:
-                self.echo(f"        {k.ljust(width)} = {fmt(a)}")
-        if hidden:
-            self.echo(self.style(f"        # ({hidden} unchanged attributes hidden)", fg="bright_black"))
+    def comment(self, address: str | None, text: str) -> None:
+        """`  # ADDRESS text` (the address in bold), wrapped to stay within the plan's width."""
+        head = f"{address} " if address else ""
+        lines = textwrap.wrap(head + text, blocks.LIMIT - 4, break_on_hyphens=False) or [""]
+        if address:
+            lines[0] = self.style(address, bold=True) + lines[0][len(address) :]
+        for line in lines:
+            self.echo(f"  # {line}")
+
+    def body(self, sym: str, c: ResourceChange, drift: bool = False) -> None:
+        self.echo(f"  {self.symbol(sym)} " + self.style(c.label, fg=COLOR.get(sym)) + " {")
+        for line in blocks.body(c, drift=drift):
+            self.echo(self.block_line(line))
         self.echo("    }\n")
 
-    def line(self, sym: str, key: str, width: int, text: str) -> None:
-        self.echo(self.style(f"      {sym} {key.ljust(width)}", fg=COLOR[sym]) + f" = {text}")
+    def symbol(self, sym: str) -> str:
+        """A sign in its colour; a replace `+/-` in two, as Terraform draws it."""
+        if sym == "+/-":
+            return self.style("+", fg="green") + "/" + self.style("-", fg="red")
+        return self.style(sym, fg=COLOR.get(sym))
 
-    def changed(self, key: str, width: int, before: Any, after: Any, forces: bool) -> None:
-        note = self.style("  # forces replacement", fg="red") if forces else ""
-        if isinstance(before, str) and isinstance(after, str) and ("\n" in before or "\n" in after):
-            self.echo(self.style(f"      ~ {key.ljust(width)}", fg="yellow") + " = <<-EOT" + note)
-            for d in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=2):
-                if d.startswith(("---", "+++")):
-                    continue
-                fg = "green" if d.startswith("+") else "red" if d.startswith("-") else None
-                self.echo("          " + self.style(d, fg=fg))
-            self.echo("        EOT")
-            return
-        self.echo(
-            self.style(f"      ~ {key.ljust(width)}", fg="yellow")
-            + f" = {fmt(before)} -> {fmt(after)}"
-            + note
-        )
+    def block_line(self, line: blocks.Line) -> str:
+        indent = " " * (4 * line.depth + 2)
+        if line.sign.strip():
+            text = f"{indent}{self.symbol(line.sign)} {line.text}"
+        elif line.text.startswith("# ("):
+            text = indent + "  " + self.style(line.text, fg="bright_black")
+        else:
+            text = f"{indent}  {line.text}"
+        if line.note:
+            text += "  " + self.style(line.note, fg="red" if line.note == blocks.FORCES else "yellow")
+        return text
 
     # -- apply -------------------------------------------------------------------------------
     @contextmanager
