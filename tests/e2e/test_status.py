@@ -176,8 +176,9 @@ def test_an_api_failure_is_an_error_never_in_sync(travel, monkeypatch, retries):
         r = travel.run(*args)
         assert r.code == 1, r.out
         assert r.out == ""
-        assert r.err.startswith("Error: ") and "(HTTP 500)" in r.err
-        assert len(r.err.strip().splitlines()) == 1
+        *told, error = r.err.strip().splitlines()  # each retry is told, then the one error
+        assert error.startswith("Error: ") and "(HTTP 500; " in error and "ASSISTPLAN_MAX_RETRIES" in error
+        assert all(line.startswith("retrying ") for line in told) and bool(told) == (retries != 0)
         requests = stats.snapshot()["requests"]
         assert requests["GET /v1/assistants/{assistant_id}"] == per_read, requests
         assert all(n % per_read == 0 for n in requests.values()), requests

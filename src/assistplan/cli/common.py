@@ -3,8 +3,6 @@ and must not import it back)."""
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from assistplan.cli.render import Printer
@@ -29,4 +27,4 @@ parallelism_option = click.option(
 
 
 def printer(opts: Options) -> Printer:
-    return Printer(opts.color if opts.color is not None else sys.stdout.isatty())
+    return opts.printer()

@@ -9,6 +9,7 @@ Both take the executor's events `(address, phase, detail)` from any worker threa
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -149,6 +150,15 @@ class LiveProgress:
                 elif phase == "failed":
                     self._failed += 1
                 self._write("\r\x1b[K" + self._text(address, phase, detail) + "\n")
+            self._draw()
+
+    def note(self, text: str, err: TextIO | None = None) -> None:
+        """A line on stderr (same terminal): the status line is cleared first and drawn again."""
+        err = err or sys.stderr
+        with self._lock:
+            self._write("\r\x1b[K")
+            err.write(text + "\n")
+            err.flush()
             self._draw()
 
     def _status(self) -> str:

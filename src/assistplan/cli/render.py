@@ -73,6 +73,7 @@ class Printer:
         self.live = live
         self.out = out
         self.clock = clock
+        self._tracker: LiveProgress | PlainProgress | None = None  # the apply under way, if any
 
     def style(self, text: str, fg: str | None = None, bold: bool = False) -> str:
         return click.style(text, fg=fg, bold=bold or None) if self.color and (fg or bold) else text
@@ -248,11 +249,23 @@ class Printer:
                 self.echo(f"Applying to environment {plan.environment}:")
             tracker = PlainProgress(self.event, clock=self.clock)
         ok = False
+        self._tracker = tracker
         try:
             yield tracker.event
             ok = True
         finally:
+            self._tracker = None
             tracker.finish(ok)
+
+    def notice(self, text: str) -> None:
+        """A line on stderr about a wait (a retry, a pause), from any thread; during a live apply
+        it goes above the status line, which is drawn again below it."""
+        line = self.style(text, fg="yellow")
+        tracker = self._tracker
+        if isinstance(tracker, LiveProgress):
+            tracker.note(line)
+        else:
+            self.echo(line, err=True)
 
     def event(self, address: str, phase: str, detail: str) -> None:
         self.echo(self.event_text(address, phase, detail))

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from assistplan.errors import AssistplanError, ConfigError
 
 if TYPE_CHECKING:
+    from assistplan.cli.render import Printer
     from assistplan.config.model import Config
     from assistplan.remote.api import Remote
     from assistplan.remote.client import Endpoint
@@ -40,6 +41,18 @@ class Options:
     color: bool | None = None
     env: str | None = None
     _config: Config | None = field(default=None, repr=False)
+    _printer: Printer | None = field(default=None, repr=False)
+
+    def printer(self) -> Printer:
+        """The one human output of this run (colour when stdout is a terminal, unless --no-color);
+        retries and lock waits are told through it, above a live apply's status line."""
+        if self._printer is None:
+            import sys
+
+            from assistplan.cli.render import Printer
+
+            self._printer = Printer(self.color if self.color is not None else sys.stdout.isatty())
+        return self._printer
 
     def config_path(self) -> Path:
         return Path(self.config_file)
@@ -167,7 +180,7 @@ class Options:
     def remote(self, config: Config, parallelism: int) -> Remote:
         from assistplan.remote.api import connect
 
-        return connect(self.endpoint(config), parallelism=parallelism)
+        return connect(self.endpoint(config), parallelism=parallelism, on_retry=self.printer().notice)
 
 
 def say_waiting_for_lock(holder: str, timeout: float) -> None:

@@ -38,6 +38,7 @@ import openai
 from assistplan.errors import EndpointRetiredError, RemoteError
 from assistplan.remote.auth import Secrets
 from assistplan.remote.client import Endpoint, make_clients
+from assistplan.remote.retries import announce_retries, calling, gave_up
 from assistplan.remote.upload import PART_SIZE, Digests, FilePart, Progress, mime_type
 
 T = TypeVar("T")
@@ -45,6 +46,11 @@ PAGE = {"assistants": 100, "vector_stores": 100, "files": 10_000, "vector_store_
 BETA = {"OpenAI-Beta": "assistants=v2"}  # what the SDK sends on /assistants* and /vector_stores*
 MAX_PAUSE = 120.0  # the SDK does not retry after a longer retry-after; neither do we wait longer
 DEFAULT_PAUSE = 1.0  # a 429 that names no delay
+
+
+def _retryable(exc: openai.APIStatusError) -> bool:
+    """The statuses the SDK retries (408, 409, 429, 5xx)."""
+    return exc.status_code in (408, 409, 429) or exc.status_code >= 500
 
 
 def _seg(remote_id: str) -> str:
@@ -145,9 +151,14 @@ class Remote:
         agents: openai.OpenAI | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        on_retry: Callable[[str], None] | None = None,
     ):
+        """`on_retry(line)` hears of every retry the SDK is about to wait for (remote/retries.py)."""
         self.client = client
         self.agents_client = agents  # a Foundry project's agents routes (see module docstring)
+        self._on_retry = on_retry
+        if on_retry is not None:
+            announce_retries()
         self.endpoint_name = endpoint_name
         self._secrets = secrets or Secrets()
         self._calls = 0
@@ -205,7 +216,7 @@ class Remote:
         with self._lock:
             self._calls += 1
         try:
-            with self._slots(urgent):
+            with self._slots(urgent), calling(what, self._on_retry):
                 return fn()
         except openai.NotFoundError as exc:
             if missing_ok:
@@ -215,9 +226,13 @@ class Remote:
             raise self._error(what, exc) from None
 
     def _error(self, what: str, exc: openai.APIStatusError | openai.APIConnectionError) -> RemoteError:
+        """The API's message, naming the operation; retries spent on it, and how to have more."""
         if isinstance(exc, openai.APIStatusError):
-            return RemoteError(self._redact(f"{what}: {_message(exc)} (HTTP {exc.status_code})"))
-        return RemoteError(self._redact(f"{what}: cannot reach {self.endpoint_name} ({exc.message})"))
+            retried = gave_up(exc.response.request, self.client.max_retries) if _retryable(exc) else ""
+            return RemoteError(self._redact(f"{what}: {_message(exc)} (HTTP {exc.status_code}{retried})"))
+        retried = gave_up(exc.request, self.client.max_retries)
+        reach = f"cannot reach {self.endpoint_name} ({exc.message}{retried})"
+        return RemoteError(self._redact(f"{what}: {reach}"))
 
     # -- listing -----------------------------------------------------------------------------
     def pages(
@@ -286,19 +301,11 @@ class Remote:
 
     def probe_assistants(self) -> None:
         """One cheap call that tells a live Assistants API from a retired one."""
-        with self._lock:
-            self._calls += 1
-        try:
-            with self._slots(urgent=True):
-                self._get("/assistants", {"limit": 1})
-        except openai.NotFoundError:
-            raise EndpointRetiredError(self._retired_message()) from None
-        except openai.APIStatusError as exc:
-            raise RemoteError(
-                self._redact(f"list assistants: {_message(exc)} (HTTP {exc.status_code})")
-            ) from None
-        except openai.APIConnectionError as exc:
-            raise RemoteError(self._redact(f"cannot reach {self.endpoint_name} ({exc.message})")) from None
+        found = self._call(
+            "list assistants", lambda: self._get("/assistants", {"limit": 1}), missing_ok=True, urgent=True
+        )
+        if found is None:
+            raise EndpointRetiredError(self._retired_message())
 
     # -- single objects ----------------------------------------------------------------------
     def get(self, kind: str, remote_id: str, what: str) -> dict[str, Any] | None:
@@ -525,12 +532,19 @@ def connect(
     parallelism: int = 10,
     max_retries: int | None = None,
     credential: Any | None = None,
+    on_retry: Callable[[str], None] | None = None,
 ) -> Remote:
     """The Remote of an endpoint: its SDK clients (remote/client.py) behind one facade.
-    `credential`: an azure-core credential instead of DefaultAzureCredential (Azure only)."""
+    `credential`: an azure-core credential instead of DefaultAzureCredential (Azure only);
+    `on_retry` hears of every retry the SDK is about to wait for."""
     clients = make_clients(
         endpoint, max_retries=max_retries, pool_size=max(parallelism, 10), credential=credential
     )
     return Remote(
-        clients.client, endpoint.name, parallelism=parallelism, secrets=clients.secrets, agents=clients.agents
+        clients.client,
+        endpoint.name,
+        parallelism=parallelism,
+        secrets=clients.secrets,
+        agents=clients.agents,
+        on_retry=on_retry,
     )

@@ -204,8 +204,9 @@ def make_clients(
     """The SDK clients for the endpoint. The sandbox runs in process (no socket, no key needed).
 
     `max_retries` (per request, for 408/409/429/5xx and connection errors) defaults to
-    $ASSISTPLAN_MAX_RETRIES, else 6. `credential`: an azure-core credential to use instead of
-    DefaultAzureCredential (Azure endpoints only).
+    $ASSISTPLAN_MAX_RETRIES, else 6; an endpoint that never answered is not retried (FailFast).
+    `credential`: an azure-core credential to use instead of DefaultAzureCredential (Azure
+    endpoints only).
     """
     import openai  # the SDK loads only for commands that call the API (tests/cli/test_startup.py)
 
@@ -232,8 +233,11 @@ def make_clients(
     else:
         import httpx2
 
+        from assistplan.remote.retries import FailFast
+
         limits = httpx2.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
-        http = openai.DefaultHttpxClient(limits=limits)
+        transport = FailFast(httpx2.HTTPTransport(limits=limits), endpoint.selected_by)
+        http = openai.DefaultHttpxClient(limits=limits, transport=transport)
     version = {"api-version": endpoint.api_version} if endpoint.api_version else None
     main = openai.OpenAI(
         api_key=key,
