@@ -120,6 +120,7 @@ def test_design_example_round_trips(tmp_path: Path) -> None:
             name="hr-bot",
             pos=Pos(17, 3),
             model="gpt-4.1",
+            model_pos=Pos(19, 12),
             display_name="HR Bot",
             instructions="You answer HR questions from the handbook.\n",
             tools=(

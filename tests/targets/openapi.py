@@ -23,9 +23,16 @@ def _spec() -> dict[str, Any]:
 
 
 @functools.cache
+def validator(schema: str) -> Draft202012Validator:
+    """Validates against `components/schemas/SCHEMA`; the spec's `$ref`s resolve inside its components."""
+    return Draft202012Validator(
+        {"$ref": f"#/components/schemas/{schema}", "components": _spec()["components"]}
+    )
+
+
 def create_response() -> Draft202012Validator:
-    """Validates a `POST /v1/responses` body; the spec's `$ref`s resolve inside its components."""
-    return Draft202012Validator({"$ref": REF, "components": _spec()["components"]})
+    """Validates a `POST /v1/responses` body."""
+    return validator(REF.rsplit("/", 1)[1])
 
 
 def create_response_parameters() -> set[str]:

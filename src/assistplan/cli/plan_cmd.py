@@ -54,6 +54,7 @@ def _make_plan(
         replace=replace,
         parallelism=parallelism,
         destroy=destroy,
+        warn=opts.printer().warn,
     )
     return for_environment(the_plan, cfg, lambda env: opts.peer_state(cfg, env))
 

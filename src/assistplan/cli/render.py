@@ -257,6 +257,10 @@ class Printer:
             self._tracker = None
             tracker.finish(ok)
 
+    def warn(self, text: str) -> None:
+        """`Warning: text` on stderr (something the run could not check, and went on without)."""
+        self.echo(self.style("Warning:", fg="yellow", bold=True) + f" {text}", err=True)
+
     def notice(self, text: str) -> None:
         """A line on stderr about a wait (a retry, a pause), from any thread; during a live apply
         it goes above the status line, which is drawn again below it."""

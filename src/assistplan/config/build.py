@@ -64,7 +64,7 @@ def build_config(doc: Document, checked: Checked, config_path: Path, digest: str
         for name, spec in data.get("vector_stores", {}).items()
     }
     assistants = {
-        name: _assistant(name, spec, pos("assistants", name), checked)
+        name: _assistant(name, spec, pos("assistants", name), checked, doc.pos(("assistants", name, "model")))
         for name, spec in data.get("assistants", {}).items()
     }
     pipelines = {
@@ -119,7 +119,7 @@ def build_config(doc: Document, checked: Checked, config_path: Path, digest: str
     )
 
 
-def _assistant(name: str, spec: dict[str, Any], pos: Pos, checked: Checked) -> AssistantSpec:
+def _assistant(name: str, spec: dict[str, Any], pos: Pos, checked: Checked, model_pos: Pos) -> AssistantSpec:
     resources = spec.get("tool_resources", {})
     instructions = spec.get("instructions")
     if name in checked.instructions:
@@ -128,6 +128,7 @@ def _assistant(name: str, spec: dict[str, Any], pos: Pos, checked: Checked) -> A
         name=name,
         pos=pos,
         model=spec["model"],
+        model_pos=model_pos,
         display_name=spec.get("name", name),
         description=spec.get("description"),
         instructions=instructions,

@@ -66,6 +66,7 @@ class AssistantSpec:
     pos: Pos
     model: str
     display_name: str  # the API's `name` (defaults to the resource name)
+    model_pos: Pos | None = None  # where `model` is written (checked against the endpoint at plan time)
     description: str | None = None
     instructions: str | None = None  # inline text, or the text read from instructions_file
     instructions_file: str | None = None  # as written, for display

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from assistplan.addrs import Address
@@ -27,13 +27,21 @@ from assistplan.plan.model import (
     Plan,
     ResourceChange,
 )
+from assistplan.plan.models import check_models
 from assistplan.plan.reasons import Reason
 from assistplan.plan.refresh import KINDS, Actual, Reader, Refreshed
 from assistplan.plan.releases import ARCHIVED, build_releases
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
-from assistplan.targets import TARGETS, deposed_target, named_ids, recorded_target, unknown_targets
+from assistplan.targets import (
+    TARGETS,
+    deposed_target,
+    named_ids,
+    open_target,
+    recorded_target,
+    unknown_targets,
+)
 
 STATE_ONLY = ("pipeline", "experiment", "experiment_version")
 # Forgotten from state, never deleted: referenced by id only, or on an endpoint that no longer
@@ -390,9 +398,11 @@ def make_plan(
     replace: tuple[str, ...] = (),
     parallelism: int = 10,
     destroy: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Plan:
     """The plan for `config`. `destroy`: everything goes now, also what superseded definitions
-    named (which an ordinary plan keeps for one more apply)."""
+    named (which an ordinary plan keeps for one more apply). `warn` hears what the plan could
+    not check (an endpoint without a model list)."""
     unknown = unknown_targets(state)
     if unknown:
         raise PlanError(
@@ -411,6 +421,8 @@ def make_plan(
         suffix = f"@{va.name}.v{va.version}"
         for a in [a for a in desired if a == v or a.endswith(suffix)]:
             desired.pop(a)
+    if not refresh_only:  # the last check before reading the remote: the one that needs it
+        check_models(config, state, open_target(config.target, remote, config).models, warn)
     refreshed = Reader(remote, state, parallelism, target=config.target, config=config).refresh(desired)
     prior = refreshed_state(state, refreshed)
     drift = drift_of(state, refreshed)

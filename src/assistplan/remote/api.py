@@ -167,6 +167,9 @@ class Remote:
         self._clock, self._sleep = clock, sleep  # how 429 pauses are timed and waited out
         self._pause_until = 0.0  # `clock` time before which no request is sent (after a 429)
         self.rate_limited = 0  # 429 answers seen (each retried by the SDK after the pause)
+        self._models: list[str] | None = None  # model_ids(), once `_models_read`
+        self._models_read = False
+        self._models_lock = threading.Lock()
         http = getattr(client, "_client", None)  # the SDK's httpx2 client: hooks see every attempt
         if http is not None and hasattr(http, "event_hooks"):
             hooks = http.event_hooks
@@ -207,22 +210,35 @@ class Remote:
     ) -> T: ...
     @overload
     def _call(
-        self, what: str, fn: Callable[[], T], *, missing_ok: bool, urgent: bool = False
+        self,
+        what: str,
+        fn: Callable[[], T],
+        *,
+        missing_ok: bool,
+        urgent: bool = False,
+        absent: tuple[int, ...] = (404,),
     ) -> T | None: ...
     def _call(
-        self, what: str, fn: Callable[[], T], *, missing_ok: bool = False, urgent: bool = False
+        self,
+        what: str,
+        fn: Callable[[], T],
+        *,
+        missing_ok: bool = False,
+        urgent: bool = False,
+        absent: tuple[int, ...] = (404,),
     ) -> T | None:
-        """`fn()` with RemoteError for API errors; None for a 404 only when `missing_ok`."""
+        """`fn()` with RemoteError for API errors; None, when `missing_ok`, for the statuses in
+        `absent` (a 404: the object does not exist)."""
         with self._lock:
             self._calls += 1
         try:
             with self._slots(urgent), calling(what, self._on_retry):
                 return fn()
-        except openai.NotFoundError as exc:
-            if missing_ok:
+        except openai.APIStatusError as exc:
+            if missing_ok and exc.status_code in absent:
                 return None
             raise self._error(what, exc) from None
-        except (openai.APIStatusError, openai.APIConnectionError) as exc:
+        except openai.APIConnectionError as exc:
             raise self._error(what, exc) from None
 
     def _error(self, what: str, exc: openai.APIStatusError | openai.APIConnectionError) -> RemoteError:
@@ -275,7 +291,7 @@ class Remote:
 
     # The SDK's generic requests: its retries, headers and errors; the JSON as it came.
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        headers = {} if path.startswith("/files") else BETA
+        headers = BETA if path.startswith(("/assistants", "/vector_stores")) else {}
         return self.client.get(path, cast_to=object, options={"params": params or {}, "headers": headers})
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
@@ -306,6 +322,29 @@ class Remote:
         )
         if found is None:
             raise EndpointRetiredError(self._retired_message())
+
+    # -- models ------------------------------------------------------------------------------
+    def model_ids(self) -> list[str] | None:
+        """The models the endpoint serves (`GET /models`, one request, kept for this Remote's run);
+        None when it lists none: some compatible servers answer 404, and a key without the models
+        scope 403 (the names cannot be checked then, which is not an error)."""
+        with self._models_lock:
+            if not self._models_read:
+                page = self._call(
+                    "list models",
+                    lambda: self._get("/models"),
+                    missing_ok=True,
+                    urgent=True,
+                    absent=(403, 404),
+                )
+                data = page.get("data") if isinstance(page, dict) else None
+                self._models = (
+                    [m["id"] for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)]
+                    if isinstance(data, list)
+                    else None
+                )
+                self._models_read = True
+            return self._models
 
     # -- single objects ----------------------------------------------------------------------
     def get(self, kind: str, remote_id: str, what: str) -> dict[str, Any] | None:

@@ -34,7 +34,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import agents, assistants, files, uploads, vector_store_files, vector_stores
+from . import agents, assistants, files, models, uploads, vector_store_files, vector_stores
 from .common import Body, Call
 from .errors import ApiError, invalid, invalid_url, rate_limited, server_error
 from .faults import FaultInjector, Faults, ResponseDropped
@@ -114,6 +114,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{_VS}/file_batches/<batch_id>", vector_store_files.retrieve_batch, poll=True),
     Route("POST", f"{_VS}/file_batches/<batch_id>/cancel", vector_store_files.cancel_batch, poll=True),
     Route("GET", f"{_VS}/file_batches/<batch_id>/files", vector_store_files.list_batch_files),
+    Route("GET", "/v1/models", models.list_),
+    Route("GET", "/v1/models/<model>", models.retrieve),
 )
 PROJECT = "/api/projects/<project>"
 _PROJECT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -11,8 +11,9 @@ from assistplan.config.model import Config
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState
 from assistplan.targets import foundry
-from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Realise, Realised, Refs
+from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Models, Realise, Realised, Refs
 from assistplan.targets.mapping import unexpressible
+from assistplan.targets.models import deployment_models, endpoint_models
 
 if TYPE_CHECKING:
     from assistplan.remote.api import Remote
@@ -26,6 +27,8 @@ class AssistantsTarget:
 
     def __init__(self, api: Remote, config: Config | None = None):
         self.api = api
+        # Azure's classic agents (an api_version): `model` names one of the project's deployments.
+        self.azure = config is not None and config.api_version is not None
 
     def create(self, r: Realise) -> Realised:
         params = norm.assistant_params(r.attrs, r.resolve, r.marker)
@@ -51,6 +54,9 @@ class AssistantsTarget:
 
     def fetch(self, remote_id: str, address: str, name: str | None, to_addr: Mapping[str, str]) -> Fetched:
         raise NotImplementedError(f"target {self.name}: its assistants are not imported through the seam")
+
+    def models(self) -> Models:
+        return deployment_models(self.api) if self.azure else endpoint_models(self.api)
 
     @classmethod
     def problems(cls, attrs: dict[str, Any]) -> list[str]:

@@ -84,6 +84,17 @@ class Fetched:
 Refs = Callable[[str, str], str]
 
 
+@dataclass(frozen=True)
+class Models:
+    """The model names an assistant realised through a target may use, as its endpoint lists
+    them (`ids`; None: it lists none, so names cannot be checked): `where` ("the sandbox", a URL,
+    later a Foundry project) and `how` it lists them ("GET /models", "its deployments")."""
+
+    ids: frozenset[str] | None
+    where: str
+    how: str = "GET /models"
+
+
 class Target(Protocol):
     """One way of realising an assistant. Instances carry the API client they need (`api`, the
     engine's `Remote`, which a target that makes no API call ignores)."""
@@ -124,6 +135,9 @@ class Target(Protocol):
     def fetch(self, remote_id: str, address: str, name: str | None, to_addr: Mapping[str, str]) -> Fetched:
         """An existing realisation to import as `address` (`name`: its label as declared);
         RemoteError when there is none. Targets read by the engine's reader are imported by it."""
+
+    def models(self) -> Models:
+        """What `model` may name here (checked at plan time, before anything changes)."""
         ...
 
     @classmethod

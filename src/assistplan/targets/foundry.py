@@ -32,7 +32,8 @@ from assistplan.errors import ApplyError, RemoteError
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState
 from assistplan.targets import mapping
-from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Realise, Realised, Refs
+from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Models, Realise, Realised, Refs
+from assistplan.targets.models import deployment_models
 
 if TYPE_CHECKING:
     from assistplan.remote.api import Remote
@@ -201,6 +202,9 @@ class FoundryTarget:
     def __init__(self, api: Remote, config: Config | None = None):
         self.api = api
         self.prefix = config.agent_prefix if config is not None else ""
+
+    def models(self) -> Models:
+        return deployment_models(self.api)
 
     # -- writing -------------------------------------------------------------------------------
     def create(self, r: Realise) -> Realised:

@@ -8,14 +8,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from assistplan.config.messages import where
 from assistplan.config.model import Config
 from assistplan.errors import ApplyError
 from assistplan.state.model import ResourceState
 from assistplan.targets import foundry, mapping
-from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Realise, Realised, Refs
+from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Models, Realise, Realised, Refs
+from assistplan.targets.models import endpoint_models
+
+if TYPE_CHECKING:
+    from assistplan.remote.api import Remote
 
 ID_PREFIX = "def_"
 
@@ -37,8 +41,9 @@ class ResponsesTarget:
     collection: ClassVar[str | None] = None
     versioned: ClassVar[bool] = False
 
-    def __init__(self, api: object | None = None, config: Config | None = None):
-        del api, config  # nothing to call: a definition is not a remote object
+    def __init__(self, api: Remote | None = None, config: Config | None = None):
+        del config
+        self.api = api  # only to list models: a definition is not a remote object
 
     def create(self, r: Realise) -> Realised:
         return self._realise(r, definition_id(r.lineage, r.address))
@@ -61,6 +66,12 @@ class ResponsesTarget:
 
     def fetch(self, remote_id: str, address: str, name: str | None, to_addr: Mapping[str, str]) -> Fetched:
         raise NotImplementedError(f"target {self.name}: its assistants are not imported through the seam")
+
+    def models(self) -> Models:
+        """A definition is sent to `POST /responses` on the same endpoint: its models."""
+        if self.api is None:
+            return Models(None, "no endpoint")  # never: the engine passes its Remote
+        return endpoint_models(self.api)
 
     @classmethod
     def problems(cls, attrs: dict[str, Any]) -> list[str]:
