@@ -87,6 +87,18 @@ def test_state_of_another_endpoint_names_the_flag_that_selects_it(tmp_path: Path
     with loopback(tmp_path / "server") as url:
         other = _run("-C", "my project", "--base-url", url, "plan", cwd=tmp_path, env={"OPENAI_API_KEY": KEY})
         assert other.returncode == 1 and "comes from --base-url" in other.stderr
+        assert (
+            f"To keep a separate state for {url}, declare an environment for it (`environments: [NAME]` "
+            "in assistants.yaml) and run with --env NAME: each environment has a state of its own"
+        ) in other.stderr
+        # Doing so works, and the sandbox keeps its own state.
+        config = root / "assistants.yaml"
+        config.write_text(config.read_text().replace("version: 1\n", "version: 1\nenvironments: [live]\n"))
+        live = _run("--base-url", url, "--env", "live", "plan", cwd=root, env={"OPENAI_API_KEY": KEY})
+        assert live.returncode == 0, live.stderr
+        again = _run("--base-url", url, "plan", cwd=root, env={"OPENAI_API_KEY": KEY})
+        assert "run it as one of the config's environments (--env live)" in again.stderr
+        config.write_text(config.read_text().replace("environments: [live]\n", ""))
         # The state of a served endpoint: the hint selects it with --base-url, and works.
         (root / ".assistplan" / "state.json").unlink()
         assert (

@@ -143,10 +143,16 @@ class Options:
         ep = self.endpoint(config)
 
         def advice(theirs: str) -> str:
+            declared = config.environments
+            how = (
+                f"run it as one of the config's environments (--env {'|'.join(declared)})"
+                if declared
+                else f"declare an environment for it (`environments: [NAME]` in {self.config_file}) and "
+                "run with --env NAME"
+            )
             return (
-                f"{self.endpoint_advice(ep, theirs, 'plan')}. To keep a separate state for {ep.name}, run "
-                "from another folder (-C DIR) or with a config of its own (-c FILE) that sets another "
-                "`state.path`"
+                f"{self.endpoint_advice(ep, theirs, 'plan')}. To keep a separate state for {ep.name}, "
+                f"{how}: each environment has a state of its own"
             )
 
         return StateManager(
