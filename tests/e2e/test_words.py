@@ -137,7 +137,7 @@ def test_snapshots_named_by_an_earlier_scheme_keep_their_names(make_project) -> 
     p = make_project("hr-pilot")
     p.ok("apply", "--auto-approve")
     path = p.root / ".assistplan" / "state.json"
-    doc = json.loads(path.read_text())
+    doc = p.state()  # written back below as one document, as an assistplan before the journal did
     sdk = p.sdk()
     for addr, rs in doc["resources"].items():
         if "@" in addr and rs["type"] in ("assistant", "vector_store"):
@@ -148,6 +148,7 @@ def test_snapshots_named_by_an_earlier_scheme_keep_their_names(make_project) -> 
             else:
                 sdk.vector_stores.update(rs["remote_id"], name=old)
     path.write_text(json.dumps(doc))
+    path.with_name("state.json.journal").unlink(missing_ok=True)
     r = p.run("plan", "--detailed-exitcode")
     assert r.code == 0, r.out + r.err
     assert sdk.beta.assistants.retrieve(p.ids()["assistant.hr-bot@helpdesk.v1"]).name == "HR Bot v1"
