@@ -189,3 +189,34 @@ def test_the_sandbox_lists_models_as_openai_does(tmp_path: Path) -> None:
         "code": "model_not_found",
     }
     assert raw.get("/v1/models", headers={"Authorization": ""}).status_code == 401
+
+
+AZURE = """\
+version: 1
+provider: PROVIDER
+files:
+  handbook: {path: handbook.md}
+assistants:
+  bot:
+    name: HR Bot
+    model: gpt-4.1-mimi
+    instructions: You answer from the handbook.
+"""
+
+
+@pytest.mark.parametrize(
+    "provider", ["{target: foundry}", "{target: assistants, api_version: 2025-05-15-preview}"]
+)
+def test_on_azure_the_names_are_the_project_s_deployments(tmp_path: Path, provider: str) -> None:
+    """A Foundry project and Azure's classic agents: `model` names a deployment of the project."""
+    (tmp_path / "handbook.md").write_text("Leave: 25 days.\n")
+    (tmp_path / "assistants.yaml").write_text(AZURE.replace("PROVIDER", provider))
+    p = Project(tmp_path)
+    r = p.run("plan")
+    assert r.code == 1
+    assert r.err == (
+        "assistants.yaml:8:12: assistants.bot.model: 'gpt-4.1-mimi' is not a model deployment of project "
+        "sandbox/api/projects/default; did you mean 'gpt-4.1-mini'?\n"
+    )
+    p.edit("gpt-4.1-mimi", "gpt-4.1-mini")
+    assert p.run("plan").code == 0

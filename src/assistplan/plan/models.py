@@ -3,10 +3,10 @@
 A typo in `model` (`gpt4.1-minii`) would otherwise surface as an API error halfway through an
 apply. Before the refresh, after every offline check (config, state, endpoint binding, guard),
 the plan asks the target for its model list (`Target.models()`: one `GET /models`, kept for the
-run; Foundry's deployments later) and refuses, with a did-you-mean at the `model:` line, any
-name not on it. Only names that would be sent are checked (new assistants, changed models): a
-plan that changes no model makes no request. An endpoint that lists no models is warned
-about, not refused.
+run; on Azure, the project's model deployments) and refuses, with a did-you-mean at the
+`model:` line, any name not on it. Only names that would be sent are checked (new assistants,
+changed models): a plan that changes no model makes no request. An endpoint that lists no
+models is warned about, not refused.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def check_models(
     if listed.ids is None:
         if warn is not None:
             warn(
-                f"{listed.where} lists no models ({listed.how}), so these model names were not checked: "
+                f"{listed.where} lists no models (GET /models), so these model names were not checked: "
                 + ", ".join(sorted(set(wanted.values())))
             )
         return
@@ -55,7 +55,7 @@ def check_models(
         close = did_you_mean(model, sorted(listed.ids))
         hint = f"; did you mean '{close}'?" if close else ""
         pos = config.assistants[name].model_pos or config.assistants[name].pos
-        message = f"assistants.{name}.model: '{model}' is not a model {listed.where} serves ({listed.how})"
+        message = f"assistants.{name}.model: '{model}' is not {listed.noun}"
         problems.append(Diagnostic(shown, pos.line, pos.col, message + hint))
     if problems:
         raise ConfigError(problems)

@@ -87,12 +87,13 @@ Refs = Callable[[str, str], str]
 @dataclass(frozen=True)
 class Models:
     """The model names an assistant realised through a target may use, as its endpoint lists
-    them (`ids`; None: it lists none, so names cannot be checked): `where` ("the sandbox", a URL,
-    later a Foundry project) and `how` it lists them ("GET /models", "its deployments")."""
+    them (`ids`; None: it lists none, so names cannot be checked), `where` ("the sandbox", a URL,
+    a Foundry project), and what a name on the list is, in words ("a model the sandbox serves
+    (GET /models)", "a model deployment of project P")."""
 
     ids: frozenset[str] | None
     where: str
-    how: str = "GET /models"
+    noun: str
 
 
 class Target(Protocol):

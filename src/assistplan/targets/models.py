@@ -19,10 +19,12 @@ def endpoint_models(api: Remote) -> Models:
     """`GET /models` (None when the endpoint lists none)."""
     ids = api.model_ids()
     where = "the sandbox" if api.endpoint_name == SANDBOX else api.endpoint_name
-    return Models(None if ids is None else frozenset(ids), where)
+    return Models(None if ids is None else frozenset(ids), where, f"a model {where} serves (GET /models)")
 
 
 def deployment_models(api: Remote) -> Models:
     """The project's model deployments (`GET /deployments`)."""
     project = api.endpoint_name.removesuffix(OPENAI_PATH)
-    return Models(frozenset(api.deployments()), f"project {project}", "its model deployments")
+    return Models(
+        frozenset(api.deployments()), f"project {project}", f"a model deployment of project {project}"
+    )

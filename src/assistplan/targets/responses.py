@@ -70,7 +70,7 @@ class ResponsesTarget:
     def models(self) -> Models:
         """A definition is sent to `POST /responses` on the same endpoint: its models."""
         if self.api is None:
-            return Models(None, "no endpoint")  # never: the engine passes its Remote
+            return Models(None, "no endpoint", "")  # never: the engine passes its Remote
         return endpoint_models(self.api)
 
     @classmethod
