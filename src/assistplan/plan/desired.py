@@ -38,11 +38,26 @@ def sha256_file(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
+def _hash_files(paths: dict[str, Path], workers: int) -> dict[str, tuple[str, int]]:
+    """sha256 and size of each file, `workers` threads at a time (reads and hashing release the
+    GIL). Each thread takes a share of the files: one task per file would cost more than
+    hashing a small one."""
+    items = list(paths.items())
+    shares = [items[i::workers] for i in range(min(workers, len(items)))]
+
+    def hash_share(share: list[tuple[str, Path]]) -> list[tuple[str, tuple[str, int]]]:
+        return [(name, sha256_file(path)) for name, path in share]
+
+    if len(shares) <= 1:
+        return dict(hash_share(items))
+    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+        return {name: digest for done in pool.map(hash_share, shares) for name, digest in done}
+
+
 def build_desired(config: Config, parallelism: int = 8) -> dict[str, Desired]:
     """Every managed address the config declares, in dependency order (files, stores, assistants)."""
     local = {f.name: f.path for f in config.files.values() if f.path is not None}
-    with ThreadPoolExecutor(max_workers=max(1, min(parallelism, 8))) as pool:
-        hashes = dict(zip(local, pool.map(sha256_file, local.values()), strict=True))
+    hashes = _hash_files(local, max(1, min(parallelism, 8)))
     out: dict[str, Desired] = {}
     for f in config.files.values():
         sha, size = hashes.get(f.name, (None, None))

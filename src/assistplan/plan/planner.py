@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -56,6 +57,8 @@ REPLACE_FIELDS = {
 
 def changed_paths(before: Any, after: Any, prefix: str = "") -> list[str]:
     """Dotted paths where two attribute trees differ (dicts recurse; lists compare whole)."""
+    if before == after:  # the common case, compared in C: most objects of a plan are unchanged
+        return []
     if isinstance(before, dict) and isinstance(after, dict):
         out: list[str] = []
         for key in sorted(set(before) | set(after), key=str):
@@ -66,9 +69,8 @@ def changed_paths(before: Any, after: Any, prefix: str = "") -> list[str]:
 
 
 def _change(d: Desired | ResourceState, actions: tuple[str, ...], **kw: Any) -> ResourceChange:
-    addr = d.address
-    kind = d.type
-    return ResourceChange(address=addr, type=kind, name=Address.parse(addr).name, actions=actions, **kw)
+    name = d.name if isinstance(d, Desired) else Address.parse(d.address).name
+    return ResourceChange(address=d.address, type=d.type, name=name, actions=actions, **kw)
 
 
 def refreshed_state(state: State, refreshed: Refreshed) -> State:
@@ -129,11 +131,13 @@ def _diff_one(
 ) -> ResourceChange | None:
     rs = prior.get(d.address)
     deps = d.refs
+    # An assistant's change names the target realising it (set here: replacing it later costs more).
+    change = functools.partial(_change, target=target) if d.type == "assistant" else _change
     if d.type in STATE_ONLY:
         if rs is None:
-            return _change(d, CREATE, after=d.attrs, depends_on=deps)
+            return change(d, CREATE, after=d.attrs, depends_on=deps)
         state_paths = tuple(changed_paths(rs.attributes, d.attrs))
-        return _change(
+        return change(
             d,
             UPDATE if state_paths else NO_OP,
             reason=Reason.CONFIGURATION_CHANGED if state_paths else None,
@@ -148,8 +152,8 @@ def _diff_one(
         if act is None:
             return None  # reported as an error by the caller
         if rs is not None and rs.remote_id == d.attrs["id"]:
-            return _change(d, NO_OP, remote_id=act.remote_id, before=act.attrs, after=d.attrs)
-        return _change(
+            return change(d, NO_OP, remote_id=act.remote_id, before=act.attrs, after=d.attrs)
+        return change(
             d,
             NO_OP,
             remote_id=act.remote_id,
@@ -165,7 +169,7 @@ def _diff_one(
     ):
         # What an interrupted apply created: take it over (a replaced predecessor stays deposed).
         adopt_paths = tuple(changed_paths(adopted.attrs, d.attrs))
-        return _change(
+        return change(
             d,
             UPDATE if adopt_paths else NO_OP,
             remote_id=adopted.remote_id,
@@ -182,7 +186,7 @@ def _diff_one(
             return _target_changed(d, rs, act, refreshed, target)
     if act is None:
         reason = Reason.RECREATE_DELETED if d.address in refreshed.missing else None
-        return _change(d, CREATE, after=d.attrs, depends_on=deps, reason=reason)
+        return change(d, CREATE, after=d.attrs, depends_on=deps, reason=reason)
     paths = changed_paths(act.attrs, d.attrs)
     # A snapshot is frozen: it follows only its own snapshot vector store, never a working file.
     snapshot = "@" in d.address
@@ -195,20 +199,20 @@ def _diff_one(
         prior_depends_on=tuple(rs.depends_on) if rs else (),
     )
     if d.address in replace:
-        return _change(d, REPLACE_CBD, reason=Reason.REPLACE_BY_REQUEST, changed_paths=tuple(paths), **common)
+        return change(d, REPLACE_CBD, reason=Reason.REPLACE_BY_REQUEST, changed_paths=tuple(paths), **common)
     if (
         d.type == "assistant"
         and rs is not None
         and config is not None
         and TARGETS[target].renamed(config, rs)
     ):
-        return _change(d, REPLACE_CBD, reason=Reason.REPLACE_RENAMED, changed_paths=tuple(paths), **common)
+        return change(d, REPLACE_CBD, reason=Reason.REPLACE_RENAMED, changed_paths=tuple(paths), **common)
     if {p.split(".", 1)[0] for p in paths} & REPLACE_FIELDS[d.type]:
         reason = Reason.REPLACE_CONTENT_CHANGED if d.type == "file" else Reason.REPLACE_CANNOT_UPDATE
-        return _change(d, REPLACE_CBD, reason=reason, changed_paths=tuple(paths), **common)
+        return change(d, REPLACE_CBD, reason=reason, changed_paths=tuple(paths), **common)
     if repointed:
         paths = sorted({*paths, *(_ref_path(d, r) for r in repointed)})
-        return _change(
+        return change(
             d,
             UPDATE,
             reason=Reason.REPOINT_REPLACED,
@@ -222,8 +226,8 @@ def _diff_one(
         reason = Reason.REVERT_DRIFT if rs and act.attrs != rs.attributes else Reason.CONFIGURATION_CHANGED
         if reason is Reason.CONFIGURATION_CHANGED and d.type == "assistant" and TARGETS[target].versioned:
             reason = Reason.NEW_VERSION if paths != [LIFECYCLE] else reason
-        return _change(d, UPDATE, changed_paths=tuple(paths), reason=reason, **common)
-    return _change(d, NO_OP, **common)
+        return change(d, UPDATE, changed_paths=tuple(paths), reason=reason, **common)
+    return change(d, NO_OP, **common)
 
 
 def _target_changed(

@@ -23,14 +23,14 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
-from typing import Any, cast
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import ApiError, invalid
+
+if TYPE_CHECKING:  # loaded by the first request that carries a body: a sandbox that only reads never needs it
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 SPEC_FILE = "openapi-subset.json"
 UPLOADS_SPEC_FILE = "openapi-uploads.json"
@@ -114,6 +114,9 @@ class _Rewriter:
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     raw = spec()["components"]["schemas"]
     rewriter = _Rewriter(raw)
     document = {"components": {"schemas": {name: rewriter.schema(s) for name, s in raw.items()}}}
@@ -124,6 +127,8 @@ def _registry() -> Registry:
 
 @cache
 def _validator(schema_name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     ref = {"$ref": f"{_SPEC_URI}#/components/schemas/{schema_name}"}
     return Draft202012Validator(ref, registry=_registry())
 
@@ -303,6 +308,8 @@ def _api_error(err: ValidationError) -> ApiError:
 
 def validate_schema(schema_name: str, body: Any) -> None:
     """Raise an :class:`ApiError` for the most relevant way ``body`` breaks the named schema."""
+    from jsonschema.exceptions import best_match
+
     err = best_match(_validator(schema_name).iter_errors(body))
     if err is not None:
         raise _api_error(err)
