@@ -20,7 +20,6 @@ import os
 import platform
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,77 +31,33 @@ from genconfig import Size  # noqa: E402
 
 
 def apply_once(n: int, latency_ms: float, parallelism: int, rate_limit_rate: float = 0.0) -> dict[str, Any]:
-    import openai
-
-    from assistplan.apply.executor import Applier
-    from assistplan.config import load_config
-    from assistplan.plan.planner import make_plan
     from assistplan.remote import normalize as norm
-    from assistplan.remote.api import Remote
-    from assistplan.remote.client import max_retries_from_env
-    from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
-    from assistplan.state import LocalBackend, StateManager
-    from assistplan.state.journal import Change
-    from assistplan.state.model import State
-
-    writes = Counter()
-
-    class CountingBackend(LocalBackend):
-        def write(self, state: State) -> None:
-            writes["n"] += 1
-            super().write(state)
-
-        def append(self, change: Change) -> None:
-            writes["records"] += 1
-            super().append(change)
 
     with tempfile.TemporaryDirectory(prefix="assistplan-bench-") as tmp:
         root = Path(tmp)
         genconfig.write_config(root, Size(n, 0, 0, 0))
-        config = load_config(root / "assistants.yaml")
-        sandbox_dir = root / ".assistplan" / "sandbox"
-        faults = Faults(latency_ms=latency_ms, rate_limit_rate=rate_limit_rate, seed=7)
-        client = openai.OpenAI(  # as make_openai builds it for --sandbox, with our faults
-            api_key="sk-bench",
-            base_url=SANDBOX_BASE_URL,
-            http_client=http_client(sandbox_dir, faults),
-            max_retries=max_retries_from_env(),
+        remote, store = genconfig.sandbox_remote(
+            root, parallelism, latency_ms=latency_ms, rate_limit_rate=rate_limit_rate, seed=7
         )
-        remote = Remote(client, "sandbox", parallelism=parallelism)
-        manager = StateManager(CountingBackend(root / ".assistplan" / "state.json"), "sandbox")
-        store = open_store(sandbox_dir)
-        with manager.locked("apply", 0):
-            state = manager.load()
-            started = time.perf_counter()
-            plan = make_plan(
-                config, state, remote, endpoint="sandbox", prior_exists=False, parallelism=parallelism
-            )
-            plan_s = time.perf_counter() - started
-            plan_calls = remote.calls
-            store.stats.reset()
-            started = time.perf_counter()
-            result = Applier(plan, config, remote, manager, parallelism=parallelism).run()
-            apply_s = time.perf_counter() - started
-        http = store.stats.snapshot()
+        run = genconfig.plan_and_apply(root, remote, store, parallelism)
         marks = Counter(norm.split_marker(a.get("metadata"))[1] for a in store.assistants.values())
-        in_state = sum(1 for rs in result.state.resources.values() if rs.remote_id)
         bound = n * latency_ms / 1000 / parallelism
         return {
             "assistants": n,
             "rate_limit_rate": rate_limit_rate,
-            "plan_s": round(plan_s, 3),
-            "plan_api_calls": plan_calls,
-            "apply_s": round(apply_s, 3),
+            "plan_s": run["plan_s"],
+            "plan_api_calls": run["plan_api_calls"],
+            "apply_s": run["apply_s"],
             "bound_s": round(bound, 3),
-            "apply_vs_bound": round(apply_s / bound, 2) if bound else None,
-            "apply_api_calls": remote.calls - plan_calls,
-            "apply_http_requests": http["total"],
+            "apply_vs_bound": round(run["apply_s"] / bound, 2) if bound else None,
+            "apply_api_calls": run["apply_api_calls"],
+            "apply_http_requests": run["apply_http_requests"],
             "http_429": remote.rate_limited,
-            "state_writes": writes["n"],
-            "journal_records": writes["records"],
+            "state_writes": run["state_documents"],
+            "journal_records": run["journal_records"],
             "remote_assistants": len(store.assistants),
-            "in_state": in_state,
-            "created_once": len(store.assistants) == n == in_state and set(marks.values()) == {1},
+            "in_state": run["in_state"],
+            "created_once": len(store.assistants) == n == run["in_state"] and set(marks.values()) == {1},
         }
 
 

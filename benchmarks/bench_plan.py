@@ -56,27 +56,15 @@ def one_get_per_object() -> Iterator[None]:
 
 def timed_plan(root: Path, latency_ms: float, parallelism: int) -> dict[str, Any]:
     """One plan of root's config against its sandbox with `latency_ms` per request."""
-    import openai
-
     from assistplan.config import load_config
     from assistplan.plan.planner import make_plan
-    from assistplan.remote.api import Remote
-    from assistplan.remote.client import max_retries_from_env
-    from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
     from assistplan.state import LocalBackend
 
     config = load_config(root / "assistants.yaml")
     state = LocalBackend(root / ".assistplan" / "state.json").read()
     assert state is not None
-    sandbox_dir = root / ".assistplan" / "sandbox"
-    client = openai.OpenAI(
-        api_key="sk-bench",
-        base_url=SANDBOX_BASE_URL,
-        http_client=http_client(sandbox_dir, Faults(latency_ms=latency_ms)),
-        max_retries=max_retries_from_env(),
-    )
-    remote = Remote(client, "sandbox", parallelism=parallelism)
-    stats = open_store(sandbox_dir).stats
+    remote, store = genconfig.sandbox_remote(root, parallelism, latency_ms=latency_ms)
+    stats = store.stats
     stats.reset()
     started = time.perf_counter()
     plan = make_plan(config, state, remote, endpoint="sandbox", prior_exists=True, parallelism=parallelism)

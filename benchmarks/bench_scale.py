@@ -21,7 +21,6 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -34,68 +33,15 @@ from genconfig import Size  # noqa: E402
 
 
 def apply_from_scratch(root: Path, latency_ms: float, parallelism: int) -> dict[str, Any]:
-    import openai
-
-    from assistplan.apply.executor import Applier
-    from assistplan.config import load_config
-    from assistplan.plan.planner import make_plan
-    from assistplan.remote.api import Remote
-    from assistplan.remote.client import max_retries_from_env
-    from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
-    from assistplan.state import LocalBackend, StateManager
-
-    written = {"documents": 0, "records": 0}
-
-    class CountingBackend(LocalBackend):
-        """Counts whole documents and journal records written."""
-
-        def write(self, state: Any) -> None:
-            written["documents"] += 1
-            super().write(state)
-
-        def append(self, change: Any) -> None:
-            written["records"] += 1
-            super().append(change)  # type: ignore[misc]
-
-    config = load_config(root / "assistants.yaml")
-    sandbox_dir = root / ".assistplan" / "sandbox"
-    client = openai.OpenAI(  # as make_openai builds it for --sandbox, with our latency
-        api_key="sk-bench",
-        base_url=SANDBOX_BASE_URL,
-        http_client=http_client(sandbox_dir, Faults(latency_ms=latency_ms)),
-        max_retries=max_retries_from_env(),
-        # The SDK's pool must not be what limits the run (make_openai sizes it from --parallelism).
-    )
-    remote = Remote(client, "sandbox", parallelism=parallelism)
-    backend = CountingBackend(root / ".assistplan" / "state.json")
-    manager = StateManager(backend, "sandbox")
-    store = open_store(sandbox_dir)
-    with manager.locked("apply", 0):
-        state = manager.load()
-        started = time.perf_counter()
-        plan = make_plan(
-            config, state, remote, endpoint="sandbox", prior_exists=False, parallelism=parallelism
-        )
-        plan_s = time.perf_counter() - started
-        plan_calls = remote.calls
-        store.stats.reset()
-        started = time.perf_counter()
-        result = Applier(plan, config, remote, manager, parallelism=parallelism).run()
-        apply_s = time.perf_counter() - started
-    calls = remote.calls - plan_calls
-    bound = calls * latency_ms / 1000 / parallelism
+    remote, store = genconfig.sandbox_remote(root, parallelism, latency_ms=latency_ms)
+    run = genconfig.plan_and_apply(root, remote, store, parallelism)
+    bound = run["apply_api_calls"] * latency_ms / 1000 / parallelism
     return {
-        "plan_s": round(plan_s, 2),
-        "apply_s": round(apply_s, 2),
-        "apply_api_calls": calls,
-        "apply_http_requests": store.stats.snapshot()["total"],
+        **run,
         "bound_s": round(bound, 2),
-        "apply_vs_bound": round(apply_s / bound, 2) if bound else None,
+        "apply_vs_bound": round(run["apply_s"] / bound, 2) if bound else None,
         "bar": "<= 2x",
-        "state_documents": written["documents"],
-        "journal_records": written["records"],
         "state_file_bytes": (root / ".assistplan" / "state.json").stat().st_size,
-        "in_state": sum(1 for rs in result.state.resources.values() if rs.remote_id),
     }
 
 

@@ -182,6 +182,72 @@ def apply_in_process(root: Path, parallelism: int = 32) -> float:
     return time.perf_counter() - started
 
 
+def sandbox_remote(root: Path, parallelism: int, **faults: Any) -> tuple[Any, Any]:
+    """A Remote on root's in-process sandbox with `faults` (e.g. latency_ms=20), built as
+    make_openai builds it for --sandbox; and the sandbox's store (for its request counts)."""
+    import openai
+
+    from assistplan.remote.api import Remote
+    from assistplan.remote.client import max_retries_from_env
+    from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
+
+    sandbox_dir = root / ".assistplan" / "sandbox"
+    client = openai.OpenAI(
+        api_key="sk-bench",
+        base_url=SANDBOX_BASE_URL,
+        http_client=http_client(sandbox_dir, Faults(**faults)),
+        max_retries=max_retries_from_env(),
+    )
+    return Remote(client, "sandbox", parallelism=parallelism), open_store(sandbox_dir)
+
+
+def plan_and_apply(root: Path, remote: Any, store: Any, parallelism: int) -> dict[str, Any]:
+    """Plan root's config from empty state (timed apart), then apply it through the engine as
+    `apply` does; the apply's time, calls, requests, and what the state backend wrote."""
+    from assistplan.apply.executor import Applier
+    from assistplan.config import load_config
+    from assistplan.plan.planner import make_plan
+    from assistplan.state import LocalBackend, StateManager
+    from assistplan.state.journal import Change
+    from assistplan.state.model import State
+
+    written = {"documents": 0, "records": 0}
+
+    class CountingBackend(LocalBackend):
+        def write(self, state: State) -> None:
+            written["documents"] += 1
+            super().write(state)
+
+        def append(self, change: Change) -> None:
+            written["records"] += 1
+            super().append(change)
+
+    config = load_config(root / "assistants.yaml")
+    manager = StateManager(CountingBackend(root / ".assistplan" / "state.json"), "sandbox")
+    with manager.locked("apply", 0):
+        state = manager.load()
+        started = time.perf_counter()
+        plan = make_plan(
+            config, state, remote, endpoint="sandbox", prior_exists=False, parallelism=parallelism
+        )
+        plan_s = time.perf_counter() - started
+        plan_calls = remote.calls
+        store.stats.reset()
+        started = time.perf_counter()
+        result = Applier(plan, config, remote, manager, parallelism=parallelism).run()
+        apply_s = time.perf_counter() - started
+    return {
+        "plan_s": round(plan_s, 3),
+        "plan_api_calls": plan_calls,
+        "apply_s": round(apply_s, 3),
+        "apply_api_calls": remote.calls - plan_calls,
+        "apply_http_requests": store.stats.snapshot()["total"],
+        "state_documents": written["documents"],
+        "journal_records": written["records"],
+        "in_state": sum(1 for rs in result.state.resources.values() if rs.remote_id),
+    }
+
+
 def dump(result: dict[str, Any]) -> None:
     print(json.dumps(result, indent=2))
 

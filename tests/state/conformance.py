@@ -37,39 +37,16 @@ from assistplan.state.model import ResourceState, State
 
 BackendFactory = Callable[[], Backend]
 
-# Run in each subprocess of the cross-process test: argv = factory (base64 pickle), worker, rounds.
+# Run in each subprocess of the cross-process test: argv = factory (base64 pickle), worker, rounds,
+# and how each round saves its change: "write" (the whole document) or "append" (a journal record).
 # Waits for a line on stdin so that all workers start together; prints the serials it wrote.
 _BUMP_WORKER = """
-import base64, pickle, sys
-from assistplan.state.model import ResourceState
-
-factory = pickle.loads(base64.b64decode(sys.argv[1]))
-worker, rounds = int(sys.argv[2]), int(sys.argv[3])
-backend = factory()
-print("ready", flush=True)
-sys.stdin.readline()
-serials = []
-for r in range(rounds):
-    lock = backend.lock(f"bump {worker}.{r}", 60.0)
-    try:
-        state = backend.read()
-        state.serial += 1
-        state.put(ResourceState(address=f"file.w{worker}_{r}", type="file", remote_id=f"id-{worker}-{r}"))
-        backend.write(state)
-        serials.append(state.serial)
-    finally:
-        backend.unlock(lock)
-print(" ".join(map(str, serials)), flush=True)
-"""
-
-# The same through the journal: each round appends one change instead of writing the document.
-_APPEND_WORKER = """
 import base64, pickle, sys
 from assistplan.state.journal import Change, canonical
 from assistplan.state.model import ResourceState
 
 factory = pickle.loads(base64.b64decode(sys.argv[1]))
-worker, rounds = int(sys.argv[2]), int(sys.argv[3])
+worker, rounds, how = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 backend = factory()
 print("ready", flush=True)
 sys.stdin.readline()
@@ -79,8 +56,13 @@ for r in range(rounds):
     try:
         state = backend.read()
         rs = ResourceState(address=f"file.w{worker}_{r}", type="file", remote_id=f"id-{worker}-{r}")
-        backend.append(Change(state.lineage, state.serial + 1, {rs.address: canonical(rs.to_json())}))
-        serials.append(state.serial + 1)
+        state.serial += 1
+        if how == "write":
+            state.put(rs)
+            backend.write(state)
+        else:
+            backend.append(Change(state.lineage, state.serial, {rs.address: canonical(rs.to_json())}))
+        serials.append(state.serial)
     finally:
         backend.unlock(lock)
 print(" ".join(map(str, serials)), flush=True)
@@ -424,15 +406,15 @@ class BackendConformance:
         final = factory().read()
         assert final is not None and final.serial == 30
 
-    @pytest.mark.parametrize("worker", [_BUMP_WORKER, _APPEND_WORKER], ids=["write", "append"])
-    def test_processes_exclude_each_other(self, factory: BackendFactory, worker: str) -> None:
+    @pytest.mark.parametrize("how", ["write", "append"])
+    def test_processes_exclude_each_other(self, factory: BackendFactory, how: str) -> None:
         workers, rounds = 8, 5
         initial = State(serial=0, endpoint="sandbox")
         factory().write(initial)
         spec = base64.b64encode(pickle.dumps(factory)).decode("ascii")
         procs = [
             subprocess.Popen(
-                [sys.executable, "-c", worker, spec, str(w), str(rounds)],
+                [sys.executable, "-c", _BUMP_WORKER, spec, str(w), str(rounds), how],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
