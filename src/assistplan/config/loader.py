@@ -9,11 +9,11 @@ Every problem found on the way is reported together, as FILE:LINE:COL diagnostic
 from __future__ import annotations
 
 import dataclasses
-import gc
 import hashlib
 from pathlib import Path
 from typing import Any
 
+from assistplan.collector import building
 from assistplan.config.build import build_config
 from assistplan.config.checks import run_checks
 from assistplan.config.messages import Finding, kind_of
@@ -42,15 +42,10 @@ def load_config(path: Path | str, *, allow_dangling: bool = False, env: str | No
     With `env`, the environment must be declared in the config (else UnknownEnvironment, before
     anything else is read) and its overlay, when present, is merged in before validation.
     """
-    # The loader allocates many small acyclic containers; pausing the cyclic GC meanwhile
-    # saves about a third of the time on big configs.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # The loader allocates many small acyclic containers that live as long as the config: the
+    # cyclic GC walking them cost about a third of the time on big configs.
+    with building():
         return _load(path, allow_dangling, env)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load(path: Path | str, allow_dangling: bool, env: str | None) -> Config:
