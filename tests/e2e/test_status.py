@@ -197,7 +197,8 @@ def test_release_snapshots_are_checked_too(make_project):
     p.sdk().beta.assistants.update(p.ids()[snap], instructions="edited by hand")
     st = status(p)
     assert (st[snap]["status"], st[snap]["fields"]) == ("drifted", ["instructions"])
-    assert [a for a, e in st.items() if e["status"] != "in_sync"] == [snap]
+    objects = {a: e for a, e in st.items() if e["type"] not in ("experiment", "pipeline")}
+    assert [a for a, e in objects.items() if e["status"] != "in_sync"] == [snap]
 
 
 def test_refresh_only_accepts_drift_into_state_without_touching_the_remote(travel):
@@ -242,3 +243,71 @@ def test_a_saved_refresh_only_plan_accepts_a_deletion(travel):
     travel.ok("apply", "refresh.plan")
     assert "assistant.travel-bot" not in travel.state()["resources"]
     assert travel.plan_json()["resource_drift"] == []
+
+
+def _lifecycle(p) -> dict[str, dict]:
+    r = p.run("status", "--json")
+    assert r.code == 0, r.err
+    return {e["address"]: e for e in r.json()["resources"] if e["type"] in ("experiment", "pipeline")}
+
+
+def test_experiments_and_pipelines_have_their_own_status_and_versions(make_project):
+    p = make_project("hr-pilot")
+    before = _lifecycle(p)
+    assert before["experiment.hr-pilot"] == {
+        "address": "experiment.hr-pilot",
+        "type": "experiment",
+        "status": "working",
+        "versions": [],
+        "note": "not applied yet: apply records it; apply releases v1; apply releases and publishes v2",
+    }
+    p.ok("apply", "--auto-approve")
+    assert list(_lifecycle(p).values()) == [
+        {
+            "address": "experiment.hr-pilot",
+            "type": "experiment",
+            "status": "published",
+            "versions": [{"version": 1, "status": "released"}, {"version": 2, "status": "published"}],
+            "note": None,
+        },
+        {
+            "address": "experiment.helpdesk",
+            "type": "experiment",
+            "status": "published",
+            "versions": [{"version": 1, "status": "published"}],
+            "note": None,
+        },
+        {
+            "address": "pipeline.triage",
+            "type": "pipeline",
+            "status": "working",
+            "versions": [{"version": 1, "status": "published", "experiment": "experiment.helpdesk"}],
+            "note": None,
+        },
+    ]
+    human = p.ok("status").out.splitlines()
+    assert "✓ experiment.hr-pilot               published (v1 released, v2 published)" in human
+    assert "✓ pipeline.triage                   working (experiment.helpdesk v1 published)" in human
+    assert p.run("status", "--detailed-exitcode").code == 0
+
+
+def test_a_pending_publish_or_archive_is_not_in_sync(make_project):
+    p = make_project("hr-pilot")
+    p.ok("apply", "--auto-approve")
+    p.edit("    published: 2\n", "    published: 1\n")
+    st = _lifecycle(p)["experiment.hr-pilot"]
+    assert (st["status"], st["note"]) == ("published", "apply publishes v1")
+    assert p.run("status", "--detailed-exitcode").code == 2
+    human = p.run("status").out
+    assert (
+        "~ experiment.hr-pilot" in human and "1 experiment(s) or pipeline(s) with changes to apply" in human
+    )
+    p.ok("apply", "--auto-approve")
+    st = _lifecycle(p)["experiment.hr-pilot"]
+    assert st["versions"] == [{"version": 1, "status": "published"}, {"version": 2, "status": "released"}]
+    text = p.config.read_text()
+    p.config.write_text(text[: text.index("  helpdesk:\n")])  # the helpdesk experiment leaves
+    gone = _lifecycle(p)["experiment.helpdesk"]
+    assert gone["note"] == "no longer in the configuration: apply archives its versions"
+    assert gone["versions"] == [{"version": 1, "status": "published"}]
+    assert p.run("status", "--detailed-exitcode").code == 2

@@ -168,3 +168,18 @@ def test_a_nameless_assistant_snapshot_is_named_after_its_resource(tmp_path: Pat
     p.ok("apply", "--auto-approve")
     snap = p.ids()["assistant.helpdesk@pilot.v1"]
     assert p.sdk().beta.assistants.retrieve(snap).name == "helpdesk (pilot v1)"
+
+
+def test_an_object_kept_by_several_snapshots_says_they_use_it(make_project) -> None:
+    p = make_project("hr-pilot")
+    p.ok("apply", "--auto-approve")
+    p.edit("  leave-policy: {path: docs/leave-policy.md}\n", "")
+    p.edit("files: [handbook, leave-policy]", "files: [handbook]")
+    out = p.run("plan").out
+    said = " ".join(line.removeprefix("  # ") for line in out.splitlines() if line.startswith("  # "))
+    assert (
+        "file.leave-policy is retained: it left the config, but vector_store.hr-docs@helpdesk.v1, "
+        "vector_store.hr-docs@hr-pilot.v1, vector_store.hr-docs@hr-pilot.v2 still use it (it goes when "
+        "its last user is archived)"
+    ) in said
+    assert all(len(line) < 120 for line in out.splitlines())

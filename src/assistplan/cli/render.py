@@ -204,7 +204,7 @@ class Printer:
     def comment(self, address: str | None, text: str) -> None:
         """`  # ADDRESS text` (the address in bold), wrapped to stay within the plan's width."""
         head = f"{address} " if address else ""
-        lines = textwrap.wrap(head + text, blocks.LIMIT - 4, break_on_hyphens=False) or [""]
+        lines = textwrap.wrap(head + text, WRAP, break_on_hyphens=False) or [""]
         if address:
             lines[0] = self.style(address, bold=True) + lines[0][len(address) :]
         for line in lines:

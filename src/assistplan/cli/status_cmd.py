@@ -22,7 +22,8 @@ MAX_VALUE = 80
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 2 when anything is drifted or missing, 0 when all is in sync.",
+    help="Exit 2 when anything is drifted or missing (or a release, publish or archive is pending), "
+    "0 when all is in sync.",
 )
 @parallelism_option
 @pass_options
@@ -31,7 +32,9 @@ def status(opts: Options, as_json: bool, detailed_exitcode: bool, parallelism: i
 
     Drifted objects name the changed fields (server defaults and tool order are not changes)
     and, for vector stores and assistants, the files attached remotely but not declared and the
-    declared files the remote lacks. Reads only; exit 1 when the remote cannot be read.
+    declared files the remote lacks. Experiments and pipelines follow with their own status
+    (working, published, released) and their versions'. Reads only; exit 1 when the remote
+    cannot be read.
     """
     from assistplan.plan.status import sync_status
 
@@ -58,10 +61,12 @@ def render(p: Printer, report: StatusReport, environment: str | None = None) -> 
     where = f" in environment {environment}" if environment else ""
     if environment:
         p.echo(p.style("Environment:", bold=True) + f" {environment}\n")
-    if not report.resources:
+    if not report.resources and not report.lifecycle:
         p.echo("Nothing to check: the configuration declares no files, vector stores or assistants.")
         return
-    width = max(len(r.address) for r in report.resources)
+    width = max(
+        len(a) for a in [*(r.address for r in report.resources), *(e.address for e in report.lifecycle)]
+    )
     for r in report.resources:
         mark, color, label = mark_of[r.status]
         head = p.style(f"{mark} {r.address.ljust(width)}", fg=color, bold=r.status != IN_SYNC)
@@ -73,11 +78,18 @@ def render(p: Printer, report: StatusReport, environment: str | None = None) -> 
             p.echo(f"      + {_file(f, report)}: attached remotely, not declared")
         for f in r.files_missing_remotely:
             p.echo(f"      - {_file(f, report)}: declared, not attached remotely")
+    for e in report.lifecycle:
+        mark, color = ("~", "yellow") if e.pending else ("✓", "green")
+        head = p.style(f"{mark} {e.address.ljust(width)}", fg=color, bold=e.pending)
+        versions = f" ({', '.join(map(str, e.versions))})" if e.versions else ""
+        p.echo(f"{head}  {e.status}{versions}" + (f": {e.note}" if e.note else ""))
     counts = report.counts()
+    pending = sum(e.pending for e in report.lifecycle)
+    waiting = f"; {pending} experiment(s) or pipeline(s) with changes to apply" if pending else ""
     p.echo(
         "\n"
         + p.style("Status:", bold=True)
-        + f" {counts[IN_SYNC]} in sync, {counts[DRIFTED]} drifted, {counts[MISSING]} missing{where}."
+        + f" {counts[IN_SYNC]} in sync, {counts[DRIFTED]} drifted, {counts[MISSING]} missing{waiting}{where}."
     )
 
 

@@ -12,7 +12,8 @@ Per address (declared in the config, or managed in state) the verdict is one of:
 - `missing`: there is no remote object (deleted outside assistplan, or never created).
 
 Files are named by address when managed (`file.handbook`), else by remote id. A failed API call
-raises RemoteError: an unreadable remote is never reported as in sync.
+raises RemoteError: an unreadable remote is never reported as in sync. Experiments and pipelines
+follow, with statuses of their own (plan/lifecycle.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from assistplan.config.model import Config
 from assistplan.plan.desired import Desired, build_desired
+from assistplan.plan.lifecycle import LifecycleStatus, lifecycle
 from assistplan.plan.planner import changed_paths
 from assistplan.plan.refresh import KINDS, PENDING, Actual, Reader, Refreshed
 from assistplan.plan.releases import build_releases
@@ -71,10 +73,12 @@ class ResourceStatus:
 class StatusReport:
     resources: tuple[ResourceStatus, ...]
     filenames: dict[str, str] = field(default_factory=dict)  # raw file id -> remote filename
+    lifecycle: tuple[LifecycleStatus, ...] = ()  # experiments and pipelines (plan/lifecycle.py)
 
     @property
     def in_sync(self) -> bool:
-        return all(r.status == IN_SYNC for r in self.resources)
+        """Nothing for apply to do: remote objects in sync, no release or publish pending."""
+        return all(r.status == IN_SYNC for r in self.resources) and not any(e.pending for e in self.lifecycle)
 
     def counts(self) -> dict[str, int]:
         out = {IN_SYNC: 0, DRIFTED: 0, MISSING: 0}
@@ -83,7 +87,8 @@ class StatusReport:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        return {"resources": [r.to_json() for r in self.resources], "summary": self.counts()}
+        entries = [r.to_json() for r in self.resources] + [e.to_json() for e in self.lifecycle]
+        return {"resources": entries, "summary": self.counts()}
 
 
 def sync_status(config: Config, state: State, remote: Remote, parallelism: int = 10) -> StatusReport:
@@ -94,7 +99,7 @@ def sync_status(config: Config, state: State, remote: Remote, parallelism: int =
     addresses += sorted(a for a, rs in state.resources.items() if rs.type in KINDS and a not in desired)
     out = tuple(_status_of(a, desired.get(a), state.get(a), refreshed, config.target) for a in addresses)
     raw = {f for r in out for f in (*r.files_missing_locally, *r.files_missing_remotely) if "." not in f}
-    return StatusReport(out, _filenames(remote, raw))
+    return StatusReport(out, _filenames(remote, raw), lifecycle(state, desired))
 
 
 def _status_of(
