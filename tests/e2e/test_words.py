@@ -183,3 +183,31 @@ def test_an_object_kept_by_several_snapshots_says_they_use_it(make_project) -> N
         "its last user is archived)"
     ) in said
     assert all(len(line) < 120 for line in out.splitlines())
+
+
+def test_versions_archived_with_their_assistant_say_why_in_a_sentence(tmp_path: Path) -> None:
+    config = tmp_path / "assistants.yaml"
+    config.write_text(
+        "version: 1\nassistants:\n  old: {model: gpt-4.1}\n  new: {model: gpt-4.1-mini}\n"
+        "experiments:\n  pilot: {assistant: old, releases: [1], published: 1}\n"
+    )
+    p = Project(tmp_path)
+    p.ok("apply", "--auto-approve")
+    config.write_text(
+        "version: 1\nassistants:\n  new: {model: gpt-4.1-mini}\n"
+        "experiments:\n  pilot: {assistant: new, releases: [1, 2], published: 2}\n"
+    )
+    out = p.run("plan").out
+    assert (
+        "  # experiment.pilot@v1 will be archived\n"
+        "  # (an assistant it uses is archived: its snapshot objects are deleted)\n"
+        '  - experiment "pilot@v1" {\n'
+    ) in out
+
+
+def test_small_uploads_show_their_size_in_kilobytes(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    t = Terminal("--sandbox", "apply", "--auto-approve", cwd=root)
+    assert t.wait() == 0, t.text
+    assert "uploading 0.3/0.3 KB (100%)" in t.raw  # on the live status line
+    assert "0.0/0.0 MB" not in t.raw
