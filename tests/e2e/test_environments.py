@@ -218,7 +218,7 @@ def test_the_plan_names_the_overlay_line_that_removed_something(envs: Project) -
         "configuration_changed; removed in this environment by "
         "assistants.prod.yaml:5 (assistants.support-bot.metadata.debug: null)"
     )
-    human = envs.run("--env", "prod", "plan").out
+    human = envs.run("--env", "prod", "plan").out.replace("\n  #   ", " ")  # comments wrap at 100 columns
     assert (
         "  # assistant.debugger will be destroyed\n  # (no longer in the configuration; removed in this "
         "environment by assistants.prod.yaml:6 (assistants.debugger: null))"

@@ -49,7 +49,7 @@ def test_a_retired_endpoint_names_the_way_out_then_the_target_change_migrates(pr
         "assistant.bot": (["create", "delete"], REASON),
         "assistant.bot@pilot.v1": (["create", "delete"], REASON),
     }
-    human = p.run("plan").out.replace("\n  # ", " ")  # comments wrap to stay within 120 columns
+    human = p.run("plan").out.replace("\n  #   ", " ")  # comments wrap at 100 columns
     assert "re-realised from the release's frozen attributes" in human
     assert f"the old object {before['assistant.bot']} is forgotten" in human
     assert "the old one is forgotten) (no API call)" in human

@@ -202,9 +202,12 @@ class Printer:
         self.body(sym, c)
 
     def comment(self, address: str | None, text: str) -> None:
-        """`  # ADDRESS text` (the address in bold), wrapped to stay within the plan's width."""
+        """`  # ADDRESS text` (the address in bold), wrapped to stay within the plan's width (the
+        lines that continue a sentence are indented: `  #   ...`)."""
         head = f"{address} " if address else ""
-        lines = textwrap.wrap(head + text, WRAP, break_on_hyphens=False) or [""]
+        lines = textwrap.wrap(
+            head + text, WRAP, subsequent_indent="  ", break_on_hyphens=False, break_long_words=False
+        ) or [""]
         if address:
             lines[0] = self.style(address, bold=True) + lines[0][len(address) :]
         for line in lines:
