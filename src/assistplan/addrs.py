@@ -47,3 +47,9 @@ class Address:
         if self.version is not None:
             return f"{text}@v{self.version}"
         return text
+
+
+def frozen(address: str) -> bool:
+    """A release snapshot's remote object (`assistant.A@E.vN`, `vector_store.V@E.vN`): what it must
+    be is recorded in state and nowhere else (its release froze it), never taken from the remote."""
+    return "@" in address and address.split(".", 1)[0] in REMOTE_KINDS

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from assistplan.addrs import frozen
 from assistplan.apply import uploads
 from assistplan.config.model import Config
 from assistplan.errors import ApplyError, AssistplanError, RemoteError, StalePlanError
@@ -150,7 +151,7 @@ class Applier:
     def _record(self, c: ResourceChange, remote_id: str | None, attrs: dict[str, Any], **extra: Any) -> None:
         """`extra` for an assistant describes its realisation and replaces the one recorded."""
         depends_on = norm.refs_of(c.type, attrs)
-        if "@" in c.address and c.type in ("assistant", "vector_store"):
+        if frozen(c.address):
             attrs = freeze(attrs, self._resolve)  # a snapshot keeps the file ids it was made with
             depends_on = list(c.depends_on)
         elif c.type in STATE_ONLY:

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from assistplan.addrs import frozen
 from assistplan.cli.blocks import ADD, CHANGE, REMOVE, Line, body
 from assistplan.plan.guard import advice
 from assistplan.plan.model import (
@@ -350,7 +351,12 @@ def render(plan: Plan, *, config: str | None = None, workspace: str | None = Non
                 "",
                 "These objects were changed since the last apply by something other than assistplan. "
                 + (
-                    "Applying this refresh-only plan accepts them into state."
+                    "Applying this refresh-only plan accepts them into state"
+                    + (
+                        ", release snapshots aside (frozen)."
+                        if any(frozen(d.address) for d in plan.drift)
+                        else "."
+                    )
                     if plan.refresh_only
                     else "The changes above put them back as the configuration declares."
                 ),

@@ -89,12 +89,12 @@ class Printer:
             self.drift(plan)
         changes = [c for c in plan.changes if (not c.is_noop or c.retained) and not c.refused]
         if plan.refresh_only:
-            if plan.drift:
+            if plan.has_changes:
                 self.echo(
                     "This is a refresh-only plan: apply it to accept these changes into state; "
                     "nothing remote will change."
                 )
-            else:
+            elif not plan.drift:
                 self.echo(
                     self.style("No changes.", bold=True)
                     + f" The state{in_environment(plan)} matches the remote objects."

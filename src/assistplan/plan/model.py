@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistplan.addrs import frozen
 from assistplan.plan.reasons import Reason, deposed_old, kept_old, removed, target_change_notes, words
 from assistplan.targets import TARGETS
 
@@ -286,7 +287,7 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         if self.refresh_only:
-            return bool(self.drift)
+            return any(not frozen(d.address) for d in self.drift)
         return any(not c.is_noop for c in self.changes)
 
     @property

@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from assistplan.addrs import Address
+from assistplan.addrs import Address, frozen
 from assistplan.config.model import DEFAULT_TARGET, Config
 from assistplan.errors import PlanError
 from assistplan.graph import DAG, CycleError
@@ -31,7 +31,7 @@ from assistplan.plan.model import (
 from assistplan.plan.models import check_models
 from assistplan.plan.reasons import Reason
 from assistplan.plan.refresh import KINDS, Actual, Reader, Refreshed
-from assistplan.plan.releases import ARCHIVED, build_releases
+from assistplan.plan.releases import ARCHIVED, build_releases, restore_deleted_files
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
@@ -48,6 +48,11 @@ STATE_ONLY = ("pipeline", "experiment", "experiment_version")
 # Forgotten from state, never deleted: referenced by id only, or on an endpoint that no longer
 # serves the Assistants API (nothing is left there to delete).
 FORGET = (Reason.FORGET_NOT_MANAGED, Reason.FORGET_RETIRED)
+# A refresh-only plan leaves release snapshots as they were released (state is their only record).
+FROZEN_DRIFT = (
+    "{addresses} changed outside assistplan, but release snapshots are frozen: a refresh-only apply "
+    "keeps them in state as released, and an apply without --refresh-only puts them back"
+)
 REPLACE_FIELDS = {
     "file": {"sha256", "filename", "purpose", "bytes"},
     "vector_store": set(norm.VECTOR_STORE_CREATE_ONLY),
@@ -74,16 +79,21 @@ def _change(d: Desired | ResourceState, actions: tuple[str, ...], **kw: Any) -> 
 
 
 def refreshed_state(state: State, refreshed: Refreshed) -> State:
-    """Prior state with what the remote says now: attributes refreshed, vanished objects dropped."""
+    """Prior state with what the remote says now: attributes refreshed, vanished objects dropped.
+
+    Not for release snapshots: state is the only record of what they must be (their config is
+    the release), so drift or a deletion never reaches it; the plan reverts or re-creates them.
+    An apply that does not get to them (`--target`, a failed step, a kill) leaves them as frozen.
+    """
     prior = state.copy()
     for addr in refreshed.missing:
-        prior.remove(addr)
+        if not frozen(addr):
+            prior.remove(addr)
     for addr, act in refreshed.actual.items():
         rs = prior.get(addr)
-        if rs is not None:
+        if rs is not None and not frozen(addr):
             rs.attributes = act.attrs
-            if "@" not in addr:  # a snapshot's edges are the addresses it was frozen from
-                rs.depends_on = norm.refs_of(rs.type, act.attrs)
+            rs.depends_on = norm.refs_of(rs.type, act.attrs)
     prior.account_sizes = {**prior.account_sizes, **refreshed.account_sizes}
     return prior
 
@@ -325,7 +335,8 @@ def diff(
                 _change(
                     rs,
                     DELETE,
-                    remote_id=rs.remote_id,
+                    # a snapshot deleted outside stays in state (frozen) until it goes: forgotten
+                    remote_id=None if addr in refreshed.missing else rs.remote_id,
                     before=rs.attributes,
                     reason=reason,
                     prior_depends_on=tuple(rs.depends_on),
@@ -428,15 +439,17 @@ def make_plan(
     if not refresh_only:  # the last check before reading the remote: the one that needs it
         check_models(config, state, open_target(config.target, remote, config).models, warn)
     refreshed = Reader(remote, state, parallelism, target=config.target, config=config).refresh(desired)
+    restored = restore_deleted_files(desired, state, refreshed.missing)
     prior = refreshed_state(state, refreshed)
     drift = drift_of(state, refreshed)
-    errors: list[str] = list(book.errors) + list(refreshed.taken.values())
+    errors: list[str] = [*book.errors, *refreshed.taken.values(), *restored.errors]
     for d in desired.values():
         if d.external and d.address not in refreshed.actual:
             errors.append(f"{d.address}: remote file {d.attrs['id']} does not exist on {endpoint}")
     changes: list[ResourceChange] = []
     if not refresh_only:
         changes = diff(desired, prior, refreshed, set(replace), verdict.protected, config.target, config)
+        changes = [_restoring(c, restored.sources.get(c.address)) for c in changes]
         changes = retain_in_use(changes, desired, prior, superseded=not destroy)
         errors += _unexpressible(changes, config.target)
     if targets:
@@ -444,6 +457,7 @@ def make_plan(
     changes += _refused(verdict, prior)
     errors += _protected_errors(changes, prior, desired)
     errors += _published_errors(changes, config)
+    kept = sorted(d.address for d in drift if frozen(d.address)) if refresh_only else []
     return Plan(
         lineage=state.lineage,
         serial=state.serial,
@@ -456,7 +470,16 @@ def make_plan(
         errors=tuple(errors),
         refresh_only=refresh_only,
         prior_state=prior.to_json(),
+        warnings=(FROZEN_DRIFT.format(addresses=", ".join(kept)),) if kept else (),
     )
+
+
+def _restoring(c: ResourceChange, sources: tuple[str, ...] | None) -> ResourceChange:
+    """A snapshot updated to get back files deleted outside assistplan says so, and follows the
+    files it gets them from (a targeted plan brings it along with them)."""
+    if not sources or c.actions != UPDATE:
+        return c
+    return dataclasses.replace(c, reason=Reason.RESTORE_RELEASED_FILE, replaced=sources)
 
 
 def _protected_errors(changes: list[ResourceChange], prior: State, desired: dict[str, Desired]) -> list[str]:

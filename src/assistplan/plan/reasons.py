@@ -28,6 +28,8 @@ class Reason(StrEnum):
     REPOINT_REPLACED = "repoint_because_replaced"  # details: ResourceChange.replaced
     TARGET_CHANGED = "target_changed"  # details: ResourceChange.old_target, target, depose/forget_old
     REVERT_DRIFT = "revert_change_made_outside_assistplan"
+    # a release snapshot gets back a file deleted outside assistplan (details: ResourceChange.replaced)
+    RESTORE_RELEASED_FILE = "restore_released_file_deleted_outside_assistplan"
     CONFIGURATION_CHANGED = "configuration_changed"
     NEW_VERSION = "new_agent_version"  # a versioned target (foundry): the change is a new version
     # destroys, and what is kept instead
@@ -61,6 +63,10 @@ TEXT: dict[Reason, str] = {
     Reason.REPOINT_REPLACED: "points at the replacement of {addresses}",
     Reason.TARGET_CHANGED: "the target changed from {old_target} to {target}: realised anew",
     Reason.REVERT_DRIFT: "to undo a change made outside assistplan",
+    Reason.RESTORE_RELEASED_FILE: (
+        "a file it was released with was deleted outside assistplan: the same content comes back "
+        "from {addresses}"
+    ),
     Reason.CONFIGURATION_CHANGED: "changed: {paths}",
     Reason.NEW_VERSION: "a new agent version: {paths} changed; the earlier versions stay",
     Reason.DELETE_NOT_IN_CONFIG: "no longer in the configuration",

@@ -14,11 +14,12 @@ what it freezes (plan/environments.py compares environments by it).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistplan.addrs import Address
+from assistplan.addrs import Address, frozen
 from assistplan.config.model import Config, ExperimentSpec
 from assistplan.plan.desired import Desired
 from assistplan.plan.environments import Node, digest, file_key_of, frozen_content, snapshot_nodes
@@ -197,6 +198,56 @@ def _snapshot_assistant(
     if stores:
         tr["file_search"] = stores
     return _node(snap, "assistant", attrs, norm.refs_of("assistant", attrs))
+
+
+@dataclass
+class Restored:
+    """Release snapshots whose files were deleted outside assistplan: the configured files they
+    get the same content back from, and the files nothing configured can restore."""
+
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # snapshot -> file addresses
+    errors: list[str] = field(default_factory=list)
+
+
+def restore_deleted_files(desired: dict[str, Desired], state: State, missing: set[str]) -> Restored:
+    """A release holds its files by the ids they had when it was frozen. One deleted outside
+    assistplan (a file state tracked, found missing) comes back from the configured file with the
+    same content (uploaded again by this apply, and frozen in the snapshot as its new id), so the
+    release keeps what it froze. `desired` snapshots are updated in place. Without a file of that
+    content in the config, the release cannot be restored: an error says so (never a silent drop)."""
+    out = Restored()
+    gone = {
+        rs.remote_id: rs
+        for rs in (state.get(a) for a in missing)
+        if rs is not None and rs.type == "file" and rs.remote_id
+    }
+    if not gone:
+        return out
+    by_content = {
+        d.attrs["sha256"]: a
+        for a, d in desired.items()
+        if d.type == "file" and not d.external and d.attrs.get("sha256")
+    }
+    sha_of = {rid: rs.attributes.get("sha256") for rid, rs in gone.items()}
+    source_of = {rid: by_content[sha] for rid, sha in sha_of.items() if sha in by_content}
+    for addr, d in list(desired.items()):
+        held = [r for r in norm.all_refs(d.type, d.attrs) if r in gone] if frozen(addr) else []
+        for rid in (r for r in held if r not in source_of):
+            a, sha = Address.parse(addr), sha_of[rid]
+            was = f"{gone[rid].address}, sha256 {sha[:12]}..." if sha else gone[rid].address
+            out.errors.append(
+                f"{addr}: {rid} ({was}), a file it was released with, was deleted outside assistplan "
+                "and no file of the configuration has its content to upload again: put the released "
+                f"content back in a file of the configuration, or archive v{a.version} (remove it "
+                f"from experiments.{a.experiment}.releases)"
+            )
+        sources = sorted({source_of[r] for r in held if r in source_of})
+        if sources:
+            attrs = norm.map_refs(d.type, d.attrs, lambda r: source_of.get(r, r))
+            refs = tuple(dict.fromkeys([*d.refs, *sources]))
+            desired[addr] = dataclasses.replace(d, attrs=attrs, refs=refs)
+            out.sources[addr] = tuple(sources)
+    return out
 
 
 def freeze(attrs: dict[str, Any], resolve: Any) -> dict[str, Any]:
