@@ -376,3 +376,58 @@ def test_an_agent_imported_under_a_name_of_its_own_keeps_it(project: Project) ->
     assert remote.versions("legacy-hr-assistant") == ["2", "1"]
     assert "hr-bot" not in remote.agents()
     assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+@pytest.mark.parametrize(
+    ("address", "agent"), [("assistant.bot", "hr-bot"), ("assistant.bot@pilot.v1", "hr-bot-pilot-v1")]
+)
+def test_a_replace_keeps_the_agent_and_deletes_only_the_version_it_replaces(
+    project: Project, address: str, agent: str
+) -> None:
+    p = project
+    p.ok("apply", "--auto-approve")
+    remote = Foundry(p.root)
+    released = remote.latest(agent)["definition"]
+    plan = p.plan_json("--replace", address)
+    (change,) = [c for c in plan["resource_changes"] if c["actions"] != ["no-op"]]
+    assert (change["address"], change["actions"], change["remote_id"]) == (
+        address,
+        ["create", "delete"],
+        f"{agent}:1",
+    )
+    shown = " ".join(p.run("plan", "--replace", address).out.replace("#", " ").split())
+    assert f"the agent stays: a new version replaces version {agent}:1, which is deleted" in shown
+    p.ok("apply", "--auto-approve", "--replace", address)
+    assert remote.agents() == ["hr-bot", "hr-bot-pilot-v1"]  # the agent lives on, under its name
+    assert remote.versions(agent) == ["2"]  # a new version; the replaced one is gone
+    assert remote.latest(agent)["definition"] == released
+    assert p.state()["resources"][address]["extra"]["agent"] == {
+        "name": agent,
+        "version": "2",
+        "prefix": "hr-",
+    }
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_replaced_version_left_deposed_is_deleted_alone_by_the_next_apply(project: Project) -> None:
+    """What a kill between a replace's new version and the old version's delete leaves."""
+    p = project
+    p.ok("apply", "--auto-approve")
+    p.edit("You answer from the handbook.", "You answer in one sentence.")
+    p.ok("apply", "--auto-approve")
+    backend = LocalBackend(p.root / ".assistplan" / "state.json")
+    state = backend.read()
+    assert state is not None
+    state.resources["assistant.bot"].extra["deposed"] = ["hr-bot:1"]
+    backend.write(state)
+    plan = p.plan_json()
+    assert [
+        (c["address"], c["actions"], c.get("deposed"))
+        for c in plan["resource_changes"]
+        if c["actions"] != ["no-op"]
+    ] == [("assistant.bot", ["delete"], "hr-bot:1")]
+    p.ok("apply", "--auto-approve")
+    remote = Foundry(p.root)
+    assert remote.versions("hr-bot") == ["2"]
+    assert remote.latest("hr-bot")["definition"]["instructions"] == "You answer in one sentence."
+    assert p.run("plan", "--detailed-exitcode").code == 0

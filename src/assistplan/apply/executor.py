@@ -362,7 +362,8 @@ class Applier:
 
     def _realise(self, c: ResourceChange) -> Realise:
         after = _given(c, c.after, "attributes")
-        return Realise(c.address, after, self._resolve, self._marker(c), self.state.lineage)
+        replaces = c.remote_id if c.actions == ("create", "delete") else None
+        return Realise(c.address, after, self._resolve, self._marker(c), self.state.lineage, replaces)
 
     def _target_of(self, c: ResourceChange, remote_id: str) -> Target:
         """The target that realised `remote_id` of an assistant in state (a deposed one may differ)."""

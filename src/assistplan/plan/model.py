@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistplan.addrs import frozen
-from assistplan.plan.reasons import Reason, deposed_old, kept_old, removed, target_change_notes, words
+from assistplan.plan.reasons import (
+    OLD_VERSION_DELETED,
+    Reason,
+    deposed_old,
+    kept_old,
+    removed,
+    target_change_notes,
+    words,
+)
 from assistplan.targets import TARGETS
 
 NO_OP = ("no-op",)
@@ -24,8 +32,10 @@ REPLACE_CBD = ("create", "delete")  # create the new one, repoint consumers, del
 
 # What a target change does with the old object: keep it (deposed) until the next apply, so
 # applications can switch; forget it (nothing remote to delete: a definition); forget it
-# because its endpoint no longer serves it (the Assistants API sunset).
-OLD_DEPOSED, OLD_FORGOTTEN, OLD_RETIRED = "deposed", "forgotten", "retired"
+# because its endpoint no longer serves it (the Assistants API sunset). A replace on a target
+# whose new realisation keeps the old one's id (Foundry's named agents) deletes only the old
+# version (`remote_id` is that version's id).
+OLD_DEPOSED, OLD_FORGOTTEN, OLD_RETIRED, OLD_VERSION = "deposed", "forgotten", "retired", "version"
 
 PLAN_FORMAT_VERSION = 2  # saved plan files (2: typed reasons)
 JSON_FORMAT_VERSION = "1"  # `plan --json`
@@ -190,6 +200,8 @@ class ResourceChange:
         if self.old_target is not None:
             notes = target_change_notes(self.address, self.remote_id, self.old_object, code)
             text = "; ".join([text, *notes])
+        elif self.old_object == OLD_VERSION:
+            text = "; ".join([text, OLD_VERSION_DELETED.format(object=code(self.remote_id or ""))])
         return text
 
     def to_json(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from assistplan.plan.model import (
     OLD_DEPOSED,
     OLD_FORGOTTEN,
     OLD_RETIRED,
+    OLD_VERSION,
     REPLACE_CBD,
     UPDATE,
     Plan,
@@ -268,6 +269,19 @@ def _target_changed(
     )
 
 
+def _old_object(ch: ResourceChange, rs: ResourceState, target: str, config: Config) -> ResourceChange:
+    """What a replace of an assistant deletes is the target's to say: on Foundry, whose agents
+    are named, only the old version when the name stays (never the agent the new one lives in)."""
+    if ch.old_target is not None:  # a target change: the old object is the other target's
+        return ch
+    old = TARGETS[target].replaced(config, rs)
+    if old == ch.remote_id:
+        return ch
+    if old is None:
+        return dataclasses.replace(ch, old_object=OLD_FORGOTTEN)
+    return dataclasses.replace(ch, remote_id=old, old_object=OLD_VERSION)
+
+
 def _ref_path(d: Desired, ref: str) -> str:
     if d.type == "vector_store":
         return "file_ids"
@@ -302,6 +316,8 @@ def diff(
         if ch.type == "assistant" and ch.target is None:
             ch = dataclasses.replace(ch, target=target)
         rs = prior.get(d.address)
+        if ch.type == "assistant" and ch.actions == REPLACE_CBD and rs is not None and config is not None:
+            ch = _old_object(ch, rs, target, config)
         if "create" in ch.actions or (
             ch.adopt_id and rs is not None and rs.remote_id not in (None, ch.adopt_id)
         ):

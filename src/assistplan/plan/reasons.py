@@ -98,6 +98,8 @@ DEPOSED_OLD = (
 # What a target change says beside its reason.
 REREALISED = "re-realised from the release's frozen attributes"
 OLD_DEPOSED = "the old object {object} stays (deposed) until the next apply, so applications can switch"
+# A replace of an agent (Foundry) whose name stays: the new version lives under that name.
+OLD_VERSION_DELETED = "the agent stays: a new version replaces version {object}, which is deleted"
 OLD_RETIRED = "the old object {object} is forgotten: the endpoint no longer serves the Assistants API"
 NO_API_CALL = "no API call"  # a change to a realisation that is no remote object (shown beside it)
 REMOVED_BY = "removed in this environment by {places}"  # the overlay's `null`s behind a change

@@ -542,6 +542,14 @@ class Remote:
             missing_ok=True,
         )
 
+    def delete_agent_version(self, name: str, version: str, what: str) -> None:
+        """`DELETE /agents/{name}/versions/{version}`: that version only; one already gone is no error."""
+        self._call(
+            f"{what}: delete version {version} of agent {name}",
+            lambda: self._agents().delete(f"/agents/{_seg(name)}/versions/{_seg(version)}", cast_to=object),
+            missing_ok=True,
+        )
+
     def deployments(self, what: str = "list deployments") -> list[str]:
         """The names of the project's model deployments (what `model` names on Azure): the model
         check's list where the endpoint is a Foundry project or its classic agents."""

@@ -69,5 +69,9 @@ class AssistantsTarget:
         return None  # ids are not names
 
     @classmethod
+    def replaced(cls, config: Config, rs: ResourceState) -> str | None:
+        return rs.remote_id  # the new realisation has an id of its own
+
+    @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:
         return {"target": cls.name}

@@ -48,6 +48,8 @@ class Realise:
     resolve: Callable[[str], str]
     marker: str  # the reserved metadata value marking an object as ours (lineage + address)
     lineage: str
+    # A replace: the id of the old object (`Target.replaced`), which the new one must not be.
+    replaces: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,13 @@ class Target(Protocol):
     def renamed(cls, config: Config, rs: ResourceState) -> str | None:
         """The new name of a realisation named after the config (Foundry's agent prefix) when the
         config now names it otherwise (it is then replaced); None when nothing renames it."""
+        ...
+
+    @classmethod
+    def replaced(cls, config: Config, rs: ResourceState) -> str | None:
+        """What a replace of `rs` deletes once the new realisation exists: its id, or where the new
+        one keeps that id (Foundry's agents, named) only the part that was `rs`, never the object
+        the new one lives in; None: nothing (it is only forgotten)."""
         ...
 
     @classmethod

@@ -5,6 +5,8 @@ An agent is named, and its name is its identity: `provider.agent_prefix` + the r
 recognises it in the Foundry portal. Its versions are immutable: creating the assistant makes
 version "1", every change of its definition another version (the older ones stay, as history);
 the latest is the working assistant; deleting it deletes the agent with all its versions.
+Replacing it (`--replace`) keeps the agent, whose name the new version lives under: a new
+version is made, and only the version it replaces is deleted.
 
 A version is `{definition, description, metadata}`: the definition is the shared Responses
 mapping plus `kind: prompt` (Foundry's own tools passed through unchanged); the description
@@ -76,6 +78,11 @@ def agent_name(prefix: str, name: str, experiment: str | None = None, version: i
 def agent_name_of(prefix: str, address: str) -> str:
     a = Address.parse(address)
     return agent_name(prefix, a.name, a.experiment, a.version)
+
+
+def version_id(name: str, version: str) -> str:
+    """An agent version's id, as Foundry gives it (AgentVersionDetails.id): `NAME:VERSION`."""
+    return f"{name}:{version}"
 
 
 def name_problem(name: str) -> str | None:
@@ -218,7 +225,8 @@ class FoundryTarget:
             if not self._ours(name, agent, r.marker, r.address):
                 raise ApplyError(self._taken(r.address, name, _marker_of(_latest(agent))))
             latest = _latest(agent)
-            if self._same(latest, body):  # an interrupted apply made exactly this version
+            # An interrupted apply made exactly this version (but a replace makes a new one).
+            if self._same(latest, body) and version_id(name, str(latest.get("version"))) != r.replaces:
                 return self._realised(name, latest, r.address)
         return self._realised(name, self.api.create_agent_version(name, body, r.address), r.address)
 
@@ -232,7 +240,12 @@ class FoundryTarget:
         return self._realised(remote_id, _latest(agent) if agent is not None else {}, r.address)
 
     def delete(self, address: str, remote_id: str) -> None:
-        self.api.delete_agent(remote_id, address)
+        """The agent, or of a version id (what a replace deposes: `replaced`) that version only."""
+        name, _, version = remote_id.partition(":")
+        if version:
+            self.api.delete_agent_version(name, version, address)
+        else:
+            self.api.delete_agent(name, address)
 
     def _body(self, r: Realise) -> dict[str, Any]:
         try:
@@ -361,6 +374,16 @@ class FoundryTarget:
             return None
         name = agent_name_of(config.agent_prefix, rs.address)
         return name if name != rs.remote_id else None
+
+    @classmethod
+    def replaced(cls, config: Config, rs: ResourceState) -> str | None:
+        """An agent whose name stays is not deleted by its replace: the new version lives under
+        that name, and the version state recorded is what goes. Under a new name, the old agent goes."""
+        if rs.remote_id is None or agent_name_of(config.agent_prefix, rs.address) != rs.remote_id:
+            return rs.remote_id
+        agent = rs.extra.get("agent")
+        version = agent.get("version") if isinstance(agent, dict) else None
+        return version_id(rs.remote_id, str(version)) if version is not None else None
 
     @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:

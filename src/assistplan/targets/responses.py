@@ -89,6 +89,10 @@ class ResponsesTarget:
         return None  # ids are not names
 
     @classmethod
+    def replaced(cls, config: Config, rs: ResourceState) -> str | None:
+        return rs.remote_id  # the new realisation has an id of its own
+
+    @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:
         attrs = rs.attributes
         out: dict[str, Any] = {"target": cls.name, "revision": rs.extra.get("revision")}
