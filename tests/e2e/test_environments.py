@@ -330,6 +330,35 @@ def test_a_state_from_before_environments_is_adopted_by_the_environment_pointing
     assert not (envs.root / ".assistplan" / "env" / "staging" / "state.json").exists()
 
 
+def test_an_empty_environment_beside_a_default_state_warns_and_says_how_to_adopt_it(envs: Project) -> None:
+    config = envs.root / "assistants.yaml"
+    config.write_text(config.read_text().replace("environments: [staging, prod]\n", ""))
+    envs.ok("apply", "--auto-approve")  # a team's state, from before it declared environments
+    managed = sum(1 for i in envs.ids().values() if i)
+    config.write_text(
+        config.read_text().replace("version: 1\n", "version: 1\nenvironments: [staging, prod]\n")
+    )
+    overlay = envs.root / "assistants.staging.yaml"  # staging has none yet: the advice creates it
+    shown = envs.run("--env", "staging", "plan")
+    assert shown.code == 0, shown.err
+    text = " ".join(shown.out.split())
+    assert (
+        "Warning: environment staging has no state yet, but the default state (without --env: "
+        f"{envs.root / '.assistplan' / 'state.json'}) manages {managed} object(s) on this endpoint"
+    ) in text
+    assert "add `state: {path: .assistplan/state.json}` to assistants.staging.yaml" in text
+    warned = json.loads(envs.run("--env", "staging", "plan", "--json").out)["warnings"]
+    assert len(warned) == 1 and "adopt that state instead" in warned[0]
+    assert "adopt that state" in envs.run("--env", "staging", "plan", "--markdown").out
+    # Following the advice adopts it: the very same objects, and nothing to warn about.
+    overlay.write_text("state: {path: .assistplan/state.json}\n")
+    adopted = envs.run("--env", "staging", "plan", "--json")
+    assert adopted.code == 0 and "warnings" not in adopted.json() and changes(adopted.json()) == {}
+    # An environment that has a state of its own is not told.
+    envs.ok("--env", "prod", "apply", "--auto-approve")
+    assert "warnings" not in json.loads(envs.run("--env", "prod", "plan", "--json").out)
+
+
 def test_published_reads_the_state_of_the_environment(envs: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     config = envs.root / "assistants.yaml"
     for env in ("staging", "prod"):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from assistplan.cli.adoption import adoption_warning
 from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
 from assistplan.cli.complete import complete_address
 from assistplan.cli.errors import redact
@@ -58,7 +59,9 @@ def _make_plan(
             destroy=destroy,
             warn=opts.printer().warn,
         )
-    return for_environment(the_plan, cfg, lambda env: opts.peer_state(cfg, env))
+    the_plan = for_environment(the_plan, cfg, lambda env: opts.peer_state(cfg, env))
+    adopt = adoption_warning(opts, cfg, the_plan)
+    return dataclasses.replace(the_plan, warnings=(*the_plan.warnings, adopt)) if adopt else the_plan
 
 
 @click.command()
