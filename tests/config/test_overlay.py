@@ -13,6 +13,7 @@ from assistplan.config import load_config
 from assistplan.config.model import Pos
 from assistplan.config.overlay import apply_overlay, overlay_environments, overlay_path
 from assistplan.config.yaml_positions import parse_yaml
+from assistplan.errors import ConfigError
 
 
 def merged(original: Any, patch: Any) -> tuple[Any, list[str]]:
@@ -117,6 +118,26 @@ def test_each_environment_has_its_own_postgres_workspace(
     assert (cfg.state.backend, cfg.state.workspace) == ("postgres", workspace)
     plain = load_config(tmp_path / "assistants.yaml").state.workspace  # without --env: as before
     assert plain == ("hr" if "workspace: hr" in base else "default")
+
+
+def test_the_default_workspace_written_out_is_the_default_and_ambiguous_with_an_environment(
+    tmp_path: Path,
+) -> None:
+    written = write(tmp_path, "state: {backend: postgres, workspace: default}\n")
+    (tmp_path / "unset").mkdir()
+    unset = write(tmp_path / "unset", "state: {backend: postgres}\n")
+    assert load_config(written).state == load_config(unset).state  # without --env: the same workspace
+    with pytest.raises(ConfigError) as refused:
+        load_config(written, env="prod")
+    (d,) = refused.value.diagnostics
+    assert (Path(d.file).name, d.line, d.col) == ("assistants.yaml", 3, 39)
+    assert d.message.startswith("state.workspace: 'default' is the default workspace's name; with --env prod")
+    assert "leave it out (workspace prod)" in d.message and "in assistants.prod.yaml" in d.message
+    # An overlay that names the environment's workspace says exactly which: no ambiguity.
+    (tmp_path / "assistants.prod.yaml").write_text("state: {workspace: default}\n")
+    assert load_config(written, env="prod").state.workspace == "default"
+    with pytest.raises(ConfigError, match="with --env staging"):
+        load_config(written, env="staging")
 
 
 def test_each_environment_has_its_own_local_state(tmp_path: Path) -> None:

@@ -359,6 +359,22 @@ def test_an_empty_environment_beside_a_default_state_warns_and_says_how_to_adopt
     assert "warnings" not in json.loads(envs.run("--env", "prod", "plan", "--json").out)
 
 
+def test_the_default_workspace_written_out_with_an_environment_is_an_error_saying_what_to_write(
+    envs: Project,
+) -> None:
+    config = envs.root / "assistants.yaml"
+    base = config.read_text().replace(
+        "version: 1\n", "version: 1\nstate: {backend: postgres, workspace: default}\n"
+    )
+    config.write_text(base)
+    for args in (["--env", "prod", "plan"], ["--env", "prod", "validate"], ["validate"]):
+        r = envs.run(*args)
+        assert r.code == 1, r.out
+        said = "assistants.yaml:6:39: state.workspace: 'default' is the default workspace's name"
+        assert f"{said}; with --env prod" in r.err
+        assert "set state.workspace in assistants.prod.yaml" in " ".join(r.err.split())
+
+
 def test_published_reads_the_state_of_the_environment(envs: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     config = envs.root / "assistants.yaml"
     for env in ("staging", "prod"):

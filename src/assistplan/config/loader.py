@@ -26,6 +26,7 @@ from assistplan.config.overlay import (
     check_selected,
     overlay_path,
     with_environment,
+    workspace_problems,
 )
 from assistplan.config.schema import schema_findings
 from assistplan.config.yaml_positions import Document, YamlFatal, parse_yaml
@@ -82,6 +83,10 @@ def _load(path: Path | str, allow_dangling: bool, env: str | None) -> Config:
     base = config_path.parent.resolve()
     checked = run_checks(doc, base, findings, merged.removed)
     diagnostics += [_at(shown, p, m) for p, m in doc.problems + merged.problems]
+    if env is not None:
+        ov_name = overlay_path(Path(shown), env).name
+        conflicts = workspace_problems(doc.data, overlay_state, env, ov_name)
+        diagnostics += [_at(shown, doc.pos(p), m) for p, m in conflicts]
     diagnostics += [_diagnostic(shown, doc, f) for f in findings + checked.findings]
     dangling = [DanglingRef(c, t, _diagnostic(shown, doc, f)) for f, c, t in checked.dangling]
     if diagnostics or (dangling and not allow_dangling):

@@ -199,6 +199,29 @@ def _paths(value: Any, path: Path_) -> Iterator[Path_]:
         yield from _paths(v, sub)
 
 
+def workspace_problems(data: Any, overlay_state: Any, env: str, overlay: str) -> list[tuple[Path_, str]]:
+    """`state.workspace: default` written out in a PostgreSQL base, with `--env` and no workspace of
+    the environment's own: by the rule it would give the environment `default/ENV`, where leaving
+    the default unwritten gives `ENV`. Writing out a default must never move a state, so it is
+    refused, saying what to write (without `--env`, written or not, it is the same workspace)."""
+    st = data.get("state") if isinstance(data, dict) else None
+    ours = overlay_state if isinstance(overlay_state, dict) else {}
+    if not isinstance(st, dict) or st.get("backend") != "postgres" or ours.get("workspace") is not None:
+        return []
+    if st.get("workspace") != StateConfig().workspace:
+        return []
+    return [
+        (
+            ("state", "workspace"),
+            f"state.workspace: {StateConfig().workspace!r} is the default workspace's name; with --env "
+            f"{env} it cannot say which workspace {env} uses ({env}, as when state.workspace is left out, "
+            f"or {StateConfig().workspace}/{env}, as a base workspace W gives W/{env}): leave it out "
+            f"(workspace {env}), name the configs' own (say hr, giving hr/{env}), or set state.workspace "
+            f"in {overlay} ({env} then uses exactly that)",
+        )
+    ]
+
+
 def with_environment(config: Config, env: str, overlay_state: Any, removed: dict[Path_, Pos]) -> Config:
     """The config of environment `env`: its own state, unless its overlay names one exactly.
 
