@@ -409,8 +409,12 @@ def test_a_replace_keeps_the_agent_and_deletes_only_the_version_it_replaces(
     assert p.run("plan", "--detailed-exitcode").code == 0
 
 
-def test_a_replaced_version_left_deposed_is_deleted_alone_by_the_next_apply(project: Project) -> None:
-    """What a kill between a replace's new version and the old version's delete leaves."""
+@pytest.mark.parametrize(("deposed", "versions"), [("hr-bot:1", ["2"]), ("hr-bot", ["2", "1"])])
+def test_a_replaced_version_left_deposed_is_deleted_alone_by_the_next_apply(
+    project: Project, deposed: str, versions: list[str]
+) -> None:
+    """What a kill between a replace's new version and the old version's delete leaves (or, from
+    an earlier assistplan, the agent's own name as the deposed object: never deleted)."""
     p = project
     p.ok("apply", "--auto-approve")
     p.edit("You answer from the handbook.", "You answer in one sentence.")
@@ -418,16 +422,17 @@ def test_a_replaced_version_left_deposed_is_deleted_alone_by_the_next_apply(proj
     backend = LocalBackend(p.root / ".assistplan" / "state.json")
     state = backend.read()
     assert state is not None
-    state.resources["assistant.bot"].extra["deposed"] = ["hr-bot:1"]
+    state.resources["assistant.bot"].extra["deposed"] = [deposed]
     backend.write(state)
     plan = p.plan_json()
-    assert [
+    gone = [
         (c["address"], c["actions"], c.get("deposed"))
         for c in plan["resource_changes"]
         if c["actions"] != ["no-op"]
-    ] == [("assistant.bot", ["delete"], "hr-bot:1")]
+    ]
+    assert gone == ([("assistant.bot", ["delete"], deposed)] if ":" in deposed else [])
     p.ok("apply", "--auto-approve")
     remote = Foundry(p.root)
-    assert remote.versions("hr-bot") == ["2"]
+    assert remote.versions("hr-bot") == versions
     assert remote.latest("hr-bot")["definition"]["instructions"] == "You answer in one sentence."
     assert p.run("plan", "--detailed-exitcode").code == 0

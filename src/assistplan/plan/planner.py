@@ -571,7 +571,8 @@ def retain_in_use(
         out.append(c)
     for addr, rs in prior.resources.items():
         for rid in rs.extra.get("deposed", []):
-            if rid not in users and rid not in named:
+            # never the object the address lives in now (a Foundry agent keeps its name)
+            if rid not in users and rid not in named and rid != rs.remote_id:
                 out.append(
                     ResourceChange(
                         address=addr,
