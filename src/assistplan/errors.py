@@ -14,11 +14,67 @@
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
+
+CommandLine = Callable[..., str]  # ARGS -> the command line a user pastes (`assistplan ... ARGS`)
+
+
+def plain_command(*args: str) -> str:
+    """`assistplan ARGS` without global options: a hint's words when no CLI run is known."""
+    return shlex.join(["assistplan", *args])
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command a message tells the user to run. Layers below the CLI do not know the user's
+    global options (`-C`, `-c`, `--sandbox`, `--base-url`, `--env`); the CLI adds them."""
+
+    args: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return plain_command(*self.args)
+
+
+def command(*args: str) -> Command:
+    return Command(args)
+
+
+class Message(str):
+    """Text that names commands (`Message("run `", command("plan"), "` again")`). It is a plain
+    string wherever a string goes (JSON, plan files: `assistplan ARGS`); the CLI prints it with
+    `render`: each command with the global options the user gave, ready to paste."""
+
+    parts: tuple[str | Command, ...]
+
+    def __new__(cls, *parts: str | Command) -> Message:
+        flat: list[str | Command] = []
+        for p in parts:
+            flat += p.parts if isinstance(p, Message) else [p]
+        self = super().__new__(cls, "".join(str(p) for p in flat))
+        self.parts = tuple(flat)
+        return self
+
+    def render(self, line: CommandLine = plain_command) -> str:
+        return "".join(p if isinstance(p, str) else line(*p.args) for p in self.parts)
+
+
+def rendered(text: str, line: CommandLine) -> str:
+    """`text` with the commands it names written by `line` (plain text stays as it is)."""
+    return text.render(line) if isinstance(text, Message) else text
 
 
 class AssistplanError(Exception):
-    """Base of every error the CLI reports without a traceback."""
+    """Base of every error the CLI reports without a traceback. Its message may name commands
+    (`Message`); the CLI prints them with the user's global options (`render`)."""
+
+    def __init__(self, *parts: str | Command) -> None:
+        self.message = Message(*parts)
+        super().__init__(str(self.message))
+
+    def render(self, line: CommandLine = plain_command) -> str:
+        return self.message.render(line)
 
 
 @dataclass(frozen=True)

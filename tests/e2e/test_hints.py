@@ -7,6 +7,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from assistplan.cli.session import Options
@@ -156,3 +157,47 @@ def test_apply_without_a_terminal_hints_with_the_flags_used(tmp_path: Path) -> N
         "destroy asks for confirmation, and there is no terminal to ask on: pass --auto-approve "
         "(assistplan -C 'my project' --sandbox destroy --auto-approve)"
     ) in d.stderr
+
+
+def test_lock_and_stale_plan_hints_keep_the_flags_and_work_when_pasted(tmp_path: Path) -> None:
+    root = _project(tmp_path, "hr.yaml")
+    config = root / "hr.yaml"
+    config.write_text(config.read_text().replace("version: 1\n", "version: 1\nenvironments: [dev]\n"))
+    flags = ("-C", "my project", "-c", "hr.yaml", "--sandbox", "--env", "dev")
+    shown = "assistplan -C 'my project' -c hr.yaml --sandbox --env dev"
+    assert _run(*flags, "plan", "--out", "p.plan", cwd=tmp_path).returncode == 0
+    assert _run(*flags, "apply", "--auto-approve", cwd=tmp_path).returncode == 0
+    stale = _run(*flags, "apply", "p.plan", cwd=tmp_path)
+    assert stale.returncode == 1
+    assert f"make a new one: `{shown} plan --out p.plan`, then `{shown} apply p.plan`" in stale.stderr
+    remade = _pasted(f"{shown} plan --out p.plan", tmp_path)
+    assert remade.returncode == 0, remade.stderr
+    assert _pasted(f"{shown} apply p.plan", tmp_path).returncode == 0
+
+    state = next((root / ".assistplan").rglob("state.json"))
+    code = (
+        f"from assistplan.state import LocalBackend\nprint(LocalBackend({str(state)!r}).lock('apply', 0).id)"
+    )
+    lock_id = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    locked = _run(*flags, "plan", cwd=tmp_path)  # the holder died: force-unlock is safe
+    assert locked.returncode == 1
+    unlock = f"{shown} force-unlock {lock_id.strip()}"
+    assert f"if no other run is using this state, run `{unlock}`" in locked.stderr
+    assert _pasted(unlock, tmp_path).returncode == 0
+    assert _run(*flags, "plan", cwd=tmp_path).returncode == 0
+
+    unknown = _run(*flags, "state", "rm", "assistant.hr-bott", cwd=tmp_path)
+    assert unknown.returncode == 1
+    assert f"did you mean assistant.hr-bot? (see `{shown} state list`)" in unknown.stderr
+
+
+def test_applying_a_config_as_a_plan_file_says_to_name_it_with_c(tmp_path: Path) -> None:
+    _project(tmp_path)
+    r = _run("-C", "my project", "--sandbox", "apply", "assistants.yaml", cwd=tmp_path)
+    assert r.returncode == 1
+    hint = "assistplan -C 'my project' --sandbox -c assistants.yaml apply"
+    assert (
+        "assistants.yaml looks like a config, not a saved plan: `apply FILE` takes a plan saved by "
+        f"`plan --out FILE`. To apply this config, name it with -c: `{hint}`"
+    ) in r.stderr
+    assert _pasted(hint + " --auto-approve", tmp_path).returncode == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -199,8 +200,9 @@ def test_when_the_api_does_not_say_which_file_nothing_is_adopted_and_the_user_is
         message = " ".join(refused.err.split())
         assert "the API does not say which file that made, so assistplan will not guess" in message
         assert f"{min(ours, other)}, {max(ours, other)} have this file's name, size and purpose" in message
-        assert "run `assistplan import file.guide FILE_ID`" in message
-        assert "`assistplan state rm file.guide` and apply again" in message
+        flags = shlex.join(["assistplan", "-C", str(p.root), "--base-url", url])  # the ones the user gave
+        assert f"run `{flags} import file.guide FILE_ID`" in message
+        assert f"`{flags} state rm file.guide` and apply again" in message
         assert "Nothing was adopted or deleted" in message
         assert set(app.store.files) == {ours, other}
         assert p.state()["resources"]["file.guide"]["remote_id"] is None  # still only the intent

@@ -68,7 +68,7 @@ def test_saved_plan_refuses_an_object_changed_since_the_plan(tmp_path: Path) -> 
     r = h.run(tmp_path, "apply", "tfplan")
     assert r.returncode == 1
     assert "assistant.a0 changed (instructions) since the plan was made" in r.stderr
-    assert "re-run `assistplan plan`" in r.stderr
+    assert "re-run `assistplan --sandbox plan`" in r.stderr
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         assert client.beta.assistants.retrieve(a0).instructions == "changed by a colleague"

@@ -52,7 +52,7 @@ def test_half_done_apply_keeps_what_succeeded(tmp_path: Path) -> None:
         raise AssertionError("no seed made apply stop part way")
     assert first.returncode == 1
     assert "State was saved for everything that succeeded" in first.stderr
-    assert "assistplan apply` to continue" in first.stderr
+    assert "`assistplan --sandbox apply` to continue" in first.stderr
     recorded = {a: rs["remote_id"] for a, rs in h.state(tmp_path)["resources"].items() if rs["remote_id"]}
     assert recorded
     inv = h.inventory(tmp_path)

@@ -74,7 +74,7 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
         edit_state(lambda d: d.update(endpoint="https://api.openai.com/v1")),
         "belongs to endpoint",
     ),
-    ("dead_process_lock", dead_lock, "assistplan force-unlock 6f1c1c8e-0000-4000-8000-000000000001"),
+    ("dead_process_lock", dead_lock, "--sandbox force-unlock 6f1c1c8e-0000-4000-8000-000000000001"),
 ]
 
 

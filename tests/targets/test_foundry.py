@@ -211,9 +211,9 @@ def test_an_agent_made_by_hand_under_our_name_is_refused_naming_import_and_left_
     remote.make("hr-bot", "Made in the portal.")
     refused = p.run("plan")
     assert refused.code == 1
-    assert "`assistplan import assistant.bot hr-bot`" in refused.err
+    assert "--sandbox import assistant.bot hr-bot`" in refused.err
     applied = p.run("apply", "--auto-approve")
-    assert applied.code == 1 and "assistplan import assistant.bot hr-bot" in applied.err
+    assert applied.code == 1 and "--sandbox import assistant.bot hr-bot`" in applied.err
     assert remote.versions("hr-bot") == ["1"]
     assert remote.latest("hr-bot")["definition"]["instructions"] == "Made in the portal."
     assert remote.agents() == ["hr-bot"]  # nothing else made: the plan was refused
@@ -290,11 +290,11 @@ def test_an_agent_made_between_plan_and_apply_is_refused_by_the_apply(project: P
     remote.make("hr-bot", "Made meanwhile.")
     applied = p.run("apply", "tfplan")
     assert applied.code == 1
-    assert "assistant.bot" in applied.err and "`assistplan import assistant.bot hr-bot`" in applied.err
+    assert "assistant.bot" in applied.err and "--sandbox import assistant.bot hr-bot`" in applied.err
     assert remote.versions("hr-bot") == ["1"]
     assert remote.latest("hr-bot")["definition"]["instructions"] == "Made meanwhile."
     assert p.ids().get("assistant.bot") is None  # only the intent: no agent recorded as ours
-    assert "`assistplan import assistant.bot hr-bot`" in p.run("plan").err
+    assert "--sandbox import assistant.bot hr-bot`" in p.run("plan").err
 
 
 def test_import_all_onboards_the_project_s_agents(tmp_path: Path) -> None:

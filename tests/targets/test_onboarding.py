@@ -85,7 +85,7 @@ def test_importing_an_assistant_on_target_responses_is_refused(empty):
         "version: 1\nprovider: {target: responses}\nassistants:\n  helper: {model: gpt-4.1}\n"
     )
     r = p.run("import", "assistant.helper", made["helper"])
-    assert r.code == 1 and "not an Assistants API object" in r.err and "assistplan apply" in r.err
+    assert r.code == 1 and "not an Assistants API object" in r.err and "--sandbox apply`" in r.err
 
 
 def test_a_frozen_snapshot_the_target_cannot_express_is_a_plan_error(project):

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from assistplan.addrs import frozen
 from assistplan.apply import uploads
 from assistplan.config.model import Config
-from assistplan.errors import ApplyError, AssistplanError, RemoteError, StalePlanError
+from assistplan.errors import ApplyError, AssistplanError, Command, RemoteError, StalePlanError, command
 from assistplan.graph import DAG, walk
 from assistplan.plan.model import Plan, ResourceChange
 from assistplan.plan.planner import FORGET, LIFECYCLE, STATE_ONLY, changed_paths
@@ -65,6 +65,7 @@ V = TypeVar("V")
 # request: for its state save, or for file processing; twice as many step threads as slots
 # keep the slots busy meanwhile.
 STEPS_PER_REQUEST_SLOT = 2
+RERUN = ("re-run `", command("plan"), "`")  # the end of a stale plan's message
 
 
 def processing_timeout() -> float:
@@ -120,13 +121,24 @@ class Applier:
         result = walk(dag, self._step, self.parallelism * STEPS_PER_REQUEST_SLOT)
         self._persist()
         if result.failed:
-            lines = [f"  {addr} ({op}): {exc}" for (op, addr), exc in result.failed.items()]
+            lines: list[str | Command] = []
+            for (op, addr), exc in result.failed.items():
+                lines += [
+                    f"  {addr} ({op}): ",
+                    exc.message if isinstance(exc, AssistplanError) else str(exc),
+                    "\n",
+                ]
             done = {a for _, a in result.done}
             raise ApplyError(
                 f"apply stopped: {len(result.failed)} step(s) failed, {len(result.done)} done, "
-                f"{len(result.skipped)} not started\n" + "\n".join(lines) + "\n"
+                f"{len(result.skipped)} not started\n",
+                *lines,
                 f"State was saved for everything that succeeded ({len(done)} resource(s)). Fix the cause, "
-                "then run `assistplan plan` to see what remains and `assistplan apply` to continue."
+                "then run `",
+                command("plan"),
+                "` to see what remains and `",
+                command("apply"),
+                "` to continue.",
             )
         return ApplyResult(self.state, len({a for _, a in result.done}), len(self.changes))
 
@@ -207,7 +219,7 @@ class Applier:
             what = (
                 "was deleted" if now is None else "changed (" + ", ".join(changed_paths(c.before, now)) + ")"
             )
-            raise StalePlanError(f"{c.address} {what} since the plan was made; re-run `assistplan plan`")
+            raise StalePlanError(f"{c.address} {what} since the plan was made; ", *RERUN)
         return now
 
     # -- steps -------------------------------------------------------------------------------
@@ -289,14 +301,14 @@ class Applier:
         after = _given(c, c.after, "attributes")
         spec = self.config.files[c.name]
         if spec.path is None:
-            raise StalePlanError(f"{c.address} is now a remote file referenced by id; re-run plan")
+            raise StalePlanError(f"{c.address} is now a remote file referenced by id; ", *RERUN)
         try:
             size = spec.path.stat().st_size
         except OSError as exc:
             why = f"cannot read {spec.rel_path} ({exc.strerror})"
-            raise StalePlanError(f"{c.address}: {why}; re-run plan") from None
+            raise StalePlanError(f"{c.address}: {why}; ", *RERUN) from None
         if size != after["bytes"]:
-            raise StalePlanError(f"{c.address}: {spec.rel_path} changed since the plan was made; re-run plan")
+            raise StalePlanError(f"{c.address}: {spec.rel_path} changed since the plan was made; ", *RERUN)
         obj = self.remote.upload_file(
             spec.path,
             spec.path.name,
@@ -563,7 +575,8 @@ class _Journal:
         if sha256 != self.sha256:
             raise StalePlanError(
                 f"{self.address}: {self.rel_path} changed while it was being uploaded "
-                "(the upload was cancelled); re-run plan"
+                "(the upload was cancelled); ",
+                *RERUN,
             )
         self.applier._note_intent(self.address, completing={"part_ids": part_ids, "md5": md5})
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistplan.errors import ApplyError
+from assistplan.errors import ApplyError, command
 from assistplan.remote.api import Remote
 
 CLOCK_SKEW = 300.0  # seconds: how much earlier than an old intent's `since` a server may date a file
@@ -130,6 +130,9 @@ def _unless_candidates(
         f"file that made, so assistplan will not guess. {shown} {'has' if one else 'have'} this file's "
         f"name, size and purpose and {'was' if one else 'were'} created after the upload began, but "
         "anyone may have uploaded them (the API does not let their content be read back). If one is "
-        f"this file, run `assistplan import {address} FILE_ID`; if none is, run `assistplan state rm "
-        f"{address}` and apply again to upload it afresh. Nothing was adopted or deleted."
+        "this file, run `",
+        command("import", address, "FILE_ID"),
+        "`; if none is, run `",
+        command("state", "rm", address),
+        "` and apply again to upload it afresh. Nothing was adopted or deleted.",
     )

@@ -8,6 +8,7 @@ import traceback
 
 import click
 
+from assistplan.cli.session import Options
 from assistplan.errors import AssistplanError, ConfigError
 
 
@@ -25,20 +26,22 @@ def _err(message: str) -> None:
 
 
 def run_cli(group: click.Group, args: list[str] | None = None) -> None:
-    """Run the click group; map every failure to a clean message and an exit code (via SystemExit)."""
+    """Run the click group; map every failure to a clean message and an exit code (via SystemExit).
+    Commands named in messages carry the global options this run was given (`Options.command`)."""
+    opts = Options()  # the group's callback fills it in
     try:
-        rc = group.main(args=args, standalone_mode=False, prog_name="assistplan")
+        rc = group.main(args=args, standalone_mode=False, prog_name="assistplan", obj=opts)
     except ConfigError as exc:
         for d in exc.diagnostics:
             click.echo(redact(str(d)), err=True)
         sys.exit(1)
     except AssistplanError as exc:
-        _err(str(exc))
+        _err(exc.render(opts.command))
         sys.exit(1)
     except click.exceptions.Abort:  # Ctrl-C, or end of input at a prompt
         _err(
-            "interrupted; state was saved after every completed step: run `assistplan plan` to see "
-            "what remains"
+            f"interrupted; state was saved after every completed step: run `{opts.command('plan')}` to "
+            "see what remains"
         )
         sys.exit(130)
     except click.ClickException as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +12,8 @@ import click
 
 from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
 from assistplan.cli.render import Printer
-from assistplan.cli.session import Options, parse_lock_timeout
-from assistplan.errors import AssistplanError, ConfigError, StateError
+from assistplan.cli.session import DEFAULT_CONFIG, Options, parse_lock_timeout
+from assistplan.errors import AssistplanError, ConfigError, StateError, rendered
 from assistplan.plan.surgery import record_import
 from assistplan.state import LocalBackend, StateManager, normalize_endpoint
 from assistplan.state.model import State
@@ -98,7 +99,7 @@ def _import_one(opts: Options, address: str, remote_id: str, parallelism: int, t
     p.echo(
         p.style("Import successful!", fg="green", bold=True)
         + f" {address} is now managed by assistplan; nothing was changed remotely."
-        + " Run `assistplan plan` to compare it with the configuration."
+        + f" Run `{opts.command('plan')}` to compare it with the configuration."
     )
 
 
@@ -149,6 +150,7 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
     state_path = target.dir / state_rel if state_rel else default.path
     manager = StateManager(LocalBackend(state_path), endpoint.name)
     p = printer(opts)
+    written = _for_config(opts, out)  # the commands that act on FILE
     with manager.locked("import", timeout):
         st = manager.load()
         if st.resources:
@@ -176,7 +178,7 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
         gen = onboard.generate(
             found, header=header, base_url=base_url, state_path=state_rel, settings=settings
         )
-        _skipped(p, found)
+        _skipped(p, found, written)
         if not gen.imports:
             p.echo(f"Nothing to import: every assistant and vector store on {endpoint.name} is managed.")
             return
@@ -186,7 +188,7 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
         except ConfigError as exc:
             raise AssistplanError(
                 f"{out} was written but does not validate, so nothing was imported; fix it, then import "
-                f"each object with `assistplan -c {out} import ADDR ID`:\n{exc}"
+                f"each object with `{written.command('import', 'ADDR', 'ID')}`:\n{exc}"
             ) from None
         imported = onboard.entries(found, gen, build_desired(cfg, parallelism), st.lineage)
         for item in imported:
@@ -206,11 +208,10 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
     if found.target != DEFAULT_TARGET:
         where = "README: Where your assistants live"
         p.echo(f"  note: {out} sets `provider: {{target: {found.target}}}` ({where})")
-    flag = "" if out.absolute() == Path("assistants.yaml").absolute() else f"-c {out} "
     then = (
-        f"`assistplan {flag}plan` shows the assistants' definitions to create (no API call)"
+        f"`{written.command('plan')}` shows the assistants' definitions to create (no API call)"
         if declared
-        else f"`assistplan {flag}plan` shows no changes until you edit it"
+        else f"`{written.command('plan')}` shows no changes until you edit it"
     )
     p.echo(
         p.style("Import successful!", fg="green", bold=True)
@@ -236,12 +237,18 @@ def _on(st: State, endpoint: Endpoint) -> bool:
     return st.endpoint is None or normalize_endpoint(st.endpoint) == endpoint.name
 
 
-def _skipped(p: Printer, found: onboard.Scan) -> None:
+def _for_config(opts: Options, out: Path) -> Options:
+    """The global options that reach the config import --all writes (it declares no environment)."""
+    default = out.absolute() == (Path.cwd() / DEFAULT_CONFIG).absolute()
+    return dataclasses.replace(opts, config_file=DEFAULT_CONFIG if default else str(out), env=None)
+
+
+def _skipped(p: Printer, found: onboard.Scan, written: Options) -> None:
     if found.assistants_retired:
         p.echo("  note: the endpoint no longer serves the Assistants API: vector stores and files only")
 
     for why in found.skipped:
-        p.echo(f"  skipped: {why}")
+        p.echo(f"  skipped: {rendered(why, written.command)}")
 
 
 def _write_new(path: Path, text: str) -> None:

@@ -95,15 +95,11 @@ def cli(
             os.chdir(directory)
         except OSError as exc:
             raise AssistplanError(f"-C {directory}: {exc.strerror}") from None
-    color = False if (no_color or os.environ.get("NO_COLOR")) else None
-    ctx.obj = Options(
-        directory=directory,
-        config_file=config_file,
-        sandbox=sandbox,
-        base_url=base_url,
-        color=color,
-        env=env or None,
-    )
+    # Filled in place: run_cli holds this object, to print hints with the user's global options.
+    opts = ctx.ensure_object(Options)
+    opts.directory, opts.config_file, opts.sandbox = directory, config_file, sandbox
+    opts.base_url, opts.env = base_url, env or None
+    opts.color = False if (no_color or os.environ.get("NO_COLOR")) else None
 
 
 def _complete_environment(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:

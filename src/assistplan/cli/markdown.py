@@ -27,6 +27,7 @@ from typing import Any
 
 from assistplan.addrs import frozen
 from assistplan.cli.blocks import ADD, CHANGE, REMOVE, Line, body
+from assistplan.errors import CommandLine, plain_command, rendered
 from assistplan.plan.guard import advice
 from assistplan.plan.model import (
     ARCHIVE,
@@ -133,11 +134,11 @@ def diff_lines(c: ResourceChange, *, drift: bool = False) -> list[str]:
     return [f"{head} {c.label} {{", *lines, f"{head if head != '!' else ' '} }}"]
 
 
-def _capped(lines: list[str], cap: int | None) -> list[str]:
+def _capped(lines: list[str], cap: int | None, rerun: str) -> list[str]:
     if cap is None or len(lines) <= cap:
         return lines
     cut = len(lines) - cap
-    return [*lines[:cap], f"  # … {cut} more line{'s' if cut != 1 else ''} (run `assistplan plan` for all)"]
+    return [*lines[:cap], f"  # … {cut} more line{'s' if cut != 1 else ''} (run `{rerun}` for all)"]
 
 
 # -- the blocked part of the reference graph ---------------------------------------------------
@@ -248,7 +249,7 @@ def summary_line(plan: Plan) -> str:
     return f"### assistplan · {env}{head}{drift}"
 
 
-def _alerts(plan: Plan, changes: list[ResourceChange]) -> list[str]:
+def _alerts(plan: Plan, changes: list[ResourceChange], command: CommandLine) -> list[str]:
     out: list[str] = []
     if plan.warnings:
         out.append("> [!WARNING]")
@@ -260,7 +261,7 @@ def _alerts(plan: Plan, changes: list[ResourceChange]) -> list[str]:
         for b in plan.blocked:
             out.append(f"> - `{b.address}` still has live consumers (listed below).")
         for e in plan.errors:
-            out.append(f"> - {_esc(e)}")
+            out.append(f"> - {_esc(rendered(e, command))}")
         out.append("")
     gone = [c for c in changes if "delete" in c.actions or c.actions == ARCHIVE]
     if gone:
@@ -282,40 +283,50 @@ def _alerts(plan: Plan, changes: list[ResourceChange]) -> list[str]:
     return out
 
 
-def _details(title: str, body: list[str], cap: int | None, *, open_: bool = False) -> list[str]:
-    out = [f"<details{' open' if open_ else ''}><summary>{title}</summary>", ""]
+def _details(title: str, body: list[str], cap: int | None, rerun: str) -> list[str]:
+    out = [f"<details><summary>{title}</summary>", ""]
     if cap != 0:
-        out += [*_fence(_capped(body, cap), "diff"), ""]
+        out += [*_fence(_capped(body, cap, rerun), "diff"), ""]
     else:
         out += ["_(diff left out to fit the comment size limit)_", ""]
     return [*out, "</details>", ""]
 
 
-def _change_blocks(changes: Iterable[ResourceChange], cap: int | None) -> list[str]:
+def _change_blocks(changes: Iterable[ResourceChange], cap: int | None, rerun: str) -> list[str]:
     out: list[str] = []
     for c in changes:
         title = f"{_verb(c)} <code>{c.address}</code>"
         if c.retained:
             out += [f"- {title}: {reason(c)}", ""]
             continue
-        out += _details(title, diff_lines(c), cap)
+        out += _details(title, diff_lines(c), cap, rerun)
     return out
 
 
-def _drift_blocks(drift: Iterable[ResourceChange], cap: int | None) -> list[str]:
+def _drift_blocks(drift: Iterable[ResourceChange], cap: int | None, rerun: str) -> list[str]:
     out: list[str] = []
     for d in drift:
         if d.actions == DELETE:
             out += [f"- 🗑️ <code>{d.address}</code> (`{d.remote_id}`) was **deleted**", ""]
             continue
         paths = ", ".join(f"<code>{p}</code>" for p in d.changed_paths)
-        out += _details(f"✏️ <code>{d.address}</code> changed: {paths}", diff_lines(d, drift=True), cap)
+        out += _details(f"✏️ <code>{d.address}</code> changed: {paths}", diff_lines(d, drift=True), cap, rerun)
     return out
 
 
-def render(plan: Plan, *, config: str | None = None, workspace: str | None = None, limit: int = LIMIT) -> str:
+def render(
+    plan: Plan,
+    *,
+    config: str | None = None,
+    workspace: str | None = None,
+    limit: int = LIMIT,
+    command: CommandLine = plain_command,
+) -> str:
     """The comment for `plan`. `config` (the config's path as the workflow names it) keys the
-    hidden marker; `limit` bounds the length (characters)."""
+    hidden marker; `limit` bounds the length (characters); `command` writes the commands it
+    names (with the global options of the run that made it)."""
+    rerun = command("plan")
+    whole = f"Run `{rerun}` (or `{command('show', 'PLANFILE')}`) for the whole plan."
     changes = [c for c in plan.changes if (not c.is_noop or c.retained) and not c.refused]
     head = [summary_line(plan), config_marker(config, plan.environment), ""]
     context = [
@@ -325,7 +336,7 @@ def render(plan: Plan, *, config: str | None = None, workspace: str | None = Non
     ]
     context.append(f"state serial {plan.serial}" if plan.prior_exists else "no state yet")
     head += [" · ".join(x for x in context if x), ""]
-    head += _alerts(plan, changes)
+    head += _alerts(plan, changes, command)
     for b in plan.blocked:
         head += _blocked_section(b, plan.prior_state)
 
@@ -342,7 +353,7 @@ def render(plan: Plan, *, config: str | None = None, workspace: str | None = Non
             lines += [f"### Changes ({len(changes)})", "", *table(shown)]
             if len(shown) < len(changes):
                 lines += [f"_… and {len(changes) - len(shown)} more changes not listed here._", ""]
-            lines += _change_blocks(shown, cap)
+            lines += _change_blocks(shown, cap, rerun)
         elif plan.blocked or plan.errors:
             lines += ["_No other changes._", ""]
         if plan.drift:
@@ -361,7 +372,7 @@ def render(plan: Plan, *, config: str | None = None, workspace: str | None = Non
                     else "The changes above put them back as the configuration declares."
                 ),
                 "",
-                *_drift_blocks(plan.drift, cap),
+                *_drift_blocks(plan.drift, cap, rerun),
             ]
         for n in notes:
             lines += ["> [!NOTE]", f"> {n}", ""]
@@ -373,16 +384,13 @@ def render(plan: Plan, *, config: str | None = None, workspace: str | None = Non
             notes.append(
                 "This comment was shortened to fit the size limit: "
                 + ("each diff shows its first lines only." if cap else "diffs are left out.")
-                + " Run `assistplan plan` (or `assistplan show PLANFILE`) for the whole plan."
+                + f" {whole}"
             )
         text = assemble(changes, cap, notes)
         if len(text) <= limit:
             return text
     # Still too long (thousands of changes): list as many as fit.
-    note = [
-        "This comment was shortened to fit the size limit: only the first changes are listed. "
-        "Run `assistplan plan` (or `assistplan show PLANFILE`) for the whole plan."
-    ]
+    note = [f"This comment was shortened to fit the size limit: only the first changes are listed. {whole}"]
     lo, hi = 0, len(changes)
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -392,6 +400,6 @@ def render(plan: Plan, *, config: str | None = None, workspace: str | None = Non
             hi = mid - 1
     text = assemble(changes[:lo], 0, note)
     if len(text) > limit:  # the head alone is too long (e.g. huge error lists): cut it plainly
-        cut = "\n\n> [!NOTE]\n> Cut to fit the size limit. Run `assistplan plan` for the whole plan.\n"
+        cut = f"\n\n> [!NOTE]\n> Cut to fit the size limit. Run `{rerun}` for the whole plan.\n"
         text = text[: limit - len(cut)] + cut
     return text

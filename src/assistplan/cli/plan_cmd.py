@@ -124,7 +124,7 @@ def plan(
             )
     except AssistplanError as exc:
         if as_json:  # machines reading stdout still get one JSON object saying it failed
-            click.echo(json.dumps(failed_plan_json(exc, opts.env), indent=2, ensure_ascii=False))
+            click.echo(json.dumps(failed_plan_json(exc, opts), indent=2, ensure_ascii=False))
         raise
     p = printer(opts)
     if as_json:
@@ -151,14 +151,17 @@ def plan(
         raise SystemExit(2)
 
 
-def failed_plan_json(exc: AssistplanError, env: str | None = None) -> dict[str, object]:
+def failed_plan_json(exc: AssistplanError, opts: Options) -> dict[str, object]:
     """`plan --json` when no plan could be made (config, state, lock or API error)."""
     from assistplan.plan.model import JSON_FORMAT_VERSION
 
-    errors = [str(d) for d in exc.diagnostics] if isinstance(exc, ConfigError) else [str(exc)]
+    if isinstance(exc, ConfigError):
+        errors = [str(d) for d in exc.diagnostics]
+    else:
+        errors = [exc.render(opts.command)]
     return {
         "format_version": JSON_FORMAT_VERSION,
-        **({"environment": env} if env else {}),
+        **({"environment": opts.env} if opts.env else {}),
         "applyable": False,
         "errored": True,
         "errors": [redact(e) for e in errors],
@@ -292,6 +295,7 @@ def apply(
                 ep.name,
                 plan_digest(cfg, build_desired(cfg, parallelism)),
                 cfg.environment,
+                planfile_path,
             )
             if the_plan.errored:
                 raise PlanError("the saved plan has errors and cannot be applied")

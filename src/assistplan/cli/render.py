@@ -15,6 +15,7 @@ import click
 
 from assistplan.cli import blocks
 from assistplan.cli.progress import TICKS, LiveProgress, PlainProgress, tick_text
+from assistplan.errors import CommandLine, plain_command, rendered
 from assistplan.plan.guard import advice
 from assistplan.plan.model import (
     CREATE,
@@ -58,7 +59,7 @@ def fmt(value: Any) -> str:
 class Printer:
     """Human output. `live`: apply progress as a redrawn status line (default: when colour is on
     and stdout is a terminal); otherwise one plain line per step. `out` replaces stdout and `clock`
-    times the apply (tests)."""
+    times the apply (tests); `command` writes the commands messages name (`Options.command`)."""
 
     def __init__(
         self,
@@ -66,8 +67,10 @@ class Printer:
         live: bool | None = None,
         out: TextIO | None = None,
         clock: Callable[[], float] = time.monotonic,
+        command: CommandLine = plain_command,
     ):
         self.color = color
+        self.command = command  # writes the commands that messages name (with the user's flags)
         if live is None:
             live = color and out is None and sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
         self.live = live
@@ -128,7 +131,7 @@ class Printer:
 
     def problems(self, plan: Plan) -> None:
         for e in plan.errors:
-            self.echo(self.style("Error: ", fg="red", bold=True) + e, err=True)
+            self.echo(self.style("Error: ", fg="red", bold=True) + rendered(e, self.command), err=True)
         for b in plan.blocked:
             self.blocked(b)
 
@@ -278,6 +281,7 @@ class Printer:
         self.echo(self.event_text(address, phase, detail))
 
     def event_text(self, address: str, phase: str, detail: str) -> str:
+        detail = rendered(detail, self.command)  # a note may name a command to run
         if phase in TICKS:
             return self.style(address, bold=True) + f": Still {tick_text(phase, detail)}"
         fg = "red" if phase == "failed" else None

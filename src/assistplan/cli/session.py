@@ -51,7 +51,8 @@ class Options:
 
             from assistplan.cli.render import Printer
 
-            self._printer = Printer(self.color if self.color is not None else sys.stdout.isatty())
+            color = self.color if self.color is not None else sys.stdout.isatty()
+            self._printer = Printer(color, command=self.command)
         return self._printer
 
     def config_path(self) -> Path:

@@ -28,7 +28,8 @@ def config_key(opts: Options) -> str:
 
 
 def markdown(opts: Options, plan: Plan, cfg: Config | None) -> str:
-    return render(plan, config=config_key(opts), workspace=cfg.state.workspace if cfg else None)
+    workspace = cfg.state.workspace if cfg else None
+    return render(plan, config=config_key(opts), workspace=workspace, command=opts.command)
 
 
 @click.command()

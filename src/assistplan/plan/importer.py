@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistplan.addrs import Address
-from assistplan.errors import PlanError, RemoteError, StateError
+from assistplan.errors import PlanError, RemoteError, StateError, command
 from assistplan.plan.desired import Desired
 from assistplan.plan.refresh import KINDS, LIVE_FILE_STATUSES, PENDING
 from assistplan.remote import normalize as norm
@@ -65,8 +65,9 @@ def check_importable(state: State, desired: dict[str, Desired], address: str, re
     rs = state.get(address)
     if rs is not None and PENDING not in rs.extra:  # an interrupted create: an import takes its place
         raise StateError(
-            f"{address} is already managed (remote id {rs.remote_id}); use `assistplan state rm {address}` "
-            "first to import another object in its place"
+            f"{address} is already managed (remote id {rs.remote_id}); use `",
+            command("state", "rm", address),
+            "` first to import another object in its place",
         )
     for other, ors in state.resources.items():
         if ors.remote_id == remote_id or remote_id in ors.extra.get("deposed", []):
@@ -103,7 +104,9 @@ def read_import(
     if d.type == "assistant" and not TARGETS[target].remote:
         raise PlanError(
             f"cannot import {address}: on target {target} an assistant is not an Assistants API object "
-            "(nothing to import): `assistplan apply` realises it from the configuration"
+            "(nothing to import): `",
+            command("apply"),
+            "` realises it from the configuration",
         )
     if d.type == "assistant" and TARGETS[target].collection != "assistant":
         return [
@@ -235,5 +238,5 @@ def _marker_notes(address: str, obj: dict[str, Any], lineage: str) -> tuple[str,
         return ()
     return (
         f"{address}: the remote object carries the marker of an assistplan state ({mark}); if that "
-        "state still manages it, `assistplan state rm` it there, or the two states will fight over it",
+        "state still manages it, remove it there with `state rm`, or the two states will fight over it",
     )

@@ -32,7 +32,7 @@ import yaml
 
 from assistplan.config.messages import where
 from assistplan.config.model import DEFAULT_TARGET
-from assistplan.errors import EndpointRetiredError
+from assistplan.errors import EndpointRetiredError, Message, command
 from assistplan.plan.desired import Desired
 from assistplan.plan.importer import (
     Imported,
@@ -103,8 +103,12 @@ def scan(
         _, mark = norm.split_marker(obj.get("metadata"))
         if mark is not None and obj["id"] not in released:
             out.skipped.append(
-                f"{noun} {obj['id']} ({obj.get('name')!r}) carries the marker of an assistplan state "
-                f"({mark}); if no state manages it any more, import it with `assistplan import ADDR ID`"
+                Message(
+                    f"{noun} {obj['id']} ({obj.get('name')!r}) carries the marker of an assistplan state "
+                    f"({mark}); if no state manages it any more, import it with `",
+                    command("import", "ADDR", obj["id"]),
+                    "`",
+                )
             )
             return False
         return True

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from assistplan.errors import PlanError, StalePlanError
+from assistplan.errors import Command, PlanError, StalePlanError, command
 from assistplan.plan.model import PLAN_FORMAT_VERSION, Plan, ResourceChange
 from assistplan.state.model import State
 
@@ -45,23 +45,40 @@ def save(plan: Plan, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _remake(path: Path) -> tuple[str | Command, ...]:
+    """How to make a current plan and apply it (the message's end)."""
+    return (
+        "make a new one: `",
+        command("plan", "--out", str(path)),
+        "`, then `",
+        command("apply", str(path)),
+        "`",
+    )
+
+
 def load(path: Path) -> Plan:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        doc = json.loads(text)
     except FileNotFoundError:
         raise PlanError(f"{path}: no such plan file") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        if isinstance(exc, json.JSONDecodeError) and _looks_like_config(path, text):
+            raise PlanError(
+                f"{path} looks like a config, not a saved plan: `apply FILE` takes a plan saved by "
+                "`plan --out FILE`. To apply this config, name it with -c: `",
+                command("-c", str(path), "apply"),
+                "`",
+            ) from None
         raise PlanError(f"{path}: not a readable assistplan plan file ({exc})") from None
     if not isinstance(doc, dict) or doc.get("kind") != MAGIC:
         raise PlanError(f"{path}: not an assistplan plan file")
     version = doc.get("format_version")
     if version != PLAN_FORMAT_VERSION:
-        hint = (
-            ": it was saved by an older assistplan; make it again with `assistplan plan --out`"
-            if isinstance(version, int) and version < PLAN_FORMAT_VERSION
-            else ""
-        )
-        raise PlanError(f"{path}: plan format {version} is not supported by this assistplan{hint}")
+        hint: tuple[str | Command, ...] = ()
+        if isinstance(version, int) and version < PLAN_FORMAT_VERSION:
+            hint = ": it was saved by an older assistplan; ", *_remake(path)
+        raise PlanError(f"{path}: plan format {version} is not supported by this assistplan", *hint)
     try:
         return Plan(
             lineage=doc["lineage"],
@@ -81,11 +98,15 @@ def load(path: Path) -> Plan:
         raise PlanError(f"{path}: corrupt plan file ({exc})") from None
 
 
+def _looks_like_config(path: Path, text: str) -> bool:
+    return path.suffix in (".yaml", ".yml") or text.lstrip().startswith(("version:", "#"))
+
+
 def check_environment(plan: Plan, environment: str | None) -> None:
     """A plan made for one environment (`--env`) is refused for another (checked before locking)."""
     if plan.environment != environment:
         made, here = (
-            f"environment {e}" if e else "no environment (the default state)"
+            f"environment {e}" if e else "the default state (no --env)"
             for e in (plan.environment, environment)
         )
         hint = f"apply it with --env {plan.environment}" if plan.environment else "apply it without --env"
@@ -93,18 +114,25 @@ def check_environment(plan: Plan, environment: str | None) -> None:
 
 
 def check_current(
-    plan: Plan, stored: State | None, endpoint: str, config_digest: str, environment: str | None = None
+    plan: Plan,
+    stored: State | None,
+    endpoint: str,
+    config_digest: str,
+    environment: str | None = None,
+    path: Path = Path("PLANFILE"),
 ) -> None:
     """Raise StalePlanError unless the plan was made from exactly this state, endpoint, environment
-    and config."""
+    and config. `path`: the saved plan's file, for the hint that makes it again."""
     check_environment(plan, environment)
+    remake = _remake(path)
     if plan.endpoint != endpoint:
         raise StalePlanError(f"saved plan is for endpoint {plan.endpoint}, not {endpoint}")
     if not plan.prior_exists:
         if stored is not None:
             raise StalePlanError(
                 "saved plan is stale: it was made when no state existed, and state has been written since "
-                f"(serial {stored.serial}); run `assistplan plan` again"
+                f"(serial {stored.serial}); ",
+                *remake,
             )
     elif stored is None:
         raise StalePlanError("saved plan is stale: the state it was made from no longer exists")
@@ -116,9 +144,10 @@ def check_current(
     elif stored.serial != plan.serial:
         raise StalePlanError(
             f"saved plan is stale: made at state serial {plan.serial}, the state is now at serial "
-            f"{stored.serial}; run `assistplan plan` again"
+            f"{stored.serial}; ",
+            *remake,
         )
     if plan.config_digest != config_digest:
         raise StalePlanError(
-            "saved plan is stale: the configuration or a file it names changed since it was made; re-run plan"
+            "saved plan is stale: the configuration or a file it names changed since it was made; ", *remake
         )

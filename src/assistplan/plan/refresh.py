@@ -20,7 +20,7 @@ from typing import Any
 
 from assistplan.addrs import REMOTE_KINDS
 from assistplan.config.model import DEFAULT_TARGET, Config
-from assistplan.errors import EndpointRetiredError
+from assistplan.errors import EndpointRetiredError, Message, command
 from assistplan.plan.desired import Desired
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import PAGE, Remote
@@ -198,9 +198,10 @@ class Reader:
             if claim.attrs is not None and claim.remote_id not in self.forgotten:
                 out.adoptable[addr] = Actual(addr, claim.remote_id, claim.attrs, {})
             elif claim.attrs is not None:
-                out.taken[addr] = (
-                    f"{addr}: {claim.remote_id} was let go with `assistplan state rm`; take it back with "
-                    f"`assistplan import {addr} {claim.remote_id}`, or delete it, before applying"
+                out.taken[addr] = Message(
+                    f"{addr}: {claim.remote_id} was let go with `assistplan state rm`; take it back with `",
+                    command("import", addr, claim.remote_id),
+                    "`, or delete it, before applying",
                 )
             else:
                 out.taken[addr] = claim.why

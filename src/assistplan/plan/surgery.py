@@ -17,7 +17,7 @@ from typing import Any
 
 from assistplan.addrs import REMOTE_KINDS as KINDS
 from assistplan.addrs import Address
-from assistplan.errors import StateError
+from assistplan.errors import StateError, command
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState, State
 
@@ -27,7 +27,7 @@ MOVABLE = ("file", "vector_store", "assistant", "pipeline")
 def unknown_address(state: State, address: str) -> StateError:
     close = difflib.get_close_matches(address, list(state.resources), n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
-    return StateError(f"{address} is not in the state{hint} (see `assistplan state list`)")
+    return StateError(f"{address} is not in the state{hint} (see `", command("state", "list"), "`)")
 
 
 def forget(state: State, addresses: Iterable[str]) -> list[ResourceState]:
@@ -75,8 +75,9 @@ def move(state: State, source: str, dest: str) -> list[tuple[str, str]]:
     taken = [new for _, new in pairs if new in state.resources]
     if taken:
         raise StateError(
-            f"cannot move {source} to {dest}: {', '.join(taken)} is already in the state "
-            "(`assistplan state rm` it first, or pick another name)"
+            f"cannot move {source} to {dest}: {', '.join(taken)} is already in the state (`",
+            command("state", "rm", *taken),
+            "` it first, or pick another name)",
         )
     rename = dict(pairs)
     resources: dict[str, ResourceState] = {}

@@ -29,7 +29,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistplan.errors import LockError
+from assistplan.errors import LockError, Message, command
 from assistplan.state._fs import ensure_dir, unlink_quietly, write_new
 from assistplan.state.base import LockInfo, OnLockWait
 
@@ -176,16 +176,20 @@ class LockFile:
                 f"state {self.subject} is locked{waited}, but the lock file {self.path} is unreadable "
                 f"({holder.reason}); if no assistplan run is using this state, delete that file"
             )
-        return (
+        return Message(
             f"state {self.subject} is locked by another run{waited}: {holder.describe()}; "
-            f"wait for it, or run `assistplan force-unlock {holder.id}` if it is dead"
+            "wait for it, or run `",
+            command("force-unlock", holder.id),
+            "` if it is dead",
         )
 
     def _dead_message(self, holder: LockInfo) -> str:
-        return (
+        return Message(
             f"state {self.subject} is locked by a run that is no longer running: {holder.describe()}; "
             f"process {holder.pid} does not exist on host {holder.host}; if no other run is using "
-            f"this state, run `assistplan force-unlock {holder.id}`"
+            "this state, run `",
+            command("force-unlock", holder.id),
+            "`",
         )
 
 

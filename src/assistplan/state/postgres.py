@@ -57,7 +57,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, quote_plus
 
-from assistplan.errors import LockError, StateError
+from assistplan.errors import LockError, Message, StateError, command
 from assistplan.state import journal
 from assistplan.state.base import LockInfo, OnLockWait
 from assistplan.state.journal import Change
@@ -572,16 +572,20 @@ class PostgresBackend:
 
     def _held_message(self, holder: LockInfo, timeout: float) -> str:
         waited = f" (waited {timeout:g}s)" if timeout > 0 else ""
-        return (
+        return Message(
             f"state {self.describe()} is locked by another run{waited}: {holder.describe()}; "
-            f"wait for it, or run `assistplan force-unlock {holder.id}` if it is dead"
+            "wait for it, or run `",
+            command("force-unlock", holder.id),
+            "` if it is dead",
         )
 
     def _dead_message(self, holder: LockInfo) -> str:
-        return (
+        return Message(
             f"state {self.describe()} is locked by a run that is no longer connected: {holder.describe()}; "
             "its database session has ended (the run died or lost its connection); if no other run is "
-            f"using this state, run `assistplan force-unlock {holder.id}`"
+            "using this state, run `",
+            command("force-unlock", holder.id),
+            "`",
         )
 
     # -- internals: connections -----------------------------------------------------------------

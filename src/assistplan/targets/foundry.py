@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from assistplan.addrs import NAME_RE, Address
 from assistplan.config.messages import where
 from assistplan.config.model import Config
-from assistplan.errors import ApplyError, RemoteError
+from assistplan.errors import ApplyError, Message, RemoteError, command
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState
 from assistplan.targets import mapping
@@ -340,11 +340,11 @@ class FoundryTarget:
     @staticmethod
     def _taken(address: str, name: str, mark: str | None) -> str:
         holder = f" (it carries the marker of another assistplan state: {mark})" if mark else ""
-        return (
+        return Message(
             f"{address}: a Foundry agent named {name!r} already exists and this state did not make it"
-            f"{holder}; assistplan never changes or deletes an agent it does not manage: take it over with "
-            f"`assistplan import {address} {name}` (the next apply adds a version), or set "
-            "provider.agent_prefix so that yours are named apart"
+            f"{holder}; assistplan never changes or deletes an agent it does not manage: take it over with `",
+            command("import", address, name),
+            "` (the next apply adds a version), or set provider.agent_prefix so that yours are named apart",
         )
 
     @staticmethod
