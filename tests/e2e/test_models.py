@@ -62,6 +62,21 @@ def test_a_mistyped_model_is_refused_before_any_change(hr: Project) -> None:
     assert not (hr.root / ".assistplan" / "state.json").exists()
 
 
+def test_a_mistyped_model_in_an_overlay_is_reported_in_the_overlay(make_project) -> None:
+    p = make_project("support-envs")
+    p.edit("model: gpt-4.1\n", "model: gpt-4.1-mnii\n", file="assistants.prod.yaml")
+    line = next(
+        i for i, t in enumerate((p.root / "assistants.prod.yaml").read_text().splitlines(), 1) if "mnii" in t
+    )
+    r = p.run("--env", "prod", "plan")
+    assert r.code == 1
+    assert r.err == (
+        f"assistants.prod.yaml:{line}:12: assistants.support-bot.model: 'gpt-4.1-mnii' is not a model the "
+        "sandbox serves (GET /models); did you mean 'gpt-4.1-mini'?\n"
+    )
+    p.ok("--env", "staging", "plan")  # staging runs the base file alone: its models are served
+
+
 def test_models_already_applied_cost_no_request(hr: Project) -> None:
     hr.ok("apply", "--auto-approve")
     assert _stats(hr)["GET /v1/models"] == 1
