@@ -195,6 +195,31 @@ def test_retired_assistants_endpoint_is_one_clear_line(make_project, monkeypatch
     assert len(r.err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("example", ["math-tutor", "hr-bot"])
+def test_a_wrong_base_url_is_not_taken_for_a_retired_api(make_project, monkeypatch, tmp_path, example):
+    """A URL that is not the API's answers 404 everywhere; a retired Assistants API only on
+    /assistants. The first is a wrong URL, said as such, whatever collection is listed first."""
+    from tests.sandbox.helpers import loopback
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    p = make_project(example)
+    with loopback(tmp_path / "server") as url:
+        for wrong in (url.removesuffix("/v1"), url + "/openai"):
+            r = p.run("--base-url", wrong, "plan", sandbox=False)
+            assert r.code == 1
+            assert "no longer serves the Assistants API" not in r.err
+            assert f"Error: {wrong} does not serve the OpenAI API: it answers 404 (not found) on /" in r.err
+            assert (
+                "Check the base URL (it comes from --base-url): OpenAI's is https://api.openai.com/v1"
+                in r.err
+            )
+        assert p.run("--base-url", url, "plan", sandbox=False).code == 0
+        onboard = p.run(
+            "--base-url", url + "/openai", "import", "--all", "--config-out", "all.yaml", sandbox=False
+        )
+        assert onboard.code == 1 and "does not serve the OpenAI API" in onboard.err, onboard.err
+
+
 def test_lock_timeout_waits_for_the_holder(make_project):
     """While the lock is held, `--lock-timeout 0s` fails at once; a waiting plan says that it
     waits and for whom, and finishes once the holder lets go (released on that word, not on a

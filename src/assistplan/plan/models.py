@@ -56,7 +56,9 @@ def check_models(
         hint = f"; did you mean '{close}'?" if close else ""
         pos = config.assistants[name].model_pos or config.assistants[name].pos
         message = f"assistants.{name}.model: '{model}' is not {listed.noun}"
-        problems.append(Diagnostic(pos.file or shown, pos.line, pos.col, message + hint))  # an overlay, or the config
+        problems.append(
+            Diagnostic(pos.file or shown, pos.line, pos.col, message + hint)
+        )  # an overlay, or the config
     if problems:
         raise ConfigError(problems)
 

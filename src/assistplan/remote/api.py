@@ -37,11 +37,12 @@ import openai
 
 from assistplan.errors import EndpointRetiredError, RemoteError
 from assistplan.remote.auth import Secrets
-from assistplan.remote.client import Endpoint, make_clients
+from assistplan.remote.client import DEFAULT_BASE_URL, Endpoint, make_clients
 from assistplan.remote.retries import announce_retries, calling, gave_up
 from assistplan.remote.upload import PART_SIZE, Digests, FilePart, Progress, mime_type
 
 T = TypeVar("T")
+COLLECTIONS = ("assistants", "vector_stores", "files")  # listed at the API's root
 PAGE = {"assistants": 100, "vector_stores": 100, "files": 10_000, "vector_store_files": 100, "agents": 100}
 BETA = {"OpenAI-Beta": "assistants=v2"}  # what the SDK sends on /assistants* and /vector_stores*
 MAX_PAUSE = 120.0  # the SDK does not retry after a longer retry-after; neither do we wait longer
@@ -152,9 +153,12 @@ class Remote:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[str], None] | None = None,
+        selected_by: str | None = None,
     ):
-        """`on_retry(line)` hears of every retry the SDK is about to wait for (remote/retries.py)."""
+        """`on_retry(line)` hears of every retry the SDK is about to wait for (remote/retries.py);
+        `selected_by`: the flag or setting that chose the endpoint (for messages)."""
         self.client = client
+        self.selected_by = selected_by
         self.agents_client = agents  # a Foundry project's agents routes (see module docstring)
         self._on_retry = on_retry
         if on_retry is not None:
@@ -262,17 +266,18 @@ class Remote:
             params: dict[str, Any] = {"limit": limit, **query}
             if after:
                 params["after"] = after
-            # A 404 on listing /assistants means the endpoint no longer serves them (see probe_assistants).
-            retired = kind == "assistants"
+            # A live API always has its collections: a 404 on listing one means the Assistants
+            # API was retired, or the URL is not an OpenAI API's (`_collection_missing`).
+            collection = kind in COLLECTIONS
             page = self._call(
                 f"list {kind}",
                 functools.partial(self._list, kind, vector_store_id, params),
-                missing_ok=retired or missing_ok,
+                missing_ok=collection or missing_ok,
                 urgent=kind != "vector_store_files",  # the long chains of pages go first
             )
             if page is None:
-                if retired:
-                    raise EndpointRetiredError(self._retired_message())
+                if collection:
+                    raise self._collection_missing(kind)
                 return
             data = list(page.get("data") or [])
             yield data
@@ -321,7 +326,24 @@ class Remote:
             "list assistants", lambda: self._get("/assistants", {"limit": 1}), missing_ok=True, urgent=True
         )
         if found is None:
-            raise EndpointRetiredError(self._retired_message())
+            raise self._collection_missing("assistants")
+
+    def _collection_missing(self, kind: str) -> RemoteError:
+        """`/KIND` answered 404. A retired Assistants API answers so on /assistants only, and
+        still serves vector stores; a wrong base URL (a missing /v1, another server) answers so
+        everywhere: a second listing tells the two apart."""
+        other = "vector_stores" if kind == "assistants" else None
+        if other is not None and self._call(
+            f"list {other}", lambda: self._get(f"/{other}", {"limit": 1}), missing_ok=True, urgent=True
+        ):
+            return EndpointRetiredError(self._retired_message())
+        where = " and ".join(f"/{k}" for k in (kind, other) if k)
+        came = f" (it comes from {self.selected_by})" if self.selected_by else ""
+        return RemoteError(
+            f"{self.endpoint_name} does not serve the OpenAI API: it answers 404 (not found) on {where}. "
+            f"Check the base URL{came}: OpenAI's is {DEFAULT_BASE_URL}, and compatible servers' "
+            "usually end in /v1"
+        )
 
     # -- models ------------------------------------------------------------------------------
     def model_ids(self) -> list[str] | None:
@@ -594,4 +616,5 @@ def connect(
         secrets=clients.secrets,
         agents=clients.agents,
         on_retry=on_retry,
+        selected_by=endpoint.selected_by,
     )
