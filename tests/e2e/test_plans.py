@@ -156,6 +156,21 @@ def test_output_json_lists_remote_ids(make_project):
     assert set(out["files"]) == {"handbook", "leave-policy"}
 
 
+def test_output_and_graph_read_state_alone_with_or_without_sandbox(make_project, monkeypatch):
+    """They make no API call: like `assistplan.published`, they need no --sandbox and no key."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    p = make_project("hr-bot")
+    p.ok("apply", "--auto-approve")
+    for command in (("output", "--json"), ("output",), ("graph",), ("graph", "--format", "dot")):
+        sandboxed = p.ok(*command)
+        plain = p.run(*command, sandbox=False)
+        assert plain.code == 0 and plain.err == "", plain.err
+        assert plain.out == sandboxed.out
+    assert json.loads(p.run("output", "--json", sandbox=False).out)["vector_stores"] == {
+        "hr-docs": {"id": p.ids()["vector_store.hr-docs"]}
+    }
+
+
 def test_apply_without_a_terminal_refuses_to_guess(make_project):
     p = make_project("math-tutor")
     r = p.run("apply")

@@ -52,7 +52,8 @@ def dot(nodes: dict[str, str], links: list[tuple[str, str]]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
 @click.pass_obj
 def graph(opts: Options, fmt: str) -> None:
-    """Draw the reference graph (who uses what) as Mermaid or Graphviz DOT."""
+    """Draw the reference graph (who uses what) as Mermaid or Graphviz DOT (from the config and
+    state: no API call, so no --sandbox or key is needed)."""
     cfg = opts.config()
-    nodes, links = edges(cfg, opts.manager(cfg).load())
+    nodes, links = edges(cfg, opts.stored(cfg) or State())
     click.echo(mermaid(nodes, links) if fmt == "mermaid" else dot(nodes, links))

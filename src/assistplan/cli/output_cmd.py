@@ -14,11 +14,13 @@ from assistplan.cli.session import Options
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @pass_options
 def output(opts: Options, as_json: bool) -> None:
-    """The remote ids of managed objects, for applications to read."""
+    """The remote ids of managed objects, for applications to read (from state: no API call,
+    so no --sandbox or key is needed)."""
     from assistplan.outputs import outputs
+    from assistplan.state.model import State
 
     cfg = opts.config()
-    doc = outputs(opts.manager(cfg).load())
+    doc = outputs(opts.stored(cfg) or State())  # as `assistplan.published` reads it
     if as_json:
         env = {"environment": cfg.environment} if cfg.environment else {}
         click.echo(json.dumps({**env, **doc}, indent=2))
