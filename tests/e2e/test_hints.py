@@ -201,3 +201,20 @@ def test_applying_a_config_as_a_plan_file_says_to_name_it_with_c(tmp_path: Path)
         f"`plan --out FILE`. To apply this config, name it with -c: `{hint}`"
     ) in r.stderr
     assert _pasted(hint + " --auto-approve", tmp_path).returncode == 0
+
+
+def test_global_options_after_the_command_are_shown_in_their_place(tmp_path: Path) -> None:
+    _project(tmp_path)
+    r = _run("-C", "my project", "plan", "--sandbox", "--out", "p.plan", cwd=tmp_path)
+    assert r.returncode == 1
+    fixed = "assistplan -C 'my project' --sandbox plan --out p.plan"
+    assert r.stderr == f"Error: --sandbox is a global option: give it before the command: `{fixed}`\n"
+    pasted = _pasted(fixed, tmp_path)
+    assert pasted.returncode == 0, pasted.stderr
+    two = _run("-C", "my project", "state", "list", "-c", "hr.yaml", "--env=dev", cwd=tmp_path)
+    assert two.stderr == (
+        "Error: -c, --env are global options: give them before the command: "
+        "`assistplan -C 'my project' -c hr.yaml --env=dev state list`\n"
+    )
+    other = _run("-C", "my project", "plan", "--nope", cwd=tmp_path)  # not a global option: click's words
+    assert other.returncode == 1 and "No such option '--nope'" in other.stderr

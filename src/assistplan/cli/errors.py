@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import traceback
 
@@ -44,6 +45,15 @@ def run_cli(group: click.Group, args: list[str] | None = None) -> None:
             "see what remains"
         )
         sys.exit(130)
+    except click.NoSuchOption as exc:
+        fixed, names = _globals_first(group, sys.argv[1:] if args is None else args)
+        if not names:
+            exc.show()
+        else:
+            one = len(names) == 1
+            what = f"{names[0]} is a global option" if one else f"{', '.join(names)} are global options"
+            _err(f"{what}: give {'it' if one else 'them'} before the command: `{shlex.join(fixed)}`")
+        sys.exit(1)
     except click.ClickException as exc:
         exc.show()
         sys.exit(1)  # usage errors are errors (exit 2 means "changes present")
@@ -63,3 +73,41 @@ def run_cli(group: click.Group, args: list[str] | None = None) -> None:
             traceback.print_exc()
         sys.exit(1)
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def _globals_first(group: click.Group, argv: list[str]) -> tuple[list[str], list[str]]:
+    """The command line with the group's options that follow the command moved before it
+    (`plan --sandbox` -> `assistplan --sandbox plan`), and those options' names."""
+    takes = {}  # option name -> whether it takes a value
+    for p in group.params:
+        if isinstance(p, click.Option):
+            takes.update(dict.fromkeys([*p.opts, *p.secondary_opts], not p.is_flag))
+
+    def option_at(i: int) -> int:
+        """How many words the group option at argv[i] spans (0: not one)."""
+        word = argv[i]
+        name = word.split("=", 1)[0] if word.startswith("--") else word[:2]
+        if name not in takes:
+            return 0
+        attached = word != name  # --env=dev, -cfile.yaml
+        return 1 if attached or not takes[name] else 2
+
+    i = 0
+    while i < len(argv) and (n := option_at(i)):
+        i += n
+    if i >= len(argv):
+        return argv, []
+    moved: list[str] = []
+    names: list[str] = []
+    rest: list[str] = []
+    j = i + 1
+    while j < len(argv):
+        if argv[j] == "--":
+            rest += argv[j:]
+            break
+        n = option_at(j)
+        if n:
+            names.append(argv[j].split("=", 1)[0] if argv[j].startswith("--") else argv[j][:2])
+        (moved if n else rest).extend(argv[j : j + max(n, 1)])
+        j += max(n, 1)
+    return ["assistplan", *argv[:i], *moved, argv[i], *rest], list(dict.fromkeys(names))
