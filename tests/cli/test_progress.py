@@ -263,3 +263,26 @@ def test_a_note_gets_a_line_of_its_own_and_the_step_stays_on_the_status_line() -
     with Printer(color=False, live=False, out=plain).progress(plan_of("file.a")) as event:
         event("file.a", "note", "deleted file-1")
     assert plain.getvalue() == "file.a: Note: deleted file-1.\n"
+
+
+def test_refresh_progress_tells_a_large_refresh_at_once_and_a_slow_one_every_ten_seconds() -> None:
+    from assistplan.cli.progress import RefreshProgress
+
+    clock, lines = Clock(), []
+    small = RefreshProgress(lines.append, "sandbox", clock=clock)
+    small(0, 40)
+    clock.now += 9.9
+    small(30, 40)
+    assert lines == []  # small and quick: nothing said
+    clock.now += 0.1
+    small(31, 40)
+    assert lines == ["Still refreshing: 31 of 40 objects read [10.0s elapsed]"]
+    small(32, 40)
+    clock.now += 10
+    small(33, 40)
+    assert lines[1:] == ["Still refreshing: 33 of 40 objects read [20.0s elapsed]"]
+    lines.clear()
+    large = RefreshProgress(lines.append, "https://api.openai.com/v1", clock=clock)
+    large(0, 10_000)
+    large(100, 10_000)
+    assert lines == ["Refreshing 10000 objects from https://api.openai.com/v1..."]

@@ -139,3 +139,19 @@ def test_a_request_that_fails_for_good_names_assistplan_max_retries(tmp_path: Pa
     r = p.run("plan")
     assert r.code == 1 and "(HTTP 500; not retried (ASSISTPLAN_MAX_RETRIES is 0))" in r.err
     assert "retrying" not in r.err
+
+
+def test_a_large_refresh_is_told_on_stderr(tmp_path: Path) -> None:
+    lines = [f"  a{i}: {{model: gpt-4o, instructions: Assistant {i}.}}" for i in range(500)]
+    (tmp_path / "assistants.yaml").write_text("version: 1\nassistants:\n" + "\n".join(lines) + "\n")
+    p = Project(tmp_path)
+    p.ok("apply", "--auto-approve", "--parallelism", "32")
+    plan = p.ok("plan")
+    assert plan.err == "Refreshing 500 objects from sandbox...\n"
+    assert "No changes." in plan.out
+    status = p.ok("status", "--json")
+    assert status.err == "Refreshing 500 objects from sandbox...\n"
+    json.loads(status.out)  # stdout stays one JSON document
+    p.edit("  a499: {model: gpt-4o, instructions: Assistant 499.}\n", "")
+    p.ok("apply", "--auto-approve")
+    assert p.ok("plan").err == ""  # 499 objects: quick, nothing to tell

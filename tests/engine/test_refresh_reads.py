@@ -219,3 +219,15 @@ def test_the_request_that_got_a_429_is_retried_after_the_pause_and_succeeds():
     assert remote.get("assistant", "asst_x", "a") == {"id": "asst_x", "object": "assistant"}
     assert remote.rate_limited == 1
     assert sent == [(0, 0.0), (1, 0.005)]
+
+
+@pytest.mark.parametrize("sizes", [{"assistant": 250}, {}], ids=["by GETs", "by listing"])
+def test_progress_hears_every_managed_object_read(account, sizes):
+    data, ids = account
+    heard: list[tuple[int, int]] = []
+    state = state_of([*ids[:40], "asst_gone"], sizes)
+    Reader(make_remote(data), state, progress=lambda read, total: heard.append((read, total))).refresh({})
+    assert heard[0] == (0, 41)  # at the start: what there is to read
+    assert {t for _, t in heard} == {41}
+    reads = [r for r, _ in heard]
+    assert reads == sorted(reads) and reads[-1] >= 40  # a missing object counts when its GET answers

@@ -58,6 +58,7 @@ def _make_plan(
             parallelism=parallelism,
             destroy=destroy,
             warn=opts.printer().warn,
+            progress=opts.printer().refreshing(ep.name),
         )
     the_plan = for_environment(the_plan, cfg, lambda env: opts.peer_state(cfg, env))
     adopt = adoption_warning(opts, cfg, the_plan)

@@ -194,3 +194,41 @@ class LiveProgress:
                 failed = f", {self._failed} failed" if self._failed else ""
                 summary = f"Stopped after {self._done}/{self._total} changes{where}{failed}, in {took}."
             self._write("\r\x1b[K" + summary + "\n")
+
+
+class RefreshProgress:
+    """The refresh of `plan` and `status`, told on stderr: a large one (`large` objects or more)
+    at its start, and a slow one every `every` seconds, with how many objects are read. It is
+    the Reader's `progress` (objects read, objects to read), called from any thread."""
+
+    def __init__(
+        self,
+        line: Callable[[str], None],
+        where: str,
+        *,
+        large: int = 500,
+        every: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._line = line
+        self._where = where
+        self._large = large
+        self._every = every
+        self._clock = clock
+        self._started: float | None = None
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, read: int, total: int) -> None:
+        with self._lock:
+            now = self._clock()
+            if self._started is None:
+                self._started = self._last = now
+                if total >= self._large:
+                    self._line(f"Refreshing {total} objects from {self._where}...")
+                return
+            if now - self._last < self._every:
+                return
+            self._last = now
+            took = _elapsed(now - self._started)
+            self._line(f"Still refreshing: {read} of {total} objects read [{took} elapsed]")

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import click
 
 from assistplan.cli import blocks
-from assistplan.cli.progress import TICKS, LiveProgress, PlainProgress, tick_text
+from assistplan.cli.progress import TICKS, LiveProgress, PlainProgress, RefreshProgress, tick_text
 from assistplan.errors import CommandLine, plain_command, rendered
 from assistplan.plan.guard import advice
 from assistplan.plan.model import (
@@ -262,6 +262,10 @@ class Printer:
         finally:
             self._tracker = None
             tracker.finish(ok)
+
+    def refreshing(self, where: str) -> RefreshProgress:
+        """The refresh's progress (Reader), told on stderr when it is large or slow."""
+        return RefreshProgress(lambda line: self.echo(line, err=True), where, clock=self.clock)
 
     def warn(self, text: str) -> None:
         """`Warning: text` on stderr (something the run could not check, and went on without)."""

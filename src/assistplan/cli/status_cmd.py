@@ -40,7 +40,10 @@ def status(opts: Options, as_json: bool, detailed_exitcode: bool, parallelism: i
 
     cfg = opts.config()
     state = opts.manager(cfg).load()
-    report = sync_status(cfg, state, opts.remote(cfg, parallelism), parallelism)
+    where = opts.endpoint(cfg).name
+    report = sync_status(
+        cfg, state, opts.remote(cfg, parallelism), parallelism, printer(opts).refreshing(where)
+    )
     if as_json:
         env = {"environment": cfg.environment} if cfg.environment else {}
         click.echo(json.dumps({**env, **report.to_json()}, indent=2, ensure_ascii=False))

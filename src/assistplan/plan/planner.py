@@ -31,7 +31,7 @@ from assistplan.plan.model import (
 )
 from assistplan.plan.models import check_models
 from assistplan.plan.reasons import Reason
-from assistplan.plan.refresh import KINDS, Actual, Reader, Refreshed
+from assistplan.plan.refresh import KINDS, Actual, Progress, Reader, Refreshed
 from assistplan.plan.releases import ARCHIVED, build_releases, restore_deleted_files
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
@@ -430,10 +430,11 @@ def make_plan(
     parallelism: int = 10,
     destroy: bool = False,
     warn: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> Plan:
     """The plan for `config`. `destroy`: everything goes now, also what superseded definitions
     named (which an ordinary plan keeps for one more apply). `warn` hears what the plan could
-    not check (an endpoint without a model list)."""
+    not check (an endpoint without a model list); `progress`, how the refresh goes (Reader)."""
     unknown = unknown_targets(state)
     if unknown:
         raise PlanError(
@@ -454,7 +455,8 @@ def make_plan(
             desired.pop(a)
     if not refresh_only:  # the last check before reading the remote: the one that needs it
         check_models(config, state, open_target(config.target, remote, config).models, warn)
-    refreshed = Reader(remote, state, parallelism, target=config.target, config=config).refresh(desired)
+    reader = Reader(remote, state, parallelism, target=config.target, config=config, progress=progress)
+    refreshed = reader.refresh(desired)
     restored = restore_deleted_files(desired, state, refreshed.missing)
     prior = refreshed_state(state, refreshed)
     drift = drift_of(state, refreshed)

@@ -30,6 +30,7 @@ from assistplan.targets import TARGETS, open_target, recorded_target
 KINDS = REMOTE_KINDS
 _COLLECTION = {"file": "files", "vector_store": "vector_stores", "assistant": "assistants"}
 LIVE_FILE_STATUSES = ("completed", "in_progress")
+Progress = Callable[[int, int], None]  # (objects read, objects to read)
 PENDING = "pending"  # state extra: a create was started (apply/executor.py `_intend`) and not recorded
 
 
@@ -62,7 +63,8 @@ class Reader:
     `strategy` "get" reads every managed object with its own GET (the way one-object-per-request
     providers do; the benchmarks' baseline); "auto" picks per kind as described above.
     `target` is the config's (provider.target): assistants realised through another target than
-    an OpenAI collection are read by that target, each by the one state recorded.
+    an OpenAI collection are read by that target, each by the one state recorded. `progress`
+    hears (objects read, objects to read) at the start and as objects come in, from any thread.
     """
 
     def __init__(
@@ -74,9 +76,14 @@ class Reader:
         strategy: str = "auto",
         target: str = DEFAULT_TARGET,
         config: Config | None = None,
+        progress: Progress | None = None,
     ):
         self.remote = remote
         self.state = state
+        self.progress = progress
+        self._read = 0  # managed objects read so far (for `progress`)
+        self._total = 0
+        self._read_lock = threading.Lock()
         self.target = target
         self.config = config  # the target's settings (names it gives)
         self.pool_size = max(1, parallelism)
@@ -104,6 +111,8 @@ class Reader:
                     own.setdefault(recorded_target(rs), {})[addr] = rs
                     continue
                 managed[rs.type][rs.remote_id] = addr
+        self._total = sum(map(len, managed.values())) + sum(map(len, own.values()))
+        self._count(0)
         collection = TARGETS[self.target].collection == "assistant"
         adopt: dict[str, set[str]] = {k: set() for k in KINDS}
         claims: dict[str, dict[str, Any]] = {}  # assistants whose identity a target claims by name
@@ -186,6 +195,14 @@ class Reader:
                 out.adoptable[addr] = self._actual(kind, addr, obj, members.get(obj["id"]))
         return out
 
+    def _count(self, n: int) -> None:
+        if self.progress is None:
+            return
+        with self._read_lock:
+            self._read += n
+            read = self._read
+        self.progress(read, self._total)
+
     def ref(self, address: str, remote_id: str) -> str:
         """The address `remote_id` names as seen from `address` (a snapshot sees its own stores)."""
         return (self.snapshot_addr if "@" in address else self.to_addr).get(remote_id, remote_id)
@@ -262,7 +279,7 @@ class Reader:
             seen = 0
             for n, page in enumerate(self.remote.pages(_COLLECTION[kind]), start=1):
                 seen += len(page)
-                found_before = len(objs) + len(marked)
+                found_before, read_before = len(objs) + len(marked), len(objs)
                 for obj in page:
                     if remaining.pop(obj["id"], None) is not None:
                         objs[obj["id"]] = obj
@@ -272,6 +289,7 @@ class Reader:
                         _, mark = norm.split_marker(obj.get("metadata"))
                         if mark in wanted:
                             marked[wanted[mark]] = obj
+                self._count(len(objs) - read_before)
                 if on_read is not None and len(objs) + len(marked) > found_before:
                     hits = set(objs) | {o["id"] for o in marked.values()}
                     for obj in page:
@@ -287,6 +305,7 @@ class Reader:
 
         def get(rid: str) -> tuple[str, dict[str, Any] | None]:
             obj = self.remote.get(kind, rid, remaining[rid])
+            self._count(1)
             if obj is not None and on_read is not None:
                 on_read(obj)
             return rid, obj

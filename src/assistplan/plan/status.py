@@ -25,7 +25,7 @@ from assistplan.config.model import Config
 from assistplan.plan.desired import Desired, build_desired
 from assistplan.plan.lifecycle import LifecycleStatus, lifecycle
 from assistplan.plan.planner import changed_paths
-from assistplan.plan.refresh import KINDS, PENDING, Actual, Reader, Refreshed
+from assistplan.plan.refresh import KINDS, PENDING, Actual, Progress, Reader, Refreshed
 from assistplan.plan.releases import build_releases
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
@@ -91,10 +91,13 @@ class StatusReport:
         return {"resources": entries, "summary": self.counts()}
 
 
-def sync_status(config: Config, state: State, remote: Remote, parallelism: int = 10) -> StatusReport:
+def sync_status(
+    config: Config, state: State, remote: Remote, parallelism: int = 10, progress: Progress | None = None
+) -> StatusReport:
     working = build_desired(config, parallelism)
     desired = {**working, **build_releases(config, state, working).desired}
-    refreshed = Reader(remote, state, parallelism, target=config.target, config=config).refresh(desired)
+    reader = Reader(remote, state, parallelism, target=config.target, config=config, progress=progress)
+    refreshed = reader.refresh(desired)
     addresses = [a for a, d in desired.items() if d.type in KINDS]
     addresses += sorted(a for a, rs in state.resources.items() if rs.type in KINDS and a not in desired)
     out = tuple(_status_of(a, desired.get(a), state.get(a), refreshed, config.target) for a in addresses)
