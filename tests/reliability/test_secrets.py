@@ -220,3 +220,24 @@ def test_a_failed_sign_in_says_how_to_sign_in(echoing: str, monkeypatch: pytest.
         "Azure sign-in failed (DefaultAzureCredential failed to retrieve a token.): sign in with `az login`"
     )
     assert "ASSISTPLAN_AZURE_TOKEN" in str(exc.value)
+
+
+def test_azure_identity_s_log_lines_never_reach_the_terminal(tmp_path: Path) -> None:
+    """The real DefaultAzureCredential, where no credential is available (no az, no managed
+    identity, an empty HOME): it logs every credential it tried as a warning; the user reads
+    our one-line error only."""
+    import shutil
+    import subprocess
+
+    from tests.cli.terminal import EXE
+    from tests.e2e.conftest import EXAMPLES
+
+    root = tmp_path / "helpdesk"
+    shutil.copytree(EXAMPLES / "foundry-helpdesk", root, ignore=shutil.ignore_patterns(".assistplan"))
+    (tmp_path / "home").mkdir()
+    bare = {"PATH": str(Path(EXE).parent), "HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    r = subprocess.run([str(EXE), "plan"], cwd=root, env=bare, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1
+    assert r.stderr.startswith("Error: Azure sign-in failed"), r.stderr
+    assert len(r.stderr.splitlines()) == 1, r.stderr
+    assert "Attempted credentials" not in r.stderr

@@ -10,6 +10,7 @@ to the SDK is remembered, so the Remote can scrub it from any message (`Secrets`
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -19,6 +20,10 @@ from assistplan.errors import RemoteError
 
 TOKEN_ENV = "ASSISTPLAN_AZURE_TOKEN"
 SCOPE = "https://ai.azure.com/.default"
+# azure-identity logs each credential it tried as a warning, and with no logging set up Python
+# prints them to stderr (a dozen lines before our one-line error, which says what to do). An
+# application that sets up logging still gets them through its root logger.
+logging.getLogger("azure").addHandler(logging.NullHandler())
 SIGN_IN = (
     f"sign in with `az login` (or run where a managed identity or workload identity federation "
     f"is set up), or set {TOKEN_ENV} to a bearer token for {SCOPE}"
