@@ -366,6 +366,26 @@ def test_a_new_agent_prefix_replaces_working_agents_and_keeps_release_names(proj
     assert p.run("plan", "--detailed-exitcode").code == 0
 
 
+def test_a_new_agent_prefix_whose_name_is_taken_is_refused_by_the_plan(project: Project) -> None:
+    p = project
+    p.ok("apply", "--auto-approve")
+    remote = Foundry(p.root)
+    remote.make("people-bot", "Made in the portal.")
+    p.edit("agent_prefix: hr-", "agent_prefix: people-")
+    refused = p.run("plan")
+    assert refused.code == 1
+    assert (
+        "assistant.bot: a Foundry agent named 'people-bot' already exists and this state did not make it"
+        in (refused.err)
+    )
+    assert "--sandbox import assistant.bot people-bot`" in refused.err
+    assert p.run("apply", "--auto-approve").code == 1
+    assert remote.versions("people-bot") == ["1"] and p.ids()["assistant.bot"] == "hr-bot"  # nothing changed
+    p.edit("agent_prefix: people-", "agent_prefix: team-")  # a free name: the rename goes ahead
+    p.ok("apply", "--auto-approve")
+    assert p.ids()["assistant.bot"] == "team-bot"
+
+
 def test_an_agent_imported_under_a_name_of_its_own_keeps_it(project: Project) -> None:
     p = project
     remote = Foundry(p.root)

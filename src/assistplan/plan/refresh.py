@@ -116,6 +116,7 @@ class Reader:
         collection = TARGETS[self.target].collection == "assistant"
         adopt: dict[str, set[str]] = {k: set() for k in KINDS}
         claims: dict[str, dict[str, Any]] = {}  # assistants whose identity a target claims by name
+        renamed: set[str] = set()  # among them, the ones state has under another name
         for addr, d in desired.items():
             if d.external:
                 managed["file"].setdefault(d.attrs["id"], addr)  # must exist: check it
@@ -130,6 +131,9 @@ class Reader:
                     claims[addr] = d.attrs  # the target knows where (none: nothing remote to find)
                 else:
                     adopt[d.type].add(addr)
+            elif d.type == "assistant" and not collection and self._renamed(addr):
+                renamed.add(addr)  # replaced under its new name: is that name free?
+                claims[addr] = d.attrs
         # A retired Assistants API answers 404 everywhere: a listing's first page says so itself,
         # and GETs are followed by the probe only when one comes back missing (see _read_kind).
         listing = {k: self._lists(k, managed[k], adopt[k]) for k in KINDS}
@@ -180,7 +184,7 @@ class Reader:
                     assert rid is not None
                     out.actual[addr] = Actual(addr, rid, attrs, {})
         if claims:
-            self._claim(claims, out)
+            self._claim(claims, out, renamed)
         for kind in KINDS:
             if kind == "assistant" and self.retired:
                 continue
@@ -207,11 +211,19 @@ class Reader:
         """The address `remote_id` names as seen from `address` (a snapshot sees its own stores)."""
         return (self.snapshot_addr if "@" in address else self.to_addr).get(remote_id, remote_id)
 
-    def _claim(self, wanted: dict[str, dict[str, Any]], out: Refreshed) -> None:
+    def _renamed(self, address: str) -> bool:
+        rs = self.state.resources.get(address)
+        target = TARGETS.get(self.target)
+        return bool(rs and self.config and target and target.renamed(self.config, rs))
+
+    def _claim(self, wanted: dict[str, dict[str, Any]], out: Refreshed, renamed: set[str]) -> None:
         """What already holds the names the config's target would give: ours (an interrupted
-        apply made it) is adopted, unless `state rm` let it go; anyone else's is refused."""
+        apply made it) is adopted, unless `state rm` let it go; anyone else's is refused. A
+        `renamed` assistant's new name is only checked to be free: its replacement makes it."""
         target = open_target(self.target, self.remote, self.config)
         for addr, claim in target.claim(self.state.lineage, wanted, self.ref).items():
+            if addr in renamed and claim.attrs is not None:
+                continue  # ours already: the replacement's create takes it over
             if claim.attrs is not None and claim.remote_id not in self.forgotten:
                 out.adoptable[addr] = Actual(addr, claim.remote_id, claim.attrs, {})
             elif claim.attrs is not None:
