@@ -38,11 +38,22 @@ def test_destroy_ends_with_destroy_complete(make_project) -> None:
     p.ok("apply", "--auto-approve")
     r = p.ok("destroy", "--auto-approve")
     assert r.out.rstrip().splitlines()[-1] == "Destroy complete! Resources: 4 destroyed."
+    assert r.out.count("  # (destroy deletes every object this state manages)\n") == 4
+    assert "no longer in the configuration" not in r.out
     pilot = make_project("hr-pilot")
+    pilot.ok("apply", "--auto-approve")
+    refused = pilot.run("destroy", "--auto-approve")  # prevent_destroy: said first, and alone
+    assert refused.code == 1 and refused.out == ""
+    assert refused.err.startswith(
+        "Error: assistant.hr-bot has lifecycle.prevent_destroy set (kept in state), but this plan would "
+        "destroy it; to destroy it, first apply the config with prevent_destroy: false"
+    )
+    assert len(refused.err.splitlines()) == 1
     pilot.edit("prevent_destroy: true", "prevent_destroy: false")
     pilot.ok("apply", "--auto-approve")
     r = pilot.ok("destroy", "--auto-approve")
     assert "Plan: 0 to add, 0 to change, 0 to replace, 15 to destroy, 3 to archive." in r.out
+    assert r.out.count("# (destroy archives every experiment version: its snapshot objects are deleted)") == 3
     assert r.out.rstrip().splitlines()[-1] == "Destroy complete! Resources: 18 destroyed."
 
 

@@ -338,9 +338,10 @@ def destroy(opts: Options, auto_approve: bool, parallelism: int, lock_timeout: s
     with manager.locked("destroy", parse_lock_timeout(lock_timeout)):
         state = manager.load()
         the_plan = _make_plan(opts, empty, state, parallelism=parallelism, destroy=True)
-        p.plan(the_plan)
-        if the_plan.errored:
+        if the_plan.errored:  # a refusal (prevent_destroy) first and alone: nothing is destroyed
+            p.problems(the_plan)
             raise SystemExit(1)
+        p.plan(the_plan)
         if not the_plan.has_changes:
             return
         _confirm(opts, p, auto_approve, "destroy")

@@ -469,6 +469,8 @@ def make_plan(
         changes = diff(desired, prior, refreshed, set(replace), verdict.protected, config.target, config)
         changes = [_restoring(c, restored.sources.get(c.address)) for c in changes]
         changes = retain_in_use(changes, desired, prior, superseded=not destroy)
+        if destroy:  # the config is emptied for a destroy: say why in its words
+            changes = [dataclasses.replace(c, reason=DESTROYED.get(c.reason, c.reason)) for c in changes]
         errors += _unexpressible(changes, config.target)
     if targets:
         changes = _targeted(changes, targets, desired)
@@ -498,6 +500,13 @@ def _restoring(c: ResourceChange, sources: tuple[str, ...] | None) -> ResourceCh
     if not sources or c.actions != UPDATE:
         return c
     return dataclasses.replace(c, reason=Reason.RESTORE_RELEASED_FILE, replaced=sources)
+
+
+# What a change planned from the emptied config of a destroy is, said as a destroy.
+DESTROYED: dict[Reason | None, Reason] = {
+    Reason.DELETE_NOT_IN_CONFIG: Reason.DELETE_BY_DESTROY,
+    Reason.ARCHIVE_EXPERIMENT_REMOVED: Reason.ARCHIVE_BY_DESTROY,
+}
 
 
 def _protected_errors(changes: list[ResourceChange], prior: State, desired: dict[str, Desired]) -> list[str]:

@@ -34,6 +34,7 @@ class Reason(StrEnum):
     NEW_VERSION = "new_agent_version"  # a versioned target (foundry): the change is a new version
     # destroys, and what is kept instead
     DELETE_NOT_IN_CONFIG = "delete_because_no_resource_config"
+    DELETE_BY_DESTROY = "delete_because_destroy"  # `destroy`: everything managed goes
     FORGET_NOT_MANAGED = "forget_because_not_managed"  # apply forgets it, never deletes it
     FORGET_RETIRED = "forget_because_endpoint_retired"  # apply forgets it: nothing left to delete
     DELETE_VERSION_ARCHIVED = "delete_because_version_archived"
@@ -46,6 +47,7 @@ class Reason(StrEnum):
     ARCHIVE_EXPERIMENT_REMOVED = "archive_because_experiment_removed"
     ARCHIVE_ASSISTANT_REMOVED = "archive_because_assistant_removed"
     ARCHIVE_RELEASE_REMOVED = "archive_because_release_removed"
+    ARCHIVE_BY_DESTROY = "archive_because_destroy"
 
 
 # Placeholders are filled with `code(...)`: {addresses} the change's details, {paths} its
@@ -70,6 +72,7 @@ TEXT: dict[Reason, str] = {
     Reason.CONFIGURATION_CHANGED: "changed: {paths}",
     Reason.NEW_VERSION: "a new agent version: {paths} changed; the earlier versions stay",
     Reason.DELETE_NOT_IN_CONFIG: "no longer in the configuration",
+    Reason.DELETE_BY_DESTROY: "destroy deletes every object this state manages",
     Reason.FORGET_NOT_MANAGED: "forgotten from state only (referenced by id: the remote file stays)",
     Reason.FORGET_RETIRED: (
         "forgotten from state only: the endpoint no longer serves the Assistants API (nothing to delete)"
@@ -88,6 +91,7 @@ TEXT: dict[Reason, str] = {
     Reason.ARCHIVE_EXPERIMENT_REMOVED: "its experiment left the config: its snapshot objects are deleted",
     Reason.ARCHIVE_ASSISTANT_REMOVED: "an assistant it uses is archived: its snapshot objects are deleted",
     Reason.ARCHIVE_RELEASE_REMOVED: "release removed: its snapshot objects are deleted",
+    Reason.ARCHIVE_BY_DESTROY: "destroy archives every experiment version: its snapshot objects are deleted",
 }
 NEW = "new in the configuration"  # a create with no other reason
 KEPT_OLD = "the old one is kept while {addresses} {uses} it"  # a replace whose old object stays
