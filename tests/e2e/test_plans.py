@@ -132,6 +132,16 @@ def test_target_limits_the_plan_to_the_address_and_what_it_needs(make_project):
     assert changes(plan) == {"file.destinations": ["create"], "vector_store.travel-guides": ["create"]}
     bad = p.run("plan", "--target", "assistant.nope")
     assert bad.code == 1 and "unknown address assistant.nope" in bad.err
+    typo = p.run("plan", "--target", "vector_store.travel-guide", "--target", "pipeline.x")
+    assert typo.err == (
+        "Error: --target: unknown addresses vector_store.travel-guide (did you mean "
+        "vector_store.travel-guides?), pipeline.x; known: assistant.travel-bot, file.destinations, "
+        "file.fares, vector_store.travel-guides\n"
+    )
+    replace = p.run("plan", "--replace", "assistant.travel-bto")
+    assert (
+        "--replace: unknown address assistant.travel-bto (did you mean assistant.travel-bot?)" in replace.err
+    )
 
 
 def test_replace_forces_a_replacement(make_project):

@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from assistplan.addrs import Address, frozen
+from assistplan.config.messages import did_you_mean
 from assistplan.config.model import DEFAULT_TARGET, Config
-from assistplan.errors import PlanError
+from assistplan.errors import PlanError, command
 from assistplan.graph import DAG, CycleError
 from assistplan.plan import guard
 from assistplan.plan.desired import Desired, build_desired
@@ -409,12 +410,23 @@ def _closure(targets: Iterable[str], desired: dict[str, Desired]) -> set[str]:
     return out
 
 
+LISTED_AT_MOST = 20  # known addresses an unknown one's error lists (beyond: `state list`)
+
+
 def _check_addresses(kind: str, addrs: Iterable[str], known: set[str]) -> None:
     bad = [a for a in addrs if a not in known]
-    if bad:
-        raise PlanError(
-            f"--{kind}: unknown address {', '.join(bad)} (known: {', '.join(sorted(known)) or 'none'})"
-        )
+    if not bad:
+        return
+    shown = []
+    for a in bad:
+        close = did_you_mean(a, sorted(known))
+        shown.append(f"{a} (did you mean {close}?)" if close else a)
+    head = f"--{kind}: unknown address{'es' if len(bad) > 1 else ''} {', '.join(shown)}"
+    if len(known) <= LISTED_AT_MOST:
+        raise PlanError(f"{head}; known: {', '.join(sorted(known)) or 'none'}")
+    raise PlanError(
+        f"{head}; the config and `", command("state", "list"), f"` name the {len(known)} known ones"
+    )
 
 
 def make_plan(
