@@ -418,5 +418,20 @@ def test_an_archived_release_cannot_be_released_again(project):
     assert changes(p.plan_json())["experiment.pilot@v1"] == ["archive"]
     p.ok("apply", "--auto-approve")
     write(p, assistants=assistant("bot"), rest=experiment("bot", releases="[1, 2]", published=2))
-    r = p.run("plan")
-    assert r.code == 1 and "experiment.pilot@v1 was archived" in r.err and "new version number" in r.err
+    line = p.config.read_text().splitlines().index("    releases: [1, 2]") + 1
+    message = (
+        f"assistants.yaml:{line}:16: experiments.pilot.releases: version 1 (experiment.pilot@v1) was "
+        "archived and versions are immutable: it cannot be released again; release a new version number "
+        "instead\n"
+    )
+    for args in (("plan",), ("apply", "--auto-approve")):
+        r = p.run(*args)
+        assert r.code == 1 and r.err == message and r.out == ""
+    doc = p.run("plan", "--json")
+    assert doc.json()["errors"] == [message.rstrip()]
+    write(p, assistants=assistant("bot"), rest=experiment("bot", releases="[2, 1]", published=1))
+    line = p.config.read_text().splitlines().index("    releases: [2, 1]") + 1
+    r = p.run("plan")  # at the release itself (the second in the list)
+    assert r.code == 1 and r.err.startswith(
+        f"assistants.yaml:{line}:19: experiments.pilot.releases: version 1"
+    )

@@ -89,8 +89,12 @@ def build_config(doc: Document, checked: Checked, config_path: Path, digest: str
             pos=pos("experiments", name),
             assistant=spec.get("assistant"),
             pipeline=spec.get("pipeline"),
-            releases=tuple(_release(r) for r in spec.get("releases", ())),
+            releases=tuple(
+                _release(r, doc.pos(("experiments", name, "releases", i)))
+                for i, r in enumerate(spec.get("releases", ()))
+            ),
             published=None if spec.get("published") is None else int(spec["published"]),
+            published_pos=doc.pos(("experiments", name, "published")) if "published" in spec else None,
         )
         for name, spec in data.get("experiments", {}).items()
     }
@@ -145,7 +149,7 @@ def _assistant(name: str, spec: dict[str, Any], pos: Pos, checked: Checked, mode
     )
 
 
-def _release(release: int | float | dict[str, Any]) -> ReleaseSpec:
+def _release(release: int | float | dict[str, Any], pos: Pos) -> ReleaseSpec:
     if isinstance(release, dict):
-        return ReleaseSpec(version=int(release["version"]), description=release.get("description"))
-    return ReleaseSpec(version=int(release))
+        return ReleaseSpec(version=int(release["version"]), description=release.get("description"), pos=pos)
+    return ReleaseSpec(version=int(release), pos=pos)

@@ -7,6 +7,7 @@ None (or empty), meaning "leave at the server default".
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,8 @@ class PipelineSpec:
 class ReleaseSpec:
     version: int
     description: str | None = None
+    # Where it is written (checked against state at plan time); not part of what it is.
+    pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class ExperimentSpec:
     pipeline: str | None = None
     releases: tuple[ReleaseSpec, ...] = ()
     published: int | None = None
+    published_pos: Pos | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,15 @@ class Config:
     @property
     def dir(self) -> Path:
         return self.path.parent
+
+    def diagnostic(self, pos: Pos, message: str) -> Diagnostic:
+        """A problem found after loading (against state or the endpoint), at `pos`: in the file
+        `pos` names (an environment's overlay), else in the config as the user would name it."""
+        shown = pos.file
+        if shown is None:
+            rel = os.path.relpath(self.path)
+            shown = str(self.path) if rel.startswith("..") else rel
+        return Diagnostic(shown, pos.line, pos.col, message)
 
     @property
     def state_path(self) -> Path:

@@ -11,12 +11,11 @@ models is warned about, not refused.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from assistplan.config.messages import did_you_mean
 from assistplan.config.model import Config
-from assistplan.errors import ConfigError, Diagnostic
+from assistplan.errors import ConfigError
 from assistplan.state.model import State
 from assistplan.targets import Models
 
@@ -47,7 +46,6 @@ def check_models(
                 + ", ".join(sorted(set(wanted.values())))
             )
         return
-    shown = _shown(config)
     problems = []
     for name, model in wanted.items():
         if model in listed.ids:
@@ -56,14 +54,6 @@ def check_models(
         hint = f"; did you mean '{close}'?" if close else ""
         pos = config.assistants[name].model_pos or config.assistants[name].pos
         message = f"assistants.{name}.model: '{model}' is not {listed.noun}"
-        problems.append(
-            Diagnostic(pos.file or shown, pos.line, pos.col, message + hint)
-        )  # an overlay, or the config
+        problems.append(config.diagnostic(pos, message + hint))  # in an overlay, or the config
     if problems:
         raise ConfigError(problems)
-
-
-def _shown(config: Config) -> str:
-    """The config's path as the user would name it from here."""
-    rel = os.path.relpath(config.path)
-    return str(config.path) if rel.startswith("..") else rel

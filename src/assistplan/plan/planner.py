@@ -11,7 +11,7 @@ from typing import Any
 from assistplan.addrs import Address, frozen
 from assistplan.config.messages import did_you_mean
 from assistplan.config.model import DEFAULT_TARGET, Config
-from assistplan.errors import PlanError, command
+from assistplan.errors import ConfigError, PlanError, command
 from assistplan.graph import DAG, CycleError
 from assistplan.plan import guard
 from assistplan.plan.desired import Desired, build_desired
@@ -455,6 +455,8 @@ def make_plan(
         )
     working = build_desired(config, parallelism)
     book = build_releases(config, state, working)
+    if book.diagnostics:  # the config asks what state forbids (an archived version again)
+        raise ConfigError(book.diagnostics)
     desired = {**working, **book.desired}
     known = set(desired) | set(state.resources)
     _check_addresses("target", targets, known)

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistplan.addrs import Address, frozen
-from assistplan.config.model import Config, ExperimentSpec
+from assistplan.config.model import Config, ExperimentSpec, ReleaseSpec
+from assistplan.errors import Diagnostic
 from assistplan.plan.desired import Desired
 from assistplan.plan.environments import Node, digest, file_key_of, frozen_content, snapshot_nodes
 from assistplan.remote import normalize as norm
@@ -36,6 +37,8 @@ class Releases:
 
     desired: dict[str, Desired] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # What the config asks that state forbids, at its place in the config (the plan refuses it).
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
 def version_address(experiment: str, version: int) -> str:
@@ -87,7 +90,7 @@ def build_releases(config: Config, state: State, working: dict[str, Desired]) ->
         out.desired[f"experiment.{e.name}"] = _node(f"experiment.{e.name}", "experiment", attrs, [target])
         for rel in e.releases:
             status = PUBLISHED if rel.version == e.published else RELEASED
-            _version(out, config, state, working, e, rel.version, rel.description, status)
+            _version(out, config, state, working, e, rel, status)
     return out
 
 
@@ -97,22 +100,27 @@ def _version(
     state: State,
     working: dict[str, Desired],
     e: ExperimentSpec,
-    n: int,
-    description: str | None,
+    rel: ReleaseSpec,
     status: str,
 ) -> None:
+    n, description = rel.version, rel.description
     vaddr = version_address(e.name, n)
     prior = state.get(vaddr)
     if prior is not None and prior.attributes.get("status") == ARCHIVED:
         # Archived stays archived (its snapshots are gone); it cannot be the default version again.
         before = state.get(f"experiment.{e.name}")
         if before is not None and n not in before.attributes.get("releases", []):
-            out.errors.append(
-                f"{vaddr} was archived and versions are immutable: it cannot be released again; "
-                "release a new version number instead"
+            why = (
+                f"experiments.{e.name}.releases: version {n} ({vaddr}) was archived and versions are "
+                "immutable: it cannot be released again; release a new version number instead"
             )
+            out.diagnostics.append(config.diagnostic(rel.pos or e.pos, why))
         elif status == PUBLISHED:
-            out.errors.append(f"{vaddr} is archived and cannot be published: release a new version instead")
+            why = (
+                f"experiments.{e.name}.published: version {n} ({vaddr}) is archived and cannot be "
+                "published: release a new version instead"
+            )
+            out.diagnostics.append(config.diagnostic(e.published_pos or e.pos, why))
         out.desired[vaddr] = _node(vaddr, "experiment_version", dict(prior.attributes), [])
         return
     if prior is not None:
