@@ -167,7 +167,11 @@ def test_overlay_errors_point_into_the_overlay_and_spare_other_environments(envs
     assert "assistants.yaml:" not in r.err  # nothing is blamed on the base
     v = envs.run("--env", "prod", "validate")
     assert v.code == 1 and "assistants.prod.yaml:3:5:" in v.err
-    assert envs.run("validate").code == 1  # without --env, every environment is validated
+    # Without --env, every environment is validated, and named as the user named the config.
+    every = envs.run("validate")
+    assert every.code == 1
+    assert every.err.startswith("assistants.prod.yaml:3:5:") or "\nassistants.prod.yaml:3:5:" in every.err
+    assert str(envs.root) not in every.err
     # Staging (no overlay) and the default are unaffected.
     envs.ok("--env", "staging", "validate")
     envs.ok("--env", "staging", "apply", "--auto-approve")

@@ -168,7 +168,7 @@ class Options:
         """Another environment's state, read-only (to compare releases); None when it has none."""
         from assistplan.config.loader import load_config
 
-        peer = load_config(config.path, allow_dangling=True, env=env)
+        peer = load_config(self.config_path(), allow_dangling=True, env=env)
         return self.stored(peer)
 
     def endpoint_advice(self, ours: Endpoint, theirs: str, *command: str) -> str:

@@ -22,7 +22,7 @@ def validate(opts: Options) -> None:
         problems: list[Diagnostic] = []
         for env in cfg.environments:
             try:
-                load_config(cfg.path, env=env)
+                load_config(opts.config_path(), env=env)  # as the user named it, not absolute
             except ConfigError as exc:
                 problems += exc.diagnostics
         if problems:
