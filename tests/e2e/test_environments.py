@@ -61,16 +61,23 @@ def test_staging_and_production_each_converge_their_own_objects(envs: Project) -
     produced = env_ids(envs, "prod")
     assert "assistant.debugger" not in produced
     assert not set(produced.values()) & set(staged.values())  # nothing shared, nothing adopted
+    # The example targets the Responses API: what applications call is each environment's definition.
+    published = {e: json.loads(envs.ok("--env", e, "output", "--json").out) for e in ("staging", "prod")}
+    bots = {e: o["assistants"]["support-bot"] for e, o in published.items()}
+    assert bots["prod"]["id"] == produced["assistant.support-bot"]
+    assert (bots["prod"]["name"], bots["prod"]["definition"]["model"]) == ("Support Bot", "gpt-4.1")
+    assert bots["prod"]["definition"]["metadata"] == {"team": "support"}
+    assert bots["staging"]["id"] == staged["assistant.support-bot"]
+    assert bots["staging"]["name"] == "Support Bot (staging)"
+    assert bots["staging"]["definition"]["model"] == "gpt-4.1-mini"
+    assert bots["staging"]["definition"]["metadata"]["debug"] == "verbose"
+    # Each definition names its own environment's live vector store.
     sdk = envs.sdk()
-    remote = sdk.beta.assistants.retrieve(produced["assistant.support-bot"])
-    assert (remote.name, remote.model) == ("Support Bot", "gpt-4.1")
-    assert "debug" not in remote.metadata and remote.metadata["team"] == "support"
-    remote = sdk.beta.assistants.retrieve(staged["assistant.support-bot"])
-    assert (remote.name, remote.model, remote.metadata["debug"]) == (
-        "Support Bot (staging)",
-        "gpt-4.1-mini",
-        "verbose",
-    )
+    live_stores = {v.id for v in sdk.vector_stores.list()}
+    for env, ids in (("staging", staged), ("prod", produced)):
+        (search,) = bots[env]["definition"]["tools"]
+        assert search["vector_store_ids"] == [ids["vector_store.support-docs"]]
+        assert ids["vector_store.support-docs"] in live_stores
 
     # Each environment's second plan is a no-op; so is status.
     for env in ("staging", "prod"):
@@ -101,9 +108,9 @@ def test_staging_and_production_each_converge_their_own_objects(envs: Project) -
     # Destroying staging leaves production untouched.
     envs.ok("--env", "staging", "destroy", "--auto-approve")
     assert env_state(envs, "staging")["resources"] == {}
-    left = {a.id for a in sdk.beta.assistants.list()}
+    left = {v.id for v in sdk.vector_stores.list()} | {f.id for f in sdk.files.list()}
     assert not left & set(staged.values())
-    assert {produced[a] for a in produced if a.startswith("assistant.")} <= left
+    assert {i for a, i in produced.items() if not a.startswith("assistant.")} <= left
     assert envs.run("--env", "prod", "plan", "--detailed-exitcode").code == 0
 
 
@@ -224,7 +231,7 @@ def test_the_plan_names_the_overlay_line_that_removed_something(envs: Project) -
     )
     human = envs.run("--env", "prod", "plan").out.replace("\n  #   ", " ")  # comments wrap at 100 columns
     assert (
-        "  # assistant.debugger will be destroyed\n  # (no longer in the configuration; removed in this "
+        "  # assistant.debugger will be destroyed (no API call)\n  # (no longer in the configuration; removed in this "
         "environment by assistants.prod.yaml:6 (assistants.debugger: null))"
     ) in human
     assert "(changed: metadata.debug; removed in this environment by assistants.prod.yaml:5" in human
