@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from assistplan.cli.common import lock_timeout_option, pass_options, printer
-from assistplan.cli.render import fmt
+from assistplan.cli.blocks import value_lines
 from assistplan.cli.session import Options, parse_lock_timeout, say_waiting_for_lock
 from assistplan.config.model import Config
 from assistplan.errors import AssistplanError
@@ -92,13 +92,9 @@ def _show(rs: ResourceState) -> None:
     click.echo(f"# {rs.address}:")
     click.echo(f'{rs.type} "{name}" {{')
     for key, value in rows:
-        if isinstance(value, str) and "\n" in value.rstrip("\n"):
-            click.echo(f"    {key.ljust(width)} = <<-EOT")
-            for line in value.rstrip("\n").splitlines():
-                click.echo(f"        {line}")
-            click.echo("    EOT")
-        else:
-            click.echo(f"    {key.ljust(width)} = {fmt(value)}")
+        # Nested values as blocks, one attribute or element per line, as the plan shows them.
+        for line in value_lines("", 1, f"{key.ljust(width)} = ", value):
+            click.echo(f"{'    ' * line.depth}{line.text}")
     click.echo("}")
 
 
