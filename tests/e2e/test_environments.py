@@ -231,7 +231,8 @@ def test_the_plan_names_the_overlay_line_that_removed_something(envs: Project) -
     )
     human = envs.run("--env", "prod", "plan").out.replace("\n  #   ", " ")  # comments wrap at 100 columns
     assert (
-        "  # assistant.debugger will be destroyed (no API call)\n  # (no longer in the configuration; removed in this "
+        "  # assistant.debugger will be destroyed (no API call)\n"
+        "  # (no longer in the configuration; removed in this "
         "environment by assistants.prod.yaml:6 (assistants.debugger: null))"
     ) in human
     assert "(changed: metadata.debug; removed in this environment by assistants.prod.yaml:5" in human

@@ -41,7 +41,10 @@ def test_show_prints_the_recorded_object(hr):
     assert 'model            = "gpt-4.1"' in out
     # Nested values are blocks, one element per line, as in a plan: never JSON on one line.
     assert 'depends_on       = [\n        "vector_store.hr-docs",\n    ]\n' in out
-    assert "tools            = [\n        {\n            file_search = {\n                max_num_results = 8\n" in out
+    tools = (
+        "tools            = [\n        {\n            file_search = {\n                max_num_results = 8\n"
+    )
+    assert tools in out
     assert "[{" not in out and '{"' not in out
     assert "instructions     = <<-EOT" in out
     doc = json.loads(hr.ok("state", "show", "--json", "file.handbook").out)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from assistplan.cli.common import lock_timeout_option, pass_options, printer
 from assistplan.cli.blocks import value_lines
+from assistplan.cli.common import lock_timeout_option, pass_options, printer
 from assistplan.cli.session import Options, parse_lock_timeout, say_waiting_for_lock
 from assistplan.config.model import Config
 from assistplan.errors import AssistplanError
