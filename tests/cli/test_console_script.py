@@ -84,3 +84,32 @@ def test_demo_ends_saying_how_to_run_assistplan_and_the_lines_work(tmp_path: Pat
     readme = (root / "README.md").read_text()
     setup = readme.index("bash scripts/test.sh")
     assert readme.index("source .venv/bin/activate", setup) < readme.index("## The config")
+
+
+GC_PROBE = """
+import gc, importlib, pkgutil, sys
+import assistplan
+before = gc.get_threshold()
+for module in pkgutil.walk_packages(assistplan.__path__, "assistplan."):
+    importlib.import_module(module.name)
+print(gc.get_threshold() == before, gc.get_freeze_count())
+from assistplan.cli.main import GC_THRESHOLDS, main
+sys.argv = ["assistplan", "--version"]
+try:
+    main()
+except SystemExit:
+    pass
+print(gc.get_threshold() == GC_THRESHOLDS, gc.get_freeze_count() > 0)
+"""
+
+
+def test_only_the_console_script_tunes_the_garbage_collector(tmp_path: Path) -> None:
+    """Importing any module of the library leaves the process's collector alone (an application
+    may import it); the `assistplan` entry point raises the thresholds and freezes at its end."""
+    probe = subprocess.run(
+        [sys.executable, "-c", GC_PROBE], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert probe.returncode == 0, probe.stderr
+    lines = probe.stdout.splitlines()
+    assert lines[0] == "True 0"  # no module changed the thresholds or froze anything on import
+    assert lines[-1] == "True True"  # main() did both

@@ -40,26 +40,24 @@ def _make_plan(
     replace: tuple[str, ...] = (),
     destroy: bool = False,
 ) -> Plan:
-    from assistplan.collector import building
     from assistplan.plan.environments import for_environment
     from assistplan.plan.planner import make_plan
 
     ep = opts.endpoint(cfg)
-    with building():  # the refreshed objects and the plan live as long as the command
-        the_plan = make_plan(
-            cfg,
-            state,
-            opts.remote(cfg, parallelism),
-            endpoint=ep.name,
-            prior_exists=state.serial > 0,
-            refresh_only=refresh_only,
-            targets=targets,
-            replace=replace,
-            parallelism=parallelism,
-            destroy=destroy,
-            warn=opts.printer().warn,
-            progress=opts.printer().refreshing(ep.name),
-        )
+    the_plan = make_plan(
+        cfg,
+        state,
+        opts.remote(cfg, parallelism),
+        endpoint=ep.name,
+        prior_exists=state.serial > 0,
+        refresh_only=refresh_only,
+        targets=targets,
+        replace=replace,
+        parallelism=parallelism,
+        destroy=destroy,
+        warn=opts.printer().warn,
+        progress=opts.printer().refreshing(ep.name),
+    )
     the_plan = for_environment(the_plan, cfg, lambda env: opts.peer_state(cfg, env))
     adopt = adoption_warning(opts, cfg, the_plan)
     return dataclasses.replace(the_plan, warnings=(*the_plan.warnings, adopt)) if adopt else the_plan

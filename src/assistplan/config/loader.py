@@ -13,7 +13,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from assistplan.collector import building
 from assistplan.config.build import build_config
 from assistplan.config.checks import run_checks
 from assistplan.config.messages import Finding, kind_of
@@ -43,13 +42,6 @@ def load_config(path: Path | str, *, allow_dangling: bool = False, env: str | No
     With `env`, the environment must be declared in the config (else UnknownEnvironment, before
     anything else is read) and its overlay, when present, is merged in before validation.
     """
-    # The loader allocates many small acyclic containers that live as long as the config: the
-    # cyclic GC walking them cost about a third of the time on big configs.
-    with building():
-        return _load(path, allow_dangling, env)
-
-
-def _load(path: Path | str, allow_dangling: bool, env: str | None) -> Config:
     shown = str(path)
     config_path = Path(path).absolute()
     raw = _read(config_path, shown)

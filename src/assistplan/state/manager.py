@@ -33,7 +33,6 @@ from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from assistplan.collector import building
 from assistplan.errors import StateError
 from assistplan.state.base import Backend, LockInfo
 from assistplan.state.journal import Change, canonical
@@ -113,8 +112,7 @@ class StateManager:
 
     def load(self) -> State:
         """The stored state, or a fresh unsaved one (new lineage, serial 0) when nothing is stored."""
-        with building():  # it lives as long as the command
-            stored = self.backend.read()
+        stored = self.backend.read()
         with self.mutex:
             self._stored = None
             if stored is None:
