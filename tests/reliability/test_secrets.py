@@ -187,6 +187,7 @@ def test_a_token_azure_identity_issues_is_scrubbed_too(echoing: str, monkeypatch
         config_base_url=None,
         config_dir=Path("."),
         target="foundry",
+        project_agents=True,
     )
     credential = IssuingCredential()
     remote = connect(endpoint, max_retries=0, credential=credential)
@@ -211,7 +212,12 @@ def test_a_failed_sign_in_says_how_to_sign_in(echoing: str, monkeypatch: pytest.
             )
 
     endpoint = resolve_endpoint(
-        sandbox=False, base_url=echoing + "/p", config_base_url=None, config_dir=Path("."), target="foundry"
+        sandbox=False,
+        base_url=echoing + "/p",
+        config_base_url=None,
+        config_dir=Path("."),
+        target="foundry",
+        project_agents=True,
     )
     remote = connect(endpoint, max_retries=0, credential=Refusing())
     with pytest.raises(RemoteError) as exc:

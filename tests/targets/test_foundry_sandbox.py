@@ -23,6 +23,7 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 
 from assistplan.remote.api import connect
 from assistplan.remote.client import resolve_endpoint
+from assistplan.targets import TARGETS
 from tests.sandbox.helpers import serve_process
 
 HTTP = {"enforce_https": False}
@@ -189,6 +190,7 @@ def test_the_model_check_s_list_on_azure_is_the_project_s_deployments(
         config_base_url=None,
         config_dir=tmp_path,
         target=target,
+        project_agents=TARGETS[target].project_agents,
         api_version=api_version,
     )
     assert {"gpt-4.1", "gpt-4.1-mini"} <= set(connect(endpoint).deployments())

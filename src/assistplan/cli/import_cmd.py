@@ -117,7 +117,7 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
     from assistplan.config.model import DEFAULT_TARGET, Config
     from assistplan.plan import onboard
     from assistplan.plan.desired import build_desired
-    from assistplan.targets import TARGETS
+    from assistplan.targets import TARGETS, open_target
 
     if out.exists():
         raise AssistplanError(
@@ -160,9 +160,9 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
             )
         managed = {rs.remote_id for k in known for rs in k.resources.values() if rs.remote_id}
         released = {i for k in known for i in k.forgotten}
-        configured = existing.target if existing and existing.target != DEFAULT_TARGET else None
         remote = opts.remote(target, parallelism)
-        found = onboard.scan(remote, managed, released, parallelism, configured, target.agent_prefix)
+        configured = open_target(target.target, remote, target) if target.target != DEFAULT_TARGET else None
+        found = onboard.scan(remote, managed, released, parallelism, configured)
         declared = not TARGETS[found.target].remote and bool(found.assistants)
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         what = (

@@ -112,6 +112,7 @@ class Options:
 
     def endpoint(self, config: Config) -> Endpoint:
         from assistplan.remote.client import resolve_endpoint
+        from assistplan.targets import TARGETS
 
         return resolve_endpoint(
             sandbox=self.sandbox,
@@ -119,6 +120,7 @@ class Options:
             config_base_url=config.base_url,
             config_dir=config.dir,
             target=config.target,
+            project_agents=TARGETS[config.target].project_agents,
             project_endpoint=config.project_endpoint,
             api_version=config.api_version,
         )

@@ -19,7 +19,6 @@ from assistplan.config.paths import PathProblem, confine, existing_file, read_te
 from assistplan.config.yaml_positions import Document
 
 RESERVED_METADATA_KEY = "assistplan"  # the managed-object marker assistplan writes itself
-FOUNDRY = "foundry"
 MAX_INSTRUCTIONS = 256_000
 SECTIONS = {
     "files": "file",
@@ -199,31 +198,20 @@ class _Checker:
 
     def provider(self) -> None:
         """Settings that belong to another target, or to none (DESIGN.md section 9)."""
+        # Imported here: the targets build on the config model.
+        from assistplan.targets import TARGETS
+
         provider = self.data.get("provider")
         if not isinstance(provider, dict) or ("provider",) in self.broken:
             return
-        target = provider.get("target", DEFAULT_TARGET)
 
         def refuse(key: str, why: str) -> None:
             if key in provider and ("provider", key) not in self.broken:
                 self.add(("provider", key), f"provider.{key}: {why}", True)
 
-        if target == FOUNDRY:
-            refuse(
-                "base_url",
-                "target foundry takes provider.project_endpoint (files and vector stores: its /openai/v1)",
-            )
-        else:
-            refuse("agent_prefix", "only with target: foundry (it names Foundry agents)")
-            if target == "responses":
-                refuse("api_version", "only with target assistants (Azure's classic agents) or foundry")
-            elif not provider.get("api_version"):
-                refuse(
-                    "project_endpoint",
-                    "only with target: foundry, or with api_version (Azure's classic agents)",
-                )
-            if "project_endpoint" in provider:
-                refuse("base_url", "set either base_url or project_endpoint, not both")
+        chosen = TARGETS.get(provider.get("target", DEFAULT_TARGET))
+        for key, why in chosen.provider_problems(provider) if chosen is not None else []:
+            refuse(key, why)
         endpoint = provider.get("project_endpoint")
         if isinstance(endpoint, str) and endpoint.rstrip("/").endswith(("/openai/v1", "/openai", "/agents")):
             refuse(
@@ -233,20 +221,19 @@ class _Checker:
 
     def target(self) -> None:
         """What the chosen target cannot express, at the field that sets it (DESIGN.md section 9)."""
-        # Imported here: the targets build on the config model.
-        from assistplan.targets import NAMES, config_problems, foundry, unexpressible
+        from assistplan.targets import TARGETS, entry_problems, unexpressible
 
         provider = self.data.get("provider")
         target = provider.get("target", DEFAULT_TARGET) if isinstance(provider, dict) else DEFAULT_TARGET
-        if target not in NAMES or ("provider", "target") in self.broken:
+        if target not in TARGETS or ("provider", "target") in self.broken:
             return
         for path, _name, spec in self.entries("assistants"):
-            for at, why in config_problems(target, spec):
+            for at, why in entry_problems(target, spec):
                 field = (*path, *at)
                 if field not in self.broken:
                     self.add(field, unexpressible(where(field), target, why))
-        if target == FOUNDRY and ("provider", "agent_prefix") not in self.broken:
-            for at, message in foundry.name_problems(self.data):
+        if ("provider", "agent_prefix") not in self.broken:
+            for at, message in TARGETS[target].config_problems(self.data):
                 if at not in self.broken:
                     self.add(at, message, at_key=len(at) == 2)
 

@@ -44,8 +44,7 @@ from assistplan.plan.importer import (
 )
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
-from assistplan.targets import TARGETS, config_problems, foundry, mapping
-from assistplan.targets.responses import ResponsesTarget
+from assistplan.targets import AFTER_ASSISTANTS_SUNSET, TARGETS, Target, entry_problems, mapping
 
 FLOW_WIDTH = 72  # collections whose JSON is at most this long are written on one line
 
@@ -75,7 +74,7 @@ def choose_target(configured: str | None, retired: bool) -> str:
     the endpoint no longer serves the Assistants API, else the default."""
     if configured is not None:
         return configured
-    return ResponsesTarget.name if retired else DEFAULT_TARGET
+    return AFTER_ASSISTANTS_SUNSET if retired else DEFAULT_TARGET
 
 
 def scan(
@@ -83,16 +82,15 @@ def scan(
     managed: set[str],
     released: set[str],
     parallelism: int = 10,
-    configured_target: str | None = None,
-    agent_prefix: str = "",
+    configured: Target | None = None,
 ) -> Scan:
     """`managed`: ids some known state manages; `released`: ids a known state forgot (`state rm`);
-    `configured_target`: the target the user's config sets, if any (see `choose_target`);
-    `agent_prefix`: the config's (Foundry agents' resource names go without it)."""
+    `configured`: the target the user's config sets, if any (see `choose_target`), bound to its
+    settings (Foundry agents' resource names go without the config's agent prefix)."""
     out = Scan()
-    agents = configured_target == foundry.NAME
+    listed = configured.listed() if configured is not None else None
     try:
-        if not agents:
+        if listed is None:
             remote.probe_assistants()
     except EndpointRetiredError:
         out.assistants_retired = True
@@ -117,9 +115,9 @@ def scan(
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         members = pool.map(lambda v: live_members(remote, v), out.vector_stores)
         out.members = dict(zip([v["id"] for v in out.vector_stores], members, strict=True))
-    out.target = choose_target(configured_target, out.assistants_retired)
-    if agents:
-        assistants = [foundry.as_assistant(a, agent_prefix) for a in _all(remote, "agents")]
+    out.target = choose_target(configured.name if configured else None, out.assistants_retired)
+    if listed is not None:
+        assistants = _oldest_first(listed)
     else:
         assistants = [] if out.assistants_retired else _all(remote, "assistants")
     candidates = [a for a in assistants if unmanaged(a, "assistant")]
@@ -137,7 +135,7 @@ def scan(
             )
             out.skipped.append(f"assistant {a['id']} ({a.get('name')!r}): {why}; import it by hand")
             continue
-        unexpressible = config_problems(out.target, _declaration_shape(a))
+        unexpressible = entry_problems(out.target, _declaration_shape(a))
         if unexpressible:
             path, why = unexpressible[0]
             out.skipped.append(
@@ -163,7 +161,10 @@ def _declaration_shape(assistant: dict[str, Any]) -> dict[str, Any]:
 
 
 def _all(remote: Remote, kind: str) -> list[dict[str, Any]]:
-    objs = [obj for page in remote.pages(kind) for obj in page]
+    return _oldest_first([obj for page in remote.pages(kind) for obj in page])
+
+
+def _oldest_first(objs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(objs, key=lambda o: (o.get("created_at") or 0, o["id"]))
 
 
@@ -307,11 +308,7 @@ def entries(found: Scan, gen: Generated, desired: dict[str, Desired], lineage: s
             out.append(vector_store_state(d, obj, found.members[rid], to_addr, lineage))
         else:
             item = assistant_state(d, obj, to_addr, lineage)
-            if found.target == foundry.NAME:
-                item.resource.extra = {
-                    "target": foundry.NAME,
-                    "agent": {"name": rid, "version": obj["agent_version"]},
-                }
+            item.resource.extra.update(TARGETS[found.target].onboarded(obj))
             out.append(item)
     return out
 

@@ -45,6 +45,7 @@ from assistplan.targets import (
     recorded_target,
     unknown_targets,
 )
+from assistplan.targets import problems as target_problems
 
 STATE_ONLY = ("pipeline", "experiment", "experiment_version")
 # Forgotten from state, never deleted: referenced by id only, or on an endpoint that no longer
@@ -552,7 +553,7 @@ def _unexpressible(changes: list[ResourceChange], target: str) -> list[str]:
     errors = []
     for c in changes:
         if c.type == "assistant" and c.after is not None and ("create" in c.actions or c.actions == UPDATE):
-            errors += [f"{c.address}: {p}" for p in TARGETS[target].problems(c.after)]
+            errors += [f"{c.address}: {p}" for p in target_problems(target, c.after)]
     return errors
 
 

@@ -29,7 +29,6 @@ SANDBOX_ENDPOINT = "sandbox"
 SANDBOX_ORIGIN = "http://sandbox.invalid"
 SANDBOX_PROJECT = "default"  # the Foundry project of the in-process sandbox
 PROJECT_ENV = "AZURE_AI_PROJECT_ENDPOINT"
-FOUNDRY = "foundry"
 AGENTS_API_VERSION = "v1"
 OPENAI_PATH = "/openai/v1"  # under a Foundry project: files and vector stores
 MAX_RETRIES_ENV = "ASSISTPLAN_MAX_RETRIES"  # the SDK's retry budget per request (default 6)
@@ -78,15 +77,16 @@ def _azure_endpoint(
     config_base_url: str | None,
     config_dir: Path,
     target: str,
+    project_agents: bool,
     project_endpoint: str | None,
     api_version: str | None,
 ) -> Endpoint:
-    """A Foundry project (target foundry) or its classic agents (target assistants + api_version).
+    """A Foundry project (a target of `project_agents`) or its classic agents (target assistants
+    + api_version).
 
     The project: --sandbox (its project `default`), then --base-url, then provider.project_endpoint
     (or, for classic agents, provider.base_url), then $AZURE_AI_PROJECT_ENDPOINT."""
-    foundry = target == FOUNDRY
-    version = (api_version or AGENTS_API_VERSION) if foundry else api_version
+    version = (api_version or AGENTS_API_VERSION) if project_agents else api_version
     sandbox_dir = config_dir / ".assistplan" / "sandbox" if sandbox else None
     if sandbox:
         project, source = f"{SANDBOX_ORIGIN}/api/projects/{SANDBOX_PROJECT}", "--sandbox"
@@ -107,13 +107,13 @@ def _azure_endpoint(
             )
         project = _checked(given, f"project endpoint (from {source})").split("?", 1)[0].rstrip("/")
         name = clean_url(project)
-    files = OPENAI_PATH if foundry else ""
+    files = OPENAI_PATH if project_agents else ""
     return Endpoint(
         name + files,
         project + files,
         sandbox_dir,
         source,
-        agents_url=project if foundry else None,
+        agents_url=project if project_agents else None,
         api_version=version,
         azure=True,
     )
@@ -126,18 +126,21 @@ def resolve_endpoint(
     config_base_url: str | None,
     config_dir: Path,
     target: str = DEFAULT_TARGET,
+    project_agents: bool = False,
     project_endpoint: str | None = None,
     api_version: str | None = None,
 ) -> Endpoint:
     """Precedence: --sandbox, then --base-url, then the config's provider.base_url, then env, then OpenAI.
-    Azure (target foundry, or api_version set): see `_azure_endpoint`."""
-    if target == FOUNDRY or api_version:
+    Azure (`project_agents`: the target realises assistants as a Foundry project's agents; or
+    api_version set): see `_azure_endpoint`."""
+    if project_agents or api_version:
         return _azure_endpoint(
             sandbox=sandbox,
             base_url=base_url,
             config_base_url=config_base_url,
             config_dir=config_dir,
             target=target,
+            project_agents=project_agents,
             project_endpoint=project_endpoint,
             api_version=api_version,
         )

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistplan.config.messages import where
 from assistplan.config.model import Config
 from assistplan.state.model import ResourceState, State
-from assistplan.targets import foundry, mapping
 from assistplan.targets.assistants import AssistantsTarget
 from assistplan.targets.base import (
     DEFAULT_TARGET,
@@ -22,6 +22,7 @@ from assistplan.targets.base import (
     Claim,
     Fetched,
     Models,
+    Path,
     Realise,
     Realised,
     Refs,
@@ -35,8 +36,12 @@ from assistplan.targets.responses import ResponsesTarget
 
 TARGETS: dict[str, type[Target]] = {t.name: t for t in (AssistantsTarget, ResponsesTarget, FoundryTarget)}
 NAMES = tuple(TARGETS)
+# Where the endpoint no longer serves the Assistants API (OpenAI since 2026-08-26), a config
+# written for it (`import --all`) realises its assistants as Responses definitions.
+AFTER_ASSISTANTS_SUNSET = ResponsesTarget.name
 
 __all__ = [
+    "AFTER_ASSISTANTS_SUNSET",
     "DEFAULT_TARGET",
     "NAMES",
     "REALISATION_KEYS",
@@ -49,11 +54,13 @@ __all__ = [
     "Realised",
     "Refs",
     "Target",
-    "config_problems",
     "deposed_target",
     "describe",
+    "entry_problems",
+    "foreign_tools",
     "named_ids",
     "open_target",
+    "problems",
     "recorded_target",
     "unknown_targets",
     "unexpressible",
@@ -66,14 +73,31 @@ def open_target(name: str, api: Any, config: Config | None = None) -> Target:
     return TARGETS[name](api, config)
 
 
-def config_problems(target: str, spec: dict[str, Any]) -> list[tuple[mapping.Path, str]]:
-    """What a config entry `assistants.NAME` (as written) sets that `target` cannot express."""
-    if target == FoundryTarget.name:
-        return foundry.config_problems(spec)
-    out = foundry.only_foundry(spec.get("tools"))
-    if target == ResponsesTarget.name:
-        out += mapping.problems(spec, foundry.foundry_tools())  # those are reported just above
+def foreign_tools(target: str, tools: Any) -> list[tuple[Path, str]]:
+    """(path, why) of each tool in `tools` that is another target's own (`native_tools`): `target`
+    cannot express it."""
+    owners = {kind: t for t in TARGETS.values() if t.name != target for kind in t.native_tools()}
+    out: list[tuple[Path, str]] = []
+    for i, t in enumerate(tools if isinstance(tools, list | tuple) else ()):
+        kind = t.get("type") if isinstance(t, dict) else None
+        owner = owners.get(kind) if isinstance(kind, str) else None
+        if owner is not None:
+            out.append((("tools", i, "type"), f"{kind} is a tool of {owner.noun} (target {owner.name})"))
     return out
+
+
+def entry_problems(target: str, spec: dict[str, Any]) -> list[tuple[Path, str]]:
+    """What a config entry `assistants.NAME` (as written) sets that `target` cannot express."""
+    foreign = frozenset().union(*(t.native_tools() for t in TARGETS.values() if t.name != target))
+    return foreign_tools(target, spec.get("tools")) + TARGETS[target].entry_problems(spec, foreign)
+
+
+def problems(target: str, attrs: dict[str, Any]) -> list[str]:
+    """What assistant attributes set that `target` cannot express (plan time), in words."""
+    foreign = foreign_tools(target, attrs.get("tools"))
+    if foreign:
+        return [unexpressible(where(at), target, why) for at, why in foreign]
+    return TARGETS[target].problems(attrs)
 
 
 def describe(rs: ResourceState) -> dict[str, Any]:

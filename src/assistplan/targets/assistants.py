@@ -6,13 +6,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from assistplan.config.messages import where
 from assistplan.config.model import Config
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState
-from assistplan.targets import foundry
-from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Models, Realise, Realised, Refs
-from assistplan.targets.mapping import unexpressible
+from assistplan.targets.base import (
+    TARGET_KEY,
+    Claim,
+    Fetched,
+    Models,
+    Path,
+    Realise,
+    Realised,
+    Refs,
+    openai_endpoint_settings,
+)
 from assistplan.targets.models import deployment_models, endpoint_models
 
 if TYPE_CHECKING:
@@ -24,6 +31,8 @@ class AssistantsTarget:
     remote: ClassVar[bool] = True
     collection: ClassVar[str | None] = "assistant"
     versioned: ClassVar[bool] = False
+    project_agents: ClassVar[bool] = False
+    noun: ClassVar[str] = "Assistants API objects"
 
     def __init__(self, api: Remote, config: Config | None = None):
         self.api = api
@@ -58,11 +67,35 @@ class AssistantsTarget:
     def models(self) -> Models:
         return deployment_models(self.api) if self.azure else endpoint_models(self.api)
 
+    def listed(self) -> list[dict[str, Any]] | None:
+        return None  # the endpoint's assistants collection
+
+    @classmethod
+    def onboarded(cls, listed: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def native_tools(cls) -> frozenset[str]:
+        return frozenset()
+
     @classmethod
     def problems(cls, attrs: dict[str, Any]) -> list[str]:
-        return [
-            unexpressible(where(at), cls.name, why) for at, why in foundry.only_foundry(attrs.get("tools"))
-        ]
+        return []  # an Assistants object takes every attribute of the config
+
+    @classmethod
+    def entry_problems(cls, spec: dict[str, Any], foreign: frozenset[str]) -> list[tuple[Path, str]]:
+        return []
+
+    @classmethod
+    def config_problems(cls, data: dict[str, Any]) -> list[tuple[Path, str]]:
+        return []
+
+    @classmethod
+    def provider_problems(cls, provider: dict[str, Any]) -> list[tuple[str, str]]:
+        if provider.get("api_version"):  # Azure's classic agents: a project endpoint is theirs
+            return openai_endpoint_settings(provider, {})
+        why = "only with target: foundry, or with api_version (Azure's classic agents)"
+        return openai_endpoint_settings(provider, {"project_endpoint": why})
 
     @classmethod
     def renamed(cls, config: Config, rs: ResourceState) -> str | None:

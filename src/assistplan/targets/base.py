@@ -38,6 +38,17 @@ def deposed_target(rs: ResourceState, remote_id: str) -> str:
     return str(found or recorded_target(rs))
 
 
+def openai_endpoint_settings(provider: dict[str, Any], refused: dict[str, str]) -> list[tuple[str, str]]:
+    """The provider settings a target that speaks an OpenAI endpoint (not a Foundry project)
+    refuses: the Foundry-only ones, its own `refused` (KEY -> why), and base_url beside a
+    project endpoint; (KEY, why) for the keys `provider` sets."""
+    out = [("agent_prefix", "only with target: foundry (it names Foundry agents)")]
+    out += refused.items()
+    if "project_endpoint" in provider:
+        out.append(("base_url", "set either base_url or project_endpoint, not both"))
+    return [(key, why) for key, why in out if key in provider]
+
+
 @dataclass(frozen=True)
 class Realise:
     """What apply asks a target to realise: attributes as planned (references as addresses or,
@@ -81,6 +92,9 @@ class Fetched:
     marker: str | None
 
 
+# A path into a config entry or document, as written ("tools", 0, "type").
+Path = tuple[str | int, ...]
+
 # The address a remote id names, as seen from the realisation at `address` (a release snapshot
 # sees only its own snapshot stores; anything unknown stays a raw id).
 Refs = Callable[[str, str], str]
@@ -111,6 +125,11 @@ class Target(Protocol):
     collection: ClassVar[str | None]
     # An update makes a new immutable version beside the old ones (the plan says so).
     versioned: ClassVar[bool]
+    # Realisations are agents of an Azure AI Foundry project: the endpoint is the project's
+    # (files and vector stores under its /openai/v1, the agents routes beside them).
+    project_agents: ClassVar[bool]
+    # What realises an assistant, in words ("Azure AI Foundry's agents"), for messages.
+    noun: ClassVar[str]
 
     def __init__(self, api: Any, config: Config | None = None) -> None:
         """`config` supplies the target's settings (provider.*) where it needs them to name things."""
@@ -143,10 +162,45 @@ class Target(Protocol):
         """What `model` may name here (checked at plan time, before anything changes)."""
         ...
 
+    def listed(self) -> list[dict[str, Any]] | None:
+        """`import --all`: every assistant this target realises on its endpoint, as Assistants
+        API objects (oldest first), when it lists its own (Foundry's agents); None: the
+        endpoint's assistants collection holds them."""
+        ...
+
+    @classmethod
+    def onboarded(cls, listed: dict[str, Any]) -> dict[str, Any]:
+        """The bookkeeping (state `extra`) of an assistant `listed` returned, imported as it is."""
+        ...
+
+    @classmethod
+    def native_tools(cls) -> frozenset[str]:
+        """Tool types this target passes through unchanged beside the shared mapping (Foundry's
+        own tools): no other target can express them."""
+        ...
+
     @classmethod
     def problems(cls, attrs: dict[str, Any]) -> list[str]:
         """What these attributes set that this target cannot express (plan time: snapshots
-        re-realised from frozen attributes; the config's own entries are checked at load)."""
+        re-realised from frozen attributes; the config's own entries are checked at load).
+        Other targets' native tools are the registry's to report (`targets.problems`)."""
+        ...
+
+    @classmethod
+    def entry_problems(cls, spec: dict[str, Any], foreign: frozenset[str]) -> list[tuple[Path, str]]:
+        """What a config entry `assistants.NAME` (as written) sets that this target cannot
+        express: (path in the entry, why); tools of the `foreign` types are reported apart."""
+        ...
+
+    @classmethod
+    def config_problems(cls, data: dict[str, Any]) -> list[tuple[Path, str]]:
+        """What the whole config (as written) asks of this target that it refuses, beyond each
+        entry (Foundry: the agent names it would take): (path, message)."""
+        ...
+
+    @classmethod
+    def provider_problems(cls, provider: dict[str, Any]) -> list[tuple[str, str]]:
+        """The `provider.KEY` settings (as written) this target does not take: (KEY, why)."""
         ...
 
     @classmethod

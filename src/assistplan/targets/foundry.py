@@ -34,7 +34,7 @@ from assistplan.errors import ApplyError, Message, RemoteError, command
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState
 from assistplan.targets import mapping
-from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Models, Realise, Realised, Refs
+from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Models, Path, Realise, Realised, Refs
 from assistplan.targets.models import deployment_models
 
 if TYPE_CHECKING:
@@ -45,8 +45,6 @@ AGENT_NAME_MAX = 63
 _AGENT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 GETS_AT_MOST = 2  # reading more agents than this lists them (pages of 100) instead of one GET each
 
-Path = tuple[str | int, ...]
-
 
 @functools.cache
 def foundry_tools() -> frozenset[str]:
@@ -54,18 +52,6 @@ def foundry_tools() -> frozenset[str]:
     from assistplan.config.schema import load_schema
 
     return frozenset(load_schema()["$defs"]["foundryTool"]["properties"]["type"]["enum"])
-
-
-def only_foundry(tools: Any) -> list[tuple[Path, str]]:
-    """(path, why) of each Foundry-only tool in `tools` (another target cannot express it)."""
-    out: list[tuple[Path, str]] = []
-    for i, t in enumerate(tools if isinstance(tools, list | tuple) else ()):
-        kind = t.get("type") if isinstance(t, dict) else None
-        if isinstance(kind, str) and kind in foundry_tools():
-            out.append(
-                (("tools", i, "type"), f"{kind} is a tool of Azure AI Foundry's agents (target foundry)")
-            )
-    return out
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -157,11 +143,6 @@ def name_problems(data: dict[str, Any]) -> list[tuple[Path, str]]:
     return out
 
 
-def config_problems(spec: dict[str, Any]) -> list[tuple[Path, str]]:
-    """What a config entry sets that an agent's definition cannot express."""
-    return mapping.problems(spec, foundry_tools())
-
-
 def as_assistant(agent: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """An agent's latest version in the shape of an Assistants API object (ids as they are), for
     onboarding (`import --all`): `id` is the agent's name, `name` that name without `prefix`, and
@@ -205,6 +186,8 @@ class FoundryTarget:
     remote: ClassVar[bool] = True
     collection: ClassVar[str | None] = None
     versioned: ClassVar[bool] = True
+    project_agents: ClassVar[bool] = True
+    noun: ClassVar[str] = "Azure AI Foundry's agents"
 
     def __init__(self, api: Remote, config: Config | None = None):
         self.api = api
@@ -356,7 +339,32 @@ class FoundryTarget:
         definition = version.get("definition")
         return mapping.attributes(definition if isinstance(definition, dict) else {}, labels, to_addr)
 
+    def listed(self) -> list[dict[str, Any]] | None:
+        """The project's agents, each as its latest version (`as_assistant`)."""
+        return [as_assistant(a, self.prefix) for page in self.api.pages("agents") for a in page]
+
+    @classmethod
+    def onboarded(cls, listed: dict[str, Any]) -> dict[str, Any]:
+        return {TARGET_KEY: cls.name, "agent": {"name": listed["id"], "version": listed["agent_version"]}}
+
     # -- describing ----------------------------------------------------------------------------
+    @classmethod
+    def native_tools(cls) -> frozenset[str]:
+        return foundry_tools()
+
+    @classmethod
+    def entry_problems(cls, spec: dict[str, Any], foreign: frozenset[str]) -> list[tuple[Path, str]]:
+        return mapping.problems(spec, foundry_tools() | foreign)
+
+    @classmethod
+    def config_problems(cls, data: dict[str, Any]) -> list[tuple[Path, str]]:
+        return name_problems(data)
+
+    @classmethod
+    def provider_problems(cls, provider: dict[str, Any]) -> list[tuple[str, str]]:
+        why = "target foundry takes provider.project_endpoint (files and vector stores: its /openai/v1)"
+        return [("base_url", why)] if "base_url" in provider else []
+
     @classmethod
     def problems(cls, attrs: dict[str, Any]) -> list[str]:
         try:

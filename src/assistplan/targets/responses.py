@@ -14,8 +14,18 @@ from assistplan.config.messages import where
 from assistplan.config.model import Config
 from assistplan.errors import ApplyError
 from assistplan.state.model import ResourceState
-from assistplan.targets import foundry, mapping
-from assistplan.targets.base import TARGET_KEY, Claim, Fetched, Models, Realise, Realised, Refs
+from assistplan.targets import mapping
+from assistplan.targets.base import (
+    TARGET_KEY,
+    Claim,
+    Fetched,
+    Models,
+    Path,
+    Realise,
+    Realised,
+    Refs,
+    openai_endpoint_settings,
+)
 from assistplan.targets.models import endpoint_models
 
 if TYPE_CHECKING:
@@ -40,6 +50,8 @@ class ResponsesTarget:
     remote: ClassVar[bool] = False
     collection: ClassVar[str | None] = None
     versioned: ClassVar[bool] = False
+    project_agents: ClassVar[bool] = False
+    noun: ClassVar[str] = "Responses definitions"
 
     def __init__(self, api: Remote | None = None, config: Config | None = None):
         del config
@@ -73,11 +85,32 @@ class ResponsesTarget:
             return Models(None, "no endpoint", "")  # never: the engine passes its Remote
         return endpoint_models(self.api)
 
+    def listed(self) -> list[dict[str, Any]] | None:
+        return None  # found in the endpoint's assistants collection, declared (not imported)
+
+    @classmethod
+    def onboarded(cls, listed: dict[str, Any]) -> dict[str, Any]:
+        return {}  # never imported: the next apply realises the declaration
+
+    @classmethod
+    def native_tools(cls) -> frozenset[str]:
+        return frozenset()
+
+    @classmethod
+    def entry_problems(cls, spec: dict[str, Any], foreign: frozenset[str]) -> list[tuple[Path, str]]:
+        return mapping.problems(spec, foreign)
+
+    @classmethod
+    def config_problems(cls, data: dict[str, Any]) -> list[tuple[Path, str]]:
+        return []
+
+    @classmethod
+    def provider_problems(cls, provider: dict[str, Any]) -> list[tuple[str, str]]:
+        why = "only with target assistants (Azure's classic agents) or foundry"
+        return openai_endpoint_settings(provider, {"api_version": why})
+
     @classmethod
     def problems(cls, attrs: dict[str, Any]) -> list[str]:
-        foundry_only = foundry.only_foundry(attrs.get("tools"))
-        if foundry_only:
-            return [mapping.unexpressible(where(at), cls.name, why) for at, why in foundry_only]
         try:
             mapping.definition(attrs, lambda ref: ref)
         except mapping.Unmappable as exc:
