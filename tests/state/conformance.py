@@ -13,12 +13,14 @@ Use it by subclassing in a `Test*` class and implementing two hooks:
 *same* storage each time it is called (so tests can play several runs), isolated per
 `tmp_path`. It must be picklable and rebuildable in a fresh interpreter that can import
 `assistplan` (a `functools.partial` of a backend class with plain arguments is), because the
-cross-process test calls it in subprocesses.
+cross-process test calls it in subprocesses. Calling it with `clock=` (monotonic seconds) makes
+a backend that measures lock timeouts with that clock.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import pickle
 import subprocess
 import sys
@@ -110,11 +112,23 @@ def change_to(state: State, put: list[ResourceState] = (), remove: tuple[str, ..
     )
 
 
+class SteppingClock:
+    """A monotonic clock that moves `step` seconds each time it is read: a lock timeout of any
+    length runs out in a few reads, without waiting for real time (so nothing races a timer)."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.now = 0.0
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        self.now += self.step
+        return self.now
+
+
 class BackendConformance:
     """Behaviour common to every `Backend`. Subclasses implement the two hooks below."""
-
-    #: Seconds a lock attempt that must fail is allowed to wait.
-    short_timeout = 0.2
 
     def backend_factory(self, tmp_path: Path) -> BackendFactory:
         """A picklable zero-argument callable making backends over one storage (see module doc)."""
@@ -299,12 +313,14 @@ class BackendConformance:
         self, backend: Backend, factory: BackendFactory
     ) -> None:
         held = backend.lock("apply", 0)
-        other = factory()
-        started = time.monotonic()
+        clock = SteppingClock(step=25.0)
+        other = functools.partial(factory, clock=clock)()
+        told: list[str] = []
         with pytest.raises(LockError) as caught:
-            other.lock("plan", self.short_timeout)
-        waited = time.monotonic() - started
-        assert self.short_timeout <= waited < self.short_timeout + 5
+            other.lock("plan", 100.0, on_wait=told.append)
+        assert len(told) == 1 and held.id in told[0]  # it waited for the holder...
+        assert clock.now >= 25.0 + 100.0  # ...and gave up only when its clock passed the timeout
+        assert clock.reads >= 3  # the deadline, then checks while waiting
         message = str(caught.value)
         assert held.id in message and "apply" in message and held.who in message
         assert f"force-unlock {held.id}" in message

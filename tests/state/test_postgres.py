@@ -301,7 +301,7 @@ def test_a_killed_holders_lock_is_reported_and_can_be_force_unlocked(
 # -- 8 processes applying at once -----------------------------------------------------------------
 
 _APPLY = """
-import json, os, sys, time
+import json, os, sys
 from assistplan.errors import LockError
 from assistplan.state import PostgresBackend, ResourceState, StateManager
 
@@ -317,21 +317,28 @@ try:
 except LockError as exc:
     print(json.dumps({"saw": str(exc)}), flush=True)
 serials = []
+log = os.open(sys.argv[4], os.O_WRONLY | os.O_APPEND)  # one write per line: never interleaved
 with manager.locked("apply", 120):
-    start = time.monotonic()
+    os.write(log, f"enter {worker}\\n".encode())
     state = manager.load()
     for step in range(steps):  # as apply does: persist after every remote mutation
         with manager.mutex:
             state.put(ResourceState(f"file.w{worker}_{step}", "file", remote_id=f"f-{worker}-{step}"))
         serials.append(manager.persist(state).serial)
-    end = time.monotonic()
-print(json.dumps({"serials": serials, "start": start, "end": end, "lineage": state.lineage}), flush=True)
+    os.write(log, f"leave {worker}\\n".encode())
+print(json.dumps({"serials": serials, "lineage": state.lineage}), flush=True)
 """
 
 
-def test_eight_processes_applying_at_once_serialise_cleanly(pg: PostgresBackend, pg_dsn: str) -> None:
+def test_eight_processes_applying_at_once_serialise_cleanly(
+    pg: PostgresBackend, pg_dsn: str, tmp_path: Path
+) -> None:
     workers, steps = 8, 3
-    procs = [run_python(_APPLY, pg.workspace, str(w), str(steps), dsn=pg_dsn) for w in range(workers)]
+    log = tmp_path / "critical-sections.log"  # each worker's entry and exit, in the order they happened
+    log.touch()
+    procs = [
+        run_python(_APPLY, pg.workspace, str(w), str(steps), str(log), dsn=pg_dsn) for w in range(workers)
+    ]
     gate = pg.lock("setup", 0)  # held until every worker has seen it
     try:
         for p in procs:
@@ -359,8 +366,12 @@ def test_eight_processes_applying_at_once_serialise_cleanly(pg: PostgresBackend,
         results.append(json.loads(out.strip().splitlines()[-1]))
     serials = sorted(s for r in results for s in r["serials"])
     assert serials == list(range(1, workers * steps + 1))  # each serial written exactly once
-    spans = sorted((r["start"], r["end"]) for r in results)
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:], strict=False))
+    events = log.read_text().split("\n")[:-1]
+    # One worker inside at a time: every entry is followed by that worker's exit.
+    assert events[0::2] == [e.replace("leave", "enter") for e in events[1::2]]
+    assert sorted(events[0::2]) == sorted(f"enter {w}" for w in range(workers))
+    for r in results:  # and so each worker's serials are one unbroken run
+        assert r["serials"] == list(range(r["serials"][0], r["serials"][0] + steps))
     assert len({r["lineage"] for r in results}) == 1  # the first apply fixed it; the rest kept it
     final = pg.read()
     assert final is not None and final.serial == workers * steps

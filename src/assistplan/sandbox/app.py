@@ -364,6 +364,8 @@ class SandboxApp:
         if request.path == "/_sandbox/stats/reset" and request.method == "POST":
             self.store.stats.reset()
             return _json_response(200, self.store.stats.snapshot())
+        if request.path == "/_sandbox/faults" and request.method == "GET":
+            return _json_response(200, self.faults.to_json())
         return _json_response(404, invalid_url(request.method, request.path).body())
 
 

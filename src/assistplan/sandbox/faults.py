@@ -7,7 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from .defaults import DROPPABLE
@@ -59,6 +59,10 @@ class Faults:
     seed: int | None = None
     retired: frozenset[str] = frozenset()
     drop_responses: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict[str, Any]:
+        """The faults in effect (`GET /_sandbox/faults`), sets as sorted lists."""
+        return {k: sorted(v) if isinstance(v, frozenset) else v for k, v in asdict(self).items()}
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "retired", _parse_retired(self.retired))

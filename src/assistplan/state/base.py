@@ -15,6 +15,8 @@ from assistplan.state.journal import Change
 from assistplan.state.model import State
 
 OnLockWait = Callable[[str], None]
+# Monotonic seconds: what a lock's timeout is measured with (tests inject their own).
+Clock = Callable[[], float]
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,7 @@ from pathlib import Path
 from assistplan.errors import StateError
 from assistplan.state import journal
 from assistplan.state._fs import PRIVATE_FILE, ensure_dir, fsync_dir, unlink_quietly, write_new
-from assistplan.state.base import LockInfo, OnLockWait
+from assistplan.state.base import Clock, LockInfo, OnLockWait
 from assistplan.state.journal import Change
 from assistplan.state.lockfile import LockFile
 from assistplan.state.model import State
@@ -63,12 +64,13 @@ class _Tail:
 class LocalBackend:
     """State kept in the file `path` (see the module docstring for the files and invariants)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, clock: Clock = time.monotonic) -> None:
+        """`clock` measures lock timeouts."""
         self.path = Path(path)
         self.backup_path = self.path.with_name(self.path.name + ".backup")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.journal_path = self.path.with_name(self.path.name + ".journal")
-        self._lock = LockFile(self.lock_path, str(self.path))
+        self._lock = LockFile(self.lock_path, str(self.path), clock)
         self._io = threading.Lock()  # one write, append or compaction at a time in this process
         self._tail: _Tail | None = None
         self._journal_fd: int | None = None

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from assistplan.errors import LockError, Message, command
 from assistplan.state._fs import ensure_dir, unlink_quietly, write_new
-from assistplan.state.base import LockInfo, OnLockWait
+from assistplan.state.base import Clock, LockInfo, OnLockWait
 
 __all__ = ["LockFile"]
 
@@ -49,9 +49,10 @@ class _Unreadable:
 class LockFile:
     """The lock at `path` guarding `subject` (a human name used in messages, e.g. the state file)."""
 
-    def __init__(self, path: Path, subject: str) -> None:
+    def __init__(self, path: Path, subject: str, clock: Clock = time.monotonic) -> None:
         self.path = Path(path)
         self.subject = subject
+        self.clock = clock
 
     # -- public ---------------------------------------------------------------------------------
 
@@ -60,7 +61,7 @@ class LockFile:
         `on_wait(holder)` hears once that we wait for a holder."""
         info = LockInfo.new(operation)
         payload = (json.dumps(info.to_json(), indent=2) + "\n").encode("utf-8")
-        deadline = time.monotonic() + max(0.0, timeout)
+        deadline = self.clock() + max(0.0, timeout)
         delay = _FIRST_DELAY
         while True:
             try:
@@ -74,7 +75,7 @@ class LockFile:
                 continue  # released between our attempt and our look: try again at once
             if isinstance(holder, LockInfo) and _holder_is_dead(holder) and self.holder() == holder:
                 raise LockError(self._dead_message(holder))
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self.clock()
             if remaining <= 0:
                 raise LockError(self._held_message(holder, timeout))
             if on_wait is not None:

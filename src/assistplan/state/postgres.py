@@ -59,7 +59,7 @@ from urllib.parse import quote, quote_plus
 
 from assistplan.errors import LockError, Message, StateError, command
 from assistplan.state import journal
-from assistplan.state.base import LockInfo, OnLockWait
+from assistplan.state.base import Clock, LockInfo, OnLockWait
 from assistplan.state.journal import Change
 from assistplan.state.model import State
 
@@ -144,8 +144,14 @@ class PostgresBackend:
     """
 
     def __init__(
-        self, dsn: str, workspace: str = "default", *, history_limit: int | None = DEFAULT_HISTORY_LIMIT
+        self,
+        dsn: str,
+        workspace: str = "default",
+        *,
+        history_limit: int | None = DEFAULT_HISTORY_LIMIT,
+        clock: Clock = time.monotonic,
     ) -> None:
+        """`clock` measures lock timeouts."""
         if not isinstance(workspace, str) or not workspace.strip():
             raise StateError("the postgres state backend needs a non-empty workspace name")
         if history_limit is not None and history_limit < 1:
@@ -169,6 +175,7 @@ class PostgresBackend:
         self._conn: psycopg.Connection[Any] | None = None
         self._conn_mutex = threading.RLock()
         self._lock_id: str | None = None  # the lock this object took and has not released
+        self._clock = clock
 
     def __repr__(self) -> str:
         return f"PostgresBackend(workspace={self.workspace!r}, location={self._location!r})"
@@ -399,7 +406,7 @@ class PostgresBackend:
             self._ensure_schema(conn)
             conn.execute("SELECT pg_advisory_lock(%s)", (_advisory_key(info.id),))
             conn.execute(f"LISTEN {_NOTIFY_CHANNEL}")
-            deadline = time.monotonic() + max(0.0, timeout)
+            deadline = self._clock() + max(0.0, timeout)
             delay = _FIRST_DELAY
             while True:
                 inserted = self._try_insert_lock(conn, info)
@@ -411,7 +418,7 @@ class PostgresBackend:
                     continue  # released between our attempt and our look: try again at once
                 if self._holder_session_gone(conn, holder):
                     raise LockError(self._dead_message(holder))
-                remaining = deadline - time.monotonic()
+                remaining = deadline - self._clock()
                 if remaining <= 0:
                     raise LockError(self._held_message(holder, timeout))
                 if on_wait is not None:
