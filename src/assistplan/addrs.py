@@ -7,11 +7,25 @@ from dataclasses import dataclass
 
 KINDS = ("file", "vector_store", "assistant", "pipeline", "experiment")
 REMOTE_KINDS = ("file", "vector_store", "assistant")  # objects in the API; the others live in state only
+# The config section declaring each kind, which is also the Config attribute holding them and,
+# for the remote kinds, the API's collection (the config is named after the API).
+SECTIONS = {
+    "file": "files",
+    "vector_store": "vector_stores",
+    "assistant": "assistants",
+    "pipeline": "pipelines",
+    "experiment": "experiments",
+}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _ADDR_RE = re.compile(
     r"^(?P<kind>file|vector_store|assistant|pipeline|experiment)\.(?P<name>[a-z0-9][a-z0-9_-]{0,63})"
     r"(?:@(?:(?P<exp>[a-z0-9][a-z0-9_-]{0,63})\.)?v(?P<ver>[0-9]+))?$"
 )
+
+
+def noun(kind: str) -> str:
+    """A kind in words ("vector store")."""
+    return kind.replace("_", " ")
 
 
 @dataclass(frozen=True, order=True)

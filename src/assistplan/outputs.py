@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistplan.addrs import Address
+from assistplan.addrs import REMOTE_KINDS, SECTIONS, Address
 from assistplan.state.model import State
 from assistplan.targets import describe
-
-SECTIONS = {"file": "files", "vector_store": "vector_stores", "assistant": "assistants"}
 
 
 def assistant_entry(state: State, address: str) -> dict[str, Any] | None:
@@ -54,7 +52,7 @@ def outputs(state: State) -> dict[str, Any]:
         a = Address.parse(addr)
         if a.kind == "assistant" and not a.is_snapshot:
             doc["assistants"][a.name] = assistant_entry(state, addr)
-        elif a.kind in SECTIONS and not a.is_snapshot:
+        elif a.kind in REMOTE_KINDS and not a.is_snapshot:
             doc[SECTIONS[a.kind]][a.name] = {"id": rs.remote_id}
         elif rs.type == "experiment_version":
             v = rs.attributes

@@ -12,11 +12,11 @@ import pty
 import re
 import select
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-EXE = Path(sys.executable).with_name("assistplan")
+from tests.e2e.conftest import EXE, no_bug_shown
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -72,4 +72,5 @@ class Terminal:
         while self._read(0.05):
             pass
         os.close(self._fd)
+        no_bug_shown(self.text)
         return self.proc.returncode

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.e2e.conftest import EXAMPLES, Project
-
-EXE = Path(sys.executable).with_name("assistplan")
+from tests.e2e.conftest import EXE, Project, copy_example
 
 
 def complete(words: str, cwd: Path, shell: str = "bash") -> list[str]:
@@ -46,7 +42,7 @@ def test_commands_and_options_complete(tmp_path: Path) -> None:
 
 def test_addresses_complete_from_the_config_and_the_state(tmp_path: Path) -> None:
     root = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("hr-bot", root)
     assert complete("assistplan plan --target assistant.", root) == ["assistant.hr-bot"]
     assert complete("assistplan plan --replace f", root) == ["file.handbook", "file.leave-policy"]
     # -C and -c are honoured; so is what only the state still knows.
@@ -63,7 +59,7 @@ def test_addresses_complete_from_the_config_and_the_state(tmp_path: Path) -> Non
 
 def test_environments_complete_and_addresses_follow_the_environment(tmp_path: Path) -> None:
     root = tmp_path / "support-envs"
-    shutil.copytree(EXAMPLES / "support-envs", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("support-envs", root)
     assert complete("assistplan --env ", root) == ["staging", "prod"]
     assert complete(f"assistplan -C {root} --env p", tmp_path) == ["prod"]
     # Addresses come from the environment's merged config: production has no debugger.

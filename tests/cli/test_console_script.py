@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tests.e2e.conftest import EXE, copy_example
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONWARNINGS": "default"}  # show any warning that leaks past our filters
-    exe = Path(sys.executable).with_name("assistplan")
-    return subprocess.run([str(exe), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(EXE), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_demo_flow_in_a_real_process(tmp_path: Path) -> None:
     root = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("hr-bot", root)
     assert _run("--sandbox", "validate", cwd=root).returncode == 0
     plan = _run("--sandbox", "plan", "--detailed-exitcode", cwd=root)
     assert plan.returncode == 2, plan.stderr
@@ -46,7 +44,7 @@ def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
 def test_demo_ends_saying_how_to_run_assistplan_and_the_lines_work(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     example = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", example, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("hr-bot", example)
     # The installed environment as it is (the test command has just made it): no reinstall here.
     env = {**os.environ, "ASSISTPLAN_FRESH_ENV": "", "NO_COLOR": "1"}
     demo = subprocess.run(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from markdown_it import MarkdownIt
 
 from assistplan.cli.markdown import GITHUB_LIMIT, blocked_subgraph, config_marker, mermaid, render
 from assistplan.plan.model import CREATE, UPDATE, Blocked, Consumer, Plan, ResourceChange
-from tests.e2e.conftest import EXAMPLES, Project
+from tests.e2e.conftest import Project, copy_example
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 
@@ -167,7 +166,7 @@ def test_golden_file_renders_to_readable_html() -> None:
 
 def test_show_markdown_of_a_saved_plan_matches_the_plan(tmp_path: Path) -> None:
     root = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("hr-bot", root)
     p = Project(root)
     made = p.run("plan", "--out", "tfplan", "--markdown", "--detailed-exitcode")
     assert made.code == 2, made.err

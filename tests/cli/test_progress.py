@@ -9,7 +9,6 @@ import os
 import pty
 import re
 import select
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -21,7 +20,7 @@ import pytest
 from assistplan.cli.progress import LiveProgress, PlainProgress, processing, transferred
 from assistplan.cli.render import Printer
 from assistplan.plan.model import CREATE, NO_OP, Plan, ResourceChange
-from tests.e2e.conftest import EXAMPLES, Project
+from tests.e2e.conftest import Project, copy_example
 from tests.sandbox.helpers import serve_process
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -167,7 +166,7 @@ def test_formats() -> None:
 def test_real_apply_on_a_terminal_shows_the_status_line(tmp_path: Path) -> None:
     """The installed command under a pseudo-terminal: live mode is chosen by itself."""
     root = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("hr-bot", root)
     exe = Path(sys.executable).with_name("assistplan")
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(TERM="xterm", COLUMNS="120")
@@ -198,7 +197,7 @@ def test_real_apply_on_a_terminal_shows_the_status_line(tmp_path: Path) -> None:
 
 def test_plain_apply_output_stays_line_per_step(tmp_path: Path) -> None:
     root = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("hr-bot", root)
     out = Project(root).ok("apply", "--auto-approve").out
     assert "\r" not in out and "\x1b" not in out
     assert "vector_store.hr-docs: Waiting: 2 file(s) processing..." in out

@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import EXAMPLES, Project
+from tests.e2e.conftest import EXE, Project, copy_example
 
-EXE = Path(sys.executable).with_name("assistplan")
 SDKS = ("openai", "httpx2", "psycopg", "werkzeug", "azure")
 ENGINE = (
     "assistplan.remote.api",
@@ -51,7 +49,7 @@ def heavy(modules: set[str]) -> list[str]:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """hr-bot applied on the sandbox, with a saved plan of one change."""
     root = tmp_path_factory.mktemp("startup") / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("hr-bot", root)
     proj = Project(root)
     proj.ok("apply", "--auto-approve")
     proj.edit("temperature: 0.2", "temperature: 0.3")

@@ -6,7 +6,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,37 @@ from assistplan.sandbox import SANDBOX_BASE_URL, http_client
 from assistplan.state import LocalBackend
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXE = Path(sys.executable).with_name("assistplan")  # the installed console script
+# What a CLI run shows only when assistplan has a bug: no test may pass with it in the output.
+BUG_SHOWN = re.compile(r"internal error|Traceback \(most recent call last\)")
+
+
+def no_bug_shown(*outputs: str) -> None:
+    """Fail the test when a CLI run's output says assistplan hit a bug (an internal error or a
+    traceback), whatever the test itself expects of the run (its exit code, its messages)."""
+    for text in outputs:
+        found = BUG_SHOWN.search(text)
+        if found is not None:
+            pytest.fail(f"the CLI showed {found.group()!r}:\n{text}", pytrace=False)
+
+
+def run_installed(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The installed `assistplan ARGS` in a child process, plain output (NO_COLOR), as a user
+    runs it; fails the test when it shows a bug (`no_bug_shown`)."""
+    environ = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    r = subprocess.run(
+        [str(EXE), *args], cwd=cwd, env=environ, stdin=stdin, capture_output=True, text=True, timeout=300
+    )
+    no_bug_shown(r.stdout, r.stderr)
+    return r
+
+
+def copy_example(example: str, root: Path) -> Path:
+    """examples/EXAMPLE copied to `root` as a user's fresh clone has it (no .assistplan/)."""
+    shutil.copytree(EXAMPLES / example, root, ignore=shutil.ignore_patterns(".assistplan"))
+    return root
 
 
 @dataclass
@@ -50,7 +84,7 @@ class Project:
         finally:
             os.chdir(cwd)
         result = Result(code, out.getvalue(), err.getvalue())
-        assert "Traceback" not in result.err, result.err
+        no_bug_shown(result.out, result.err)
         return result
 
     def ok(self, *args: str) -> Result:
@@ -98,8 +132,6 @@ def changes(plan: dict[str, Any]) -> dict[str, list[str]]:
 @pytest.fixture
 def make_project(tmp_path: Path):
     def make(example: str) -> Project:
-        root = tmp_path / example
-        shutil.copytree(EXAMPLES / example, root, ignore=shutil.ignore_patterns(".assistplan"))
-        return Project(root)
+        return Project(copy_example(example, tmp_path / example))
 
     return make

@@ -3,33 +3,23 @@ endpoint and state as the one they ran, and pasting it works."""
 
 from __future__ import annotations
 
-import os
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from assistplan.cli.session import Options
-from tests.cli.terminal import EXE
-from tests.e2e.conftest import EXAMPLES
+from tests.e2e.conftest import copy_example, run_installed
 from tests.sandbox.helpers import loopback
 
 KEY = "sk-test-first-hour"
-
-
-def _run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    return subprocess.run(
-        [str(EXE), *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=120
-    )
 
 
 def _pasted(hint: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run a command exactly as printed, from where the user is."""
     words = shlex.split(hint)
     assert words[0] == "assistplan", hint
-    return _run(*words[1:], cwd=cwd, env=env)
+    return run_installed(*words[1:], cwd=cwd, env=env)
 
 
 def _hint(output: str) -> str:
@@ -40,8 +30,7 @@ def _hint(output: str) -> str:
 
 
 def _project(tmp_path: Path, config_name: str = "assistants.yaml") -> Path:
-    root = tmp_path / "my project"  # a space: the hint must quote it
-    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
+    root = copy_example("hr-bot", tmp_path / "my project")  # a space: the hint must quote it
     if config_name != "assistants.yaml":
         (root / "assistants.yaml").rename(root / config_name)
     return root
@@ -49,7 +38,9 @@ def _project(tmp_path: Path, config_name: str = "assistants.yaml") -> Path:
 
 def test_plan_out_prints_the_apply_command_with_the_flags_used(tmp_path: Path) -> None:
     _project(tmp_path, "hr.yaml")
-    r = _run("-C", "my project", "-c", "hr.yaml", "--sandbox", "plan", "--out", "hr.plan", cwd=tmp_path)
+    r = run_installed(
+        "-C", "my project", "-c", "hr.yaml", "--sandbox", "plan", "--out", "hr.plan", cwd=tmp_path
+    )
     assert r.returncode == 0, r.stderr
     hint = _hint(r.stdout)
     assert hint == "assistplan -C 'my project' -c hr.yaml --sandbox apply hr.plan"
@@ -62,7 +53,7 @@ def test_plan_out_hint_names_the_base_url(tmp_path: Path) -> None:
     root = _project(tmp_path)
     key = {"OPENAI_API_KEY": KEY}
     with loopback(tmp_path / "server") as url:
-        r = _run("--base-url", url, "plan", "--out", "out.plan", cwd=root, env=key)
+        r = run_installed("--base-url", url, "plan", "--out", "out.plan", cwd=root, env=key)
         assert r.returncode == 0, r.stderr
         hint = _hint(r.stdout)
         assert hint == f"assistplan --base-url {url} apply out.plan"
@@ -77,16 +68,21 @@ def test_hints_never_echo_a_password_put_in_the_base_url() -> None:
 
 def test_state_of_another_endpoint_names_the_flag_that_selects_it(tmp_path: Path) -> None:
     root = _project(tmp_path)
-    assert _run("-C", "my project", "--sandbox", "apply", "--auto-approve", cwd=tmp_path).returncode == 0
+    assert (
+        run_installed("-C", "my project", "--sandbox", "apply", "--auto-approve", cwd=tmp_path).returncode
+        == 0
+    )
     # The first real plan after trying the sandbox: the state belongs to the sandbox.
-    r = _run("-C", "my project", "plan", cwd=tmp_path, env={"OPENAI_API_KEY": KEY})
+    r = run_installed("-C", "my project", "plan", cwd=tmp_path, env={"OPENAI_API_KEY": KEY})
     assert r.returncode == 1
     assert "belongs to endpoint sandbox, not https://api.openai.com/v1" in r.stderr
     assert "this run's endpoint comes from the default (OpenAI)" in r.stderr
     assert "to use sandbox: `assistplan -C 'my project' --sandbox plan`" in r.stderr
     assert "To keep a separate state for https://api.openai.com/v1" in r.stderr
     with loopback(tmp_path / "server") as url:
-        other = _run("-C", "my project", "--base-url", url, "plan", cwd=tmp_path, env={"OPENAI_API_KEY": KEY})
+        other = run_installed(
+            "-C", "my project", "--base-url", url, "plan", cwd=tmp_path, env={"OPENAI_API_KEY": KEY}
+        )
         assert other.returncode == 1 and "comes from --base-url" in other.stderr
         assert (
             f"To keep a separate state for {url}, declare an environment for it (`environments: [NAME]` "
@@ -95,20 +91,22 @@ def test_state_of_another_endpoint_names_the_flag_that_selects_it(tmp_path: Path
         # Doing so works, and the sandbox keeps its own state.
         config = root / "assistants.yaml"
         config.write_text(config.read_text().replace("version: 1\n", "version: 1\nenvironments: [live]\n"))
-        live = _run("--base-url", url, "--env", "live", "plan", cwd=root, env={"OPENAI_API_KEY": KEY})
+        live = run_installed(
+            "--base-url", url, "--env", "live", "plan", cwd=root, env={"OPENAI_API_KEY": KEY}
+        )
         assert live.returncode == 0, live.stderr
-        again = _run("--base-url", url, "plan", cwd=root, env={"OPENAI_API_KEY": KEY})
+        again = run_installed("--base-url", url, "plan", cwd=root, env={"OPENAI_API_KEY": KEY})
         assert "run it as one of the config's environments (--env live)" in again.stderr
         config.write_text(config.read_text().replace("environments: [live]\n", ""))
         # The state of a served endpoint: the hint selects it with --base-url, and works.
         (root / ".assistplan" / "state.json").unlink()
         assert (
-            _run(
+            run_installed(
                 "--base-url", url, "apply", "--auto-approve", cwd=root, env={"OPENAI_API_KEY": KEY}
             ).returncode
             == 0
         )
-        r = _run("--sandbox", "plan", cwd=root)
+        r = run_installed("--sandbox", "plan", cwd=root)
         assert r.returncode == 1
         hint = r.stderr.split("to use ", 1)[1].split("`")[1]
         assert hint == f"assistplan --base-url {url} plan"
@@ -117,8 +115,8 @@ def test_state_of_another_endpoint_names_the_flag_that_selects_it(tmp_path: Path
 
 def test_saved_plan_for_another_endpoint_names_the_flag(tmp_path: Path) -> None:
     root = _project(tmp_path)
-    assert _run("--sandbox", "plan", "--out", "p.plan", cwd=root).returncode == 0
-    r = _run("apply", "p.plan", cwd=root, env={"OPENAI_API_KEY": KEY})
+    assert run_installed("--sandbox", "plan", "--out", "p.plan", cwd=root).returncode == 0
+    r = run_installed("apply", "p.plan", cwd=root, env={"OPENAI_API_KEY": KEY})
     assert r.returncode == 1
     assert "p.plan was planned for endpoint sandbox, not https://api.openai.com/v1" in r.stderr
     assert "`assistplan --sandbox apply p.plan`" in r.stderr
@@ -126,15 +124,7 @@ def test_saved_plan_for_another_endpoint_names_the_flag(tmp_path: Path) -> None:
 
 def test_apply_without_a_terminal_hints_with_the_flags_used(tmp_path: Path) -> None:
     _project(tmp_path)
-    r = subprocess.run(
-        [str(EXE), "-C", "my project", "--sandbox", "apply"],
-        cwd=tmp_path,
-        env={**os.environ, "NO_COLOR": "1"},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = run_installed("-C", "my project", "--sandbox", "apply", cwd=tmp_path, stdin=subprocess.DEVNULL)
     assert r.returncode == 1
     assert (
         "apply asks for confirmation, and there is no terminal to ask on: pass --auto-approve "
@@ -142,16 +132,11 @@ def test_apply_without_a_terminal_hints_with_the_flags_used(tmp_path: Path) -> N
         "exactly it (assistplan -C 'my project' --sandbox plan --out FILE, then "
         "assistplan -C 'my project' --sandbox apply FILE)"
     ) in r.stderr
-    assert _run("-C", "my project", "--sandbox", "apply", "--auto-approve", cwd=tmp_path).returncode == 0
-    d = subprocess.run(
-        [str(EXE), "-C", "my project", "--sandbox", "destroy"],
-        cwd=tmp_path,
-        env={**os.environ, "NO_COLOR": "1"},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    assert (
+        run_installed("-C", "my project", "--sandbox", "apply", "--auto-approve", cwd=tmp_path).returncode
+        == 0
     )
+    d = run_installed("-C", "my project", "--sandbox", "destroy", cwd=tmp_path, stdin=subprocess.DEVNULL)
     assert d.returncode == 1
     assert (
         "destroy asks for confirmation, and there is no terminal to ask on: pass --auto-approve "

@@ -6,23 +6,18 @@ list gets a warning, not a refusal."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import openai
 import pytest
-from werkzeug.serving import make_server
 
 from assistplan.sandbox import SANDBOX_BASE_URL, http_client, make_app
-from tests.cli.terminal import EXE
-from tests.e2e.conftest import EXAMPLES, Project
+from tests.e2e.conftest import Project, copy_example, run_installed
+from tests.sandbox.helpers import loopback_app
 from tests.targets.openapi import validator
 
 TYPO = (
@@ -108,16 +103,8 @@ def test_offline_errors_stay_offline(hr: Project) -> None:
 def test_the_state_binding_is_checked_before_the_models(hr: Project) -> None:
     hr.ok("apply", "--auto-approve")
     hr.edit("model: gpt-4.1", "model: gpt4.1-minii")
-    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "NO_COLOR": "1"}
     with served(hr.root.parent / "served", models=True) as url:
-        r = subprocess.run(
-            [str(EXE), "--base-url", url, "plan"],
-            cwd=hr.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        r = run_installed("--base-url", url, "plan", cwd=hr.root, env={"OPENAI_API_KEY": "sk-test"})
         assert r.returncode == 1 and "belongs to endpoint sandbox" in r.stderr
         assert "gpt4.1-minii" not in r.stderr
         assert httpx2.get(url.removesuffix("/v1") + "/_sandbox/stats").json()["total"] == 0
@@ -136,32 +123,17 @@ class NoModels:
         return self.app(environ, start_response)
 
 
-@contextmanager
-def served(data: Path, *, models: bool) -> Iterator[str]:
+def served(data: Path, *, models: bool) -> AbstractContextManager[str]:
     """The sandbox on loopback; `models` False: without a model list."""
     app = make_app(data)
-    server = make_server("127.0.0.1", 0, app if models else NoModels(app), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}/v1"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    return loopback_app(app if models else NoModels(app))
 
 
 def test_an_endpoint_without_a_model_list_gets_a_warning_not_a_refusal(tmp_path: Path) -> None:
-    root = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
-    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "NO_COLOR": "1"}
+    root = copy_example("hr-bot", tmp_path / "hr-bot")
     with served(tmp_path / "served", models=False) as url:
-        r = subprocess.run(
-            [str(EXE), "--base-url", url, "apply", "--auto-approve"],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
+        r = run_installed(
+            "--base-url", url, "apply", "--auto-approve", cwd=root, env={"OPENAI_API_KEY": "sk-test"}
         )
     assert r.returncode == 0, r.stderr
     assert r.stderr == (

@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import changes
-
-EXE = str(Path(sys.executable).with_name("assistplan"))
+from tests.e2e.conftest import EXE, changes
 
 # These tests call the deprecated assistants methods of the plain SDK on purpose (changes "behind our back").
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -256,7 +253,7 @@ def test_lock_timeout_waits_for_the_holder(make_project):
     lock = backend.lock("apply", 0)
     r = p.run("plan", "--lock-timeout", "0s")
     assert r.code == 1 and f"force-unlock {lock.id}" in r.err
-    argv = [EXE, "-C", str(p.root), "--sandbox", "--no-color", "plan", "--lock-timeout", "30s"]
+    argv = [str(EXE), "-C", str(p.root), "--sandbox", "--no-color", "plan", "--lock-timeout", "30s"]
     waiter = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         said = waiter.stderr.readline()  # blocks until the plan says something

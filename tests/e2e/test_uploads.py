@@ -11,7 +11,6 @@ import hashlib
 import json
 import re
 import shlex
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,13 +18,12 @@ from typing import Any
 
 import openai
 import pytest
-from werkzeug import serving
 from werkzeug.wrappers import Request, Response
 
 from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, make_app, open_store
-from assistplan.sandbox.server import RequestHandler
 from assistplan.sandbox.uploads import render_upload
 from tests.e2e.conftest import Project, changes
+from tests.sandbox.helpers import loopback_app
 
 COMPLETE = "POST /v1/uploads/{upload_id}/complete"
 GUIDE = "# Guide\nEverything a new colleague needs to know.\n"
@@ -160,17 +158,10 @@ class OtherAnswers:
 @contextmanager
 def other_answers(tmp_path: Path, monkeypatch, cancel_names_file: bool) -> Iterator[tuple[OtherAnswers, str]]:
     app = OtherAnswers(tmp_path / "server", cancel_names_file)
-    server = serving.make_server("127.0.0.1", 0, app, threaded=True, request_handler=RequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("ASSISTPLAN_MAX_RETRIES", "0")
-    try:
-        yield app, f"http://127.0.0.1:{server.port}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with loopback_app(app) as url:
+        yield app, url
 
 
 def test_a_cancel_that_names_the_completed_upload_proves_the_file(tmp_path: Path, monkeypatch) -> None:

@@ -9,29 +9,26 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import socket
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug import serving
 
 from assistplan.remote.retries import SDK_LOGGER
 from assistplan.sandbox import make_app
 from tests.cli.terminal import Terminal
-from tests.e2e.conftest import EXAMPLES, Project, Result
+from tests.e2e.conftest import Project, Result, copy_example
+from tests.sandbox.helpers import loopback_app
 
 KEY = "sk-test-waits"
 
 
 def _hr_bot(tmp_path: Path) -> Path:
-    root = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
-    return root
+    return copy_example("hr-bot", tmp_path / "hr-bot")
 
 
 def _closed_port() -> int:
@@ -96,17 +93,8 @@ class FailFirst:
         return self.app(environ, start_response)
 
 
-@contextmanager
-def serving_failing(tmp_path: Path, method: str, path: str, n: int) -> Iterator[str]:
-    app = FailFirst(make_app(tmp_path / "server"), method, path, n)
-    server = serving.make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}/v1"
-    finally:
-        server.shutdown()
-        thread.join(5)
+def serving_failing(tmp_path: Path, method: str, path: str, n: int) -> AbstractContextManager[str]:
+    return loopback_app(FailFirst(make_app(tmp_path / "server"), method, path, n))
 
 
 def test_retries_are_told_in_plain_output(tmp_path: Path, off_sandbox) -> None:

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 from tests.cli.terminal import Terminal
-from tests.e2e.conftest import EXAMPLES, Project
+from tests.e2e.conftest import Project, copy_example
 
 
 def _copy(tmp_path: Path, example: str = "hr-bot") -> Path:
     root = tmp_path / example
-    shutil.copytree(EXAMPLES / example, root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example(example, root)
     return root
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -19,8 +18,8 @@ from werkzeug import serving
 
 from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, make_app
 from assistplan.state import LocalBackend
-
-EXE = str(Path(sys.executable).with_name("assistplan"))
+from tests.e2e.conftest import EXE
+from tests.sandbox.helpers import loopback_app
 
 
 def generate(root: Path, *, files: int, stores: int, assistants: int, per_store: int = 2) -> dict[str, int]:
@@ -57,7 +56,7 @@ def env(**extra: str) -> dict[str, str]:
 
 def _argv(args: tuple[str, ...], sandbox: bool, base_url: str | None) -> list[str]:
     where = ["--base-url", base_url] if base_url else ["--sandbox"] if sandbox else []
-    return [EXE, "--no-color", *where, *args]
+    return [str(EXE), "--no-color", *where, *args]
 
 
 def _environ(environ: dict[str, str] | None, base_url: str | None) -> dict[str, str]:
@@ -166,16 +165,11 @@ def gated_sandbox(root: Path, faults: Faults | None = None) -> Iterator[tuple[Ga
     """The sandbox of `root` (its data where `--sandbox` keeps it, so `inventory` reads it)
     served on loopback behind a Gate; yields the gate and the URL for `base_url=`."""
     gate = Gate(make_app(root / ".assistplan" / "sandbox", faults))
-    server = serving.make_server("127.0.0.1", 0, gate, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield gate, f"http://127.0.0.1:{server.port}/v1"
-    finally:
-        gate.release(drop=True)
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with loopback_app(gate, _Quiet) as url:
+        try:
+            yield gate, url
+        finally:
+            gate.release(drop=True)
 
 
 def force_unlock_if_locked(root: Path, base_url: str | None = None) -> bool:

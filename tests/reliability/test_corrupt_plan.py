@@ -4,21 +4,20 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import EXAMPLES, Project
+from tests.e2e.conftest import Project, copy_example
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 
 
 def saved_plan(tmp_path: Path) -> tuple[Project, Path]:
     root = tmp_path / "math-tutor"
-    shutil.copytree(EXAMPLES / "math-tutor", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("math-tutor", root)
     p = Project(root)
     p.ok("plan", "--out", "tfplan")
     return p, root / "tfplan"

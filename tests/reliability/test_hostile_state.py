@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import EXAMPLES, Project
+from tests.e2e.conftest import Project, copy_example
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 
@@ -84,7 +83,7 @@ def test_hostile_state(
     name: str, setup: Callable[[Path], None], message: str, command: tuple[str, ...], tmp_path: Path
 ) -> None:
     root = tmp_path / "hr-bot"
-    shutil.copytree(EXAMPLES / "hr-bot", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("hr-bot", root)
     p = Project(root)
     p.ok("apply", "--auto-approve")
     p.edit("temperature: 0.2", "temperature: 0.5")  # so that apply would have something to do
@@ -113,7 +112,7 @@ PLANFILES: list[tuple[str, bytes, str]] = [
 @pytest.mark.parametrize(("name", "content", "message"), PLANFILES, ids=[c[0] for c in PLANFILES])
 def test_hostile_plan_file(name: str, content: bytes, message: str, tmp_path: Path) -> None:
     root = tmp_path / "math-tutor"
-    shutil.copytree(EXAMPLES / "math-tutor", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("math-tutor", root)
     p = Project(root)
     if name != "missing":
         (root / "tfplan").write_bytes(content)
@@ -125,7 +124,7 @@ def test_hostile_plan_file(name: str, content: bytes, message: str, tmp_path: Pa
 def test_plan_file_from_another_project_is_refused(tmp_path: Path) -> None:
     a, b = (Project(tmp_path / n) for n in ("a", "b"))
     for proj in (a, b):
-        shutil.copytree(EXAMPLES / "math-tutor", proj.root, ignore=shutil.ignore_patterns(".assistplan"))
+        copy_example("math-tutor", proj.root)
         proj.ok("apply", "--auto-approve")
     a.edit("Write and run code", "Write and run Python")
     a.ok("plan", "--out", str(tmp_path / "a.plan"))

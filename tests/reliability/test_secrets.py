@@ -3,16 +3,13 @@ the API echoes them."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import werkzeug.serving
 from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 from werkzeug import Request, Response
@@ -20,8 +17,9 @@ from werkzeug import Request, Response
 from assistplan.errors import RemoteError
 from assistplan.remote.api import connect
 from assistplan.remote.client import resolve_endpoint
-from assistplan.sandbox import Faults, make_server
+from assistplan.sandbox import Faults
 from tests.reliability import harness as h
+from tests.sandbox.helpers import loopback, loopback_app
 
 KEY = "sk-test-SECRET-7f3a9c1e55d04b2a"
 
@@ -56,19 +54,10 @@ def assert_nowhere(secret: str, root: Path, outputs: list[str]) -> None:
         assert secret not in text and secret[::-1] not in text
 
 
-@contextlib.contextmanager
-def serving(server: werkzeug.serving.BaseWSGIServer) -> Iterator[str]:
-    """`server` on a thread; its origin (http://127.0.0.1:PORT)."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
-    with serving(make_server("127.0.0.1", 0, tmp_path / "server-data", Faults(), KEY)) as origin:
-        yield f"{origin}/v1"
+    with loopback(tmp_path / "server-data", Faults(), KEY) as url:
+        yield url
 
 
 @pytest.fixture
@@ -87,8 +76,8 @@ def echoing() -> Iterator[str]:
         }
         return Response(json.dumps(body), status=400, content_type="application/json")
 
-    with serving(werkzeug.serving.make_server("127.0.0.1", 0, app, threaded=True)) as origin:
-        yield f"{origin}/v1"
+    with loopback_app(app) as url:
+        yield url
 
 
 def test_no_command_leaks_the_key(tmp_path: Path, served: str, echoing: str) -> None:
@@ -136,8 +125,8 @@ def _foundry(root: Path, endpoint: str) -> None:
 
 @pytest.fixture
 def served_azure(tmp_path: Path) -> Iterator[str]:
-    with serving(make_server("127.0.0.1", 0, tmp_path / "server-data", Faults(), TOKEN)) as origin:
-        yield origin
+    with loopback(tmp_path / "server-data", Faults(), TOKEN) as url:
+        yield url.removesuffix("/v1")
 
 
 def test_no_command_leaks_the_azure_token(tmp_path: Path, served_azure: str, echoing: str) -> None:

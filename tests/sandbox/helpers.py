@@ -5,20 +5,24 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import openai
+from werkzeug import serving as werkzeug_serving
 
 from assistplan.sandbox import SANDBOX_BASE_URL, Faults, Store, http_client, make_server, open_store
-from assistplan.sandbox.server import server_url
+from assistplan.sandbox.server import RequestHandler, server_url
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 API_KEY = "sk-test-sandbox-key"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -93,9 +97,9 @@ def raw(data_dir: Path | None, faults: Faults | None = None, token: str | None =
 
 
 @contextmanager
-def loopback(data_dir: Path | None, faults: Faults | None = None, token: str | None = None) -> Iterator[str]:
-    """Serve the sandbox on 127.0.0.1 (a free port) in a thread; yield its ``/v1`` base URL."""
-    server = make_server("127.0.0.1", 0, data_dir, faults, token)
+def serving(server: werkzeug_serving.BaseWSGIServer) -> Iterator[str]:
+    """`server` (bound, not yet serving) on a thread until the block ends; yields its ``/v1``
+    base URL."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -104,6 +108,22 @@ def loopback(data_dir: Path | None, faults: Faults | None = None, token: str | N
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def loopback(
+    data_dir: Path | None, faults: Faults | None = None, token: str | None = None
+) -> AbstractContextManager[str]:
+    """Serve the sandbox on 127.0.0.1 (a free port) in a thread; yields its ``/v1`` base URL."""
+    return serving(make_server("127.0.0.1", 0, data_dir, faults, token))
+
+
+def loopback_app(
+    app: WSGIApp, handler: type[werkzeug_serving.WSGIRequestHandler] = RequestHandler
+) -> AbstractContextManager[str]:
+    """Serve a WSGI app (one wrapping the sandbox's, answering otherwise on some routes) as
+    `loopback` serves the sandbox; yields its ``/v1`` base URL."""
+    server = werkzeug_serving.make_server("127.0.0.1", 0, app, threaded=True, request_handler=handler)
+    return serving(server)
 
 
 def snapshot(data_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -149,3 +169,15 @@ def serve_process(
         raise AssertionError(f"unexpected announcement {line!r}; stderr: {proc.communicate()[1]}")
     assert Path(match.group(2)) == data_dir.resolve()
     return proc, match.group(1)
+
+
+@contextmanager
+def served_process(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`serve_process` until the block ends, then stopped as a user stops it (SIGTERM: exit 0);
+    yields its ``/v1`` base URL."""
+    proc, url = serve_process(data_dir, *args, env=env)
+    try:
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0

@@ -19,18 +19,16 @@ from click.testing import CliRunner
 from assistplan.cli.sandbox_cmd import sandbox
 
 from .dump import HEADERS
-from .helpers import serve_process
+from .helpers import serve_process, served_process
 
 
 @contextmanager
 def serving(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[httpx2.Client]:
-    proc, url = serve_process(data_dir, *args, env=env)
-    try:
-        with httpx2.Client(base_url=url.removesuffix("/v1"), headers=HEADERS, timeout=30) as client:
-            yield client
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
+    with (
+        served_process(data_dir, *args, env=env) as url,
+        httpx2.Client(base_url=url.removesuffix("/v1"), headers=HEADERS, timeout=30) as client,
+    ):
+        yield client
 
 
 def test_serve_announces_its_url_and_defaults_to_loopback_and_the_project_data_dir(tmp_path: Path) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from pathlib import Path
 
 import pytest
 
 from assistplan.state import PostgresBackend
-from tests.e2e.conftest import EXAMPLES, Project
+from tests.e2e.conftest import Project, copy_example
 
 pytestmark = [pytest.mark.postgres, pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")]
 
@@ -19,7 +18,7 @@ def test_each_environment_keeps_its_state_in_its_own_workspace(
 ) -> None:
     monkeypatch.setenv("ASSISTPLAN_PG_DSN", pg_dsn)
     root = tmp_path / "support-envs"
-    shutil.copytree(EXAMPLES / "support-envs", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("support-envs", root)
     team = f"t-{uuid.uuid4().hex[:12]}"
     config = root / "assistants.yaml"
     config.write_text(config.read_text() + f"state: {{backend: postgres, workspace: {team}}}\n")

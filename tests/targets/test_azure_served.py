@@ -4,7 +4,6 @@ started with `--token` accepts that token only), with its request counts as the 
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from assistplan.state import LocalBackend
 from tests.e2e.conftest import Project, Result
-from tests.sandbox.helpers import serve_process
+from tests.sandbox.helpers import served_process
 from tests.targets.test_foundry import CONFIG
 
 TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOi-test-entra-token-5f1c"
@@ -25,12 +24,8 @@ CLASSIC = "".join(line for line in CONFIG.splitlines(keepends=True) if "type: mc
 
 @pytest.fixture
 def origin(tmp_path: Path) -> Iterator[str]:
-    proc, url = serve_process(tmp_path / "sandbox", "--token", TOKEN)
-    try:
+    with served_process(tmp_path / "sandbox", "--token", TOKEN) as url:
         yield url.removesuffix("/v1")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
 
 
 @pytest.fixture

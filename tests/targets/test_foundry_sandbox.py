@@ -7,7 +7,6 @@ Over plain http azure-core sends a bearer token only when a call passes `enforce
 
 from __future__ import annotations
 
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from assistplan.remote.api import connect
 from assistplan.remote.client import resolve_endpoint
 from assistplan.targets import TARGETS
-from tests.sandbox.helpers import serve_process
+from tests.sandbox.helpers import served_process
 
 HTTP = {"enforce_https": False}
 TOKEN = "test-entra-token"
@@ -46,12 +45,8 @@ class FakeCredential:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`assistplan sandbox serve` in a child process; its origin (http://127.0.0.1:PORT)."""
-    proc, url = serve_process(tmp_path_factory.mktemp("foundry") / "data")
-    try:
+    with served_process(tmp_path_factory.mktemp("foundry") / "data") as url:
         yield url.removesuffix("/v1")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
 
 
 def project(origin: str, name: str) -> AIProjectClient:

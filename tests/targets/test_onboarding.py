@@ -4,13 +4,12 @@ PR comments around a target change."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.e2e.conftest import EXAMPLES, Project, changes
+from tests.e2e.conftest import Project, changes, copy_example
 from tests.targets.conftest import changed, write_config
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -104,7 +103,7 @@ def test_a_frozen_snapshot_the_target_cannot_express_is_a_plan_error(project):
 
 def test_a_protected_assistant_can_change_target(tmp_path: Path):
     root = tmp_path / "hr-pilot"
-    shutil.copytree(EXAMPLES / "hr-pilot", root, ignore=shutil.ignore_patterns(".assistplan"))
+    copy_example("hr-pilot", root)
     p = Project(root)
     p.ok("apply", "--auto-approve")
     p.edit("version: 1\n", "version: 1\nprovider: {target: responses}\n")

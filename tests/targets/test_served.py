@@ -3,11 +3,8 @@ the sandbox's request counts (`GET /_sandbox/stats`) as the witness of what was 
 
 from __future__ import annotations
 
-import signal
 import socket
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +12,7 @@ import httpx2
 import pytest
 
 from tests.e2e.conftest import Project, Result
-from tests.sandbox.helpers import serve_process
+from tests.sandbox.helpers import served_process
 from tests.targets.conftest import changed, write_config
 from tests.targets.openapi import errors
 
@@ -28,16 +25,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def serving(data: Path, port: int, *flags: str) -> Iterator[str]:
+def serving(data: Path, port: int, *flags: str) -> AbstractContextManager[str]:
     """The sandbox on a fixed port (state is bound to its URL), stopped on leaving."""
-    proc: subprocess.Popen[str]
-    proc, url = serve_process(data, "--port", str(port), *flags)
-    try:
-        yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(10) == 0
+    return served_process(data, "--port", str(port), *flags)
 
 
 def stats(url: str, reset: bool = False) -> dict[str, int]:

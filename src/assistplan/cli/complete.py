@@ -9,18 +9,11 @@ from pathlib import Path
 import click
 from click.shell_completion import CompletionItem
 
+from assistplan.addrs import SECTIONS
 from assistplan.cli.session import Options
 from assistplan.config import load_config
 from assistplan.config.overlay import declared, overlay_environments
 from assistplan.config.yaml_positions import parse_yaml
-
-SECTIONS = {
-    "file": "files",
-    "vector_store": "vector_stores",
-    "assistant": "assistants",
-    "pipeline": "pipelines",
-    "experiment": "experiments",
-}
 
 
 def addresses(directory: Path | None, config_file: str, env: str | None = None) -> list[str]:

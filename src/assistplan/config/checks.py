@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistplan.addrs import NAME_RE
+from assistplan.addrs import NAME_RE, noun
+from assistplan.addrs import SECTIONS as KIND_SECTIONS
 from assistplan.config.messages import Finding, hint, short, where
 from assistplan.config.model import DEFAULT_TARGET, Pos
 from assistplan.config.paths import PathProblem, confine, existing_file, read_text_file
@@ -20,13 +21,7 @@ from assistplan.config.yaml_positions import Document
 
 RESERVED_METADATA_KEY = "assistplan"  # the managed-object marker assistplan writes itself
 MAX_INSTRUCTIONS = 256_000
-SECTIONS = {
-    "files": "file",
-    "vector_stores": "vector store",
-    "assistants": "assistant",
-    "pipelines": "pipeline",
-    "experiments": "experiment",
-}
+SECTIONS = {section: noun(kind) for kind, section in KIND_SECTIONS.items()}  # section -> its kind in words
 
 Path_ = tuple[str | int, ...]
 

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from assistplan.addrs import Address
+from assistplan.addrs import SECTIONS, Address
 from assistplan.config.messages import where
 from assistplan.config.model import Config, Pos
 from assistplan.errors import AssistplanError
@@ -25,13 +25,6 @@ from assistplan.remote import normalize as norm
 from assistplan.state.model import State
 
 LABELS = ("name", "description")  # what a person reads, not what the model runs with
-SECTIONS = {
-    "file": "files",
-    "vector_store": "vector_stores",
-    "assistant": "assistants",
-    "pipeline": "pipelines",
-    "experiment": "experiments",
-}
 Node = tuple[str, dict[str, Any]]  # (type, attributes)
 
 

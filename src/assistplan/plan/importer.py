@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from assistplan.addrs import Address
+from assistplan.addrs import Address, noun
 from assistplan.errors import PlanError, RemoteError, StateError, command
 from assistplan.plan.desired import Desired
 from assistplan.plan.refresh import KINDS, LIVE_FILE_STATUSES, PENDING
@@ -31,7 +31,6 @@ from assistplan.state.model import ResourceState, State
 from assistplan.targets import DEFAULT_TARGET, TARGETS, Target, open_target
 
 DEFAULT_STATIC = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
-NOUN = {"file": "file", "vector_store": "vector store", "assistant": "assistant"}
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ def read_import(
         remote.probe_assistants()
     obj = remote.get(d.type, remote_id, address)
     if obj is None:
-        raise RemoteError(f"{address}: there is no {NOUN[d.type]} {remote_id} on {remote.endpoint_name}")
+        raise RemoteError(f"{address}: there is no {noun(d.type)} {remote_id} on {remote.endpoint_name}")
     to_addr = id_map(state, desired)
     if d.type == "file":
         main = file_state(d, obj)

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistplan.addrs import REMOTE_KINDS
+from assistplan.addrs import REMOTE_KINDS, SECTIONS
 from assistplan.config.model import DEFAULT_TARGET, Config
 from assistplan.errors import EndpointRetiredError, Message, command
 from assistplan.plan.desired import Desired
@@ -28,7 +28,6 @@ from assistplan.state.model import ResourceState, State
 from assistplan.targets import TARGETS, open_target, recorded_target
 
 KINDS = REMOTE_KINDS
-_COLLECTION = {"file": "files", "vector_store": "vector_stores", "assistant": "assistants"}
 LIVE_FILE_STATUSES = ("completed", "in_progress")
 Progress = Callable[[int, int], None]  # (objects read, objects to read)
 PENDING = "pending"  # state extra: a create was started (apply/executor.py `_intend`) and not recorded
@@ -264,7 +263,7 @@ class Reader:
         if known is None:
             return len(ids) > 2  # then list while that can still beat GETs (see _read_kind)
         # On a tie GETs win: they run side by side, where pages follow one another.
-        return math.ceil(max(known, len(ids)) / PAGE[_COLLECTION[kind]]) < len(ids)
+        return math.ceil(max(known, len(ids)) / PAGE[SECTIONS[kind]]) < len(ids)
 
     def _read_kind(
         self,
@@ -289,7 +288,7 @@ class Reader:
             # marker (adoption) needs the whole collection.
             wanted = {norm.marker(self.state.lineage, a): a for a in adopt}
             seen = 0
-            for n, page in enumerate(self.remote.pages(_COLLECTION[kind]), start=1):
+            for n, page in enumerate(self.remote.pages(SECTIONS[kind]), start=1):
                 seen += len(page)
                 found_before, read_before = len(objs) + len(marked), len(objs)
                 for obj in page:

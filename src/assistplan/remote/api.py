@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 import openai
 
+from assistplan.addrs import SECTIONS
 from assistplan.errors import EndpointRetiredError, RemoteError
 from assistplan.remote.auth import Secrets
 from assistplan.remote.client import DEFAULT_BASE_URL, Endpoint, make_clients
@@ -78,9 +79,6 @@ def retry_after(headers: Any) -> float:
         except (TypeError, ValueError, OverflowError):
             pass
     return DEFAULT_PAUSE
-
-
-_COLLECTIONS = {"assistant": "assistants", "file": "files", "vector_store": "vector_stores"}
 
 
 def _an_object(obj: Any, what: str) -> dict[str, Any]:
@@ -371,24 +369,24 @@ class Remote:
     # -- single objects ----------------------------------------------------------------------
     def get(self, kind: str, remote_id: str, what: str) -> dict[str, Any] | None:
         """The object, or None when the API says it does not exist."""
-        path = f"/{_COLLECTIONS[kind]}/{_seg(remote_id)}"
+        path = f"/{SECTIONS[kind]}/{_seg(remote_id)}"
         obj = self._call(f"{what}: read {remote_id}", lambda: self._get(path), missing_ok=True)
         return None if obj is None else dict(obj)
 
     # -- objects: create / update / delete, the same shape for every kind --------------------
     def create(self, kind: str, params: dict[str, Any], what: str) -> dict[str, Any]:
         """Create an assistant or vector store (files are uploaded: `upload_file`)."""
-        obj = self._call(f"{what}: create", lambda: self._post(f"/{_COLLECTIONS[kind]}", params))
+        obj = self._call(f"{what}: create", lambda: self._post(f"/{SECTIONS[kind]}", params))
         return _an_object(obj, f"{what}: create")
 
     def update(self, kind: str, remote_id: str, params: dict[str, Any], what: str) -> dict[str, Any]:
-        path = f"/{_COLLECTIONS[kind]}/{_seg(remote_id)}"
+        path = f"/{SECTIONS[kind]}/{_seg(remote_id)}"
         obj = self._call(f"{what}: update", lambda: self._post(path, params))
         return _an_object(obj, f"{what}: update")
 
     def delete(self, kind: str, remote_id: str, what: str) -> None:
         """Delete an object; one already gone is not an error."""
-        path = f"/{_COLLECTIONS[kind]}/{_seg(remote_id)}"
+        path = f"/{SECTIONS[kind]}/{_seg(remote_id)}"
         self._call(f"{what}: delete", lambda: self._delete(path), missing_ok=True)
 
     # -- files ------------------------------------------------------------------------------
