@@ -184,7 +184,7 @@ def apply_in_process(root: Path, parallelism: int = 32) -> float:
 
 def sandbox_remote(root: Path, parallelism: int, **faults: Any) -> tuple[Any, Any]:
     """A Remote on root's in-process sandbox with `faults` (e.g. latency_ms=20), built as
-    make_openai builds it for --sandbox; and the sandbox's store (for its request counts)."""
+    `connect` builds it for --sandbox; and the sandbox's store (for its request counts)."""
     import openai
 
     from assistplan.remote.api import Remote

@@ -208,11 +208,11 @@ UPLOAD = textwrap.dedent(
     """
     import resource, sys
     from pathlib import Path
-    from assistplan.remote.api import Remote
-    from assistplan.remote.client import Endpoint, make_openai
+    from assistplan.remote.api import connect
+    from assistplan.remote.client import Endpoint
 
     url, path = sys.argv[1], Path(sys.argv[2])
-    remote = Remote(make_openai(Endpoint("loopback", url)), "loopback")
+    remote = connect(Endpoint("loopback", url))
     seen = []
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report = lambda s, n: seen.append((s, n))  # noqa: E731

@@ -230,7 +230,6 @@ def test_instructions_file_is_read_and_part_of_the_digest(tmp_path: Path) -> Non
     path = _project(tmp_path, text, {"prompts/bot.md": "\ufeffBe brief. é\n"})
     first = load_config(path)
     assert first.assistants["bot"].instructions == "Be brief. é\n"  # BOM dropped
-    assert first.assistants["bot"].instructions_file == "prompts/bot.md"
     assert load_config(path).digest == first.digest  # deterministic
     (tmp_path / "prompts/bot.md").write_text("Be verbose.\n", encoding="utf-8")
     second = load_config(path)

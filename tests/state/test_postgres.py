@@ -26,6 +26,7 @@ import pytest
 from assistplan.errors import LockError, StateError
 from assistplan.state import LocalBackend, PostgresBackend, State, open_backend, pull, push
 from assistplan.state.base import Backend
+from tests.state import pg_history as kept
 
 from .conformance import BackendConformance, BackendFactory, sample_state
 from .pg_server import DATABASE, ROLE, PgServer, _free_port
@@ -47,7 +48,7 @@ class TestPostgresConformance(BackendConformance):
 
     def read_previous(self, backend: Backend) -> State | None:
         assert isinstance(backend, PostgresBackend)
-        return backend.read_previous()
+        return kept.previous(self.dsn, backend.workspace)
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_describe_names_workspace_host_and_database_only(pg_server: PgServer, wo
 # -- history --------------------------------------------------------------------------------------
 
 
-def test_history_keeps_every_earlier_serial(pg: PostgresBackend) -> None:
+def test_history_keeps_every_earlier_serial(pg: PostgresBackend, pg_dsn: str) -> None:
     written = []
     lineage = sample_state().lineage
     for serial in range(1, 6):
@@ -94,16 +95,17 @@ def test_history_keeps_every_earlier_serial(pg: PostgresBackend) -> None:
         state.lineage = lineage
         pg.write(state)
         written.append(state)
-    history = pg.read_history()
+    history = kept.history(pg_dsn, pg.workspace)
     assert [serial for serial, _ in history] == [5, 4, 3, 2, 1]
     times = [when for _, when in history]
     assert times == sorted(times, reverse=True) and all(t.tzinfo is not None for t in times)
-    assert [serial for serial, _ in pg.read_history(limit=2)] == [5, 4]
-    second = pg.read_serial(2)
+    assert [serial for serial, _ in kept.history(pg_dsn, pg.workspace, limit=2)] == [5, 4]
+    second = kept.version(pg_dsn, pg.workspace, 2)
     assert second is not None and second.to_json() == written[1].to_json()
-    assert "version 2" in second.get("assistant.support").attributes["instructions"]  # type: ignore[union-attr]
-    assert pg.read_serial(6) is None
-    previous = pg.read_previous()
+    support = second.get("assistant.support")
+    assert support is not None and "version 2" in support.attributes["instructions"]
+    assert kept.version(pg_dsn, pg.workspace, 6) is None
+    previous = kept.previous(pg_dsn, pg.workspace)
     assert previous is not None and previous.to_json() == written[3].to_json()
     current = pg.read()
     assert current is not None and current.to_json() == written[4].to_json()
@@ -115,15 +117,15 @@ def test_history_limit_drops_only_old_serials(pg_dsn: str, workspace: str) -> No
     for serial in range(1, 6):
         state.serial = serial
         backend.write(state)
-    assert [serial for serial, _ in backend.read_history()] == [5, 4, 3]
-    assert backend.read_serial(2) is None and backend.read_serial(3) is not None
+    assert kept.serials(pg_dsn, workspace) == [5, 4, 3]
+    assert kept.version(pg_dsn, workspace, 2) is None and kept.version(pg_dsn, workspace, 3) is not None
     with pytest.raises(StateError, match="history_limit"):
         PostgresBackend(pg_dsn, workspace, history_limit=0)
 
 
-def test_empty_workspace_has_no_history(pg: PostgresBackend) -> None:
-    assert pg.read() is None and pg.read_history() == [] and pg.read_previous() is None
-    assert pg.read_serial(1) is None
+def test_empty_workspace_has_no_history(pg: PostgresBackend, pg_dsn: str) -> None:
+    assert pg.read() is None and kept.history(pg_dsn, pg.workspace) == []
+    assert kept.previous(pg_dsn, pg.workspace) is None and kept.version(pg_dsn, pg.workspace, 1) is None
 
 
 # -- workspaces -----------------------------------------------------------------------------------
@@ -133,7 +135,7 @@ def test_workspaces_in_one_database_are_independent(pg_dsn: str) -> None:
     a, b = PostgresBackend(pg_dsn, new_workspace()), PostgresBackend(pg_dsn, new_workspace())
     first = sample_state(serial=1, note="a")
     a.write(first)
-    assert b.read() is None and b.read_history() == []
+    assert b.read() is None and kept.history(pg_dsn, b.workspace) == []
     other = sample_state(serial=1, note="b")  # the same serial in another workspace is fine
     b.write(other)
     assert a.read().to_json() == first.to_json()  # type: ignore[union-attr]
@@ -158,7 +160,7 @@ def test_factory_opens_a_workspace_from_the_environment(pg_dsn: str, workspace: 
 # -- lost writes ----------------------------------------------------------------------------------
 
 
-def test_write_with_a_serial_not_above_the_stored_one_is_refused(pg: PostgresBackend) -> None:
+def test_write_with_a_serial_not_above_the_stored_one_is_refused(pg: PostgresBackend, pg_dsn: str) -> None:
     stored = sample_state(serial=3, note="stored")
     pg.write(stored)
     for serial in (3, 2):
@@ -171,7 +173,7 @@ def test_write_with_a_serial_not_above_the_stored_one_is_refused(pg: PostgresBac
             "another run wrote it; run the command again"
         )
     assert pg.read().to_json() == stored.to_json()  # type: ignore[union-attr]
-    assert [serial for serial, _ in pg.read_history()] == [3]
+    assert kept.serials(pg_dsn, pg.workspace) == [3]
 
 
 def test_racing_first_writes_of_one_serial_let_exactly_one_win(pg_dsn: str, workspace: str) -> None:
@@ -376,7 +378,7 @@ def test_eight_processes_applying_at_once_serialise_cleanly(
     final = pg.read()
     assert final is not None and final.serial == workers * steps
     assert sorted(final.resources) == sorted(f"file.w{w}_{s}" for w in range(workers) for s in range(steps))
-    assert [s for s, _ in pg.read_history()] == list(range(workers * steps, 0, -1))
+    assert kept.serials(pg_dsn, pg.workspace) == list(range(workers * steps, 0, -1))
 
 
 # -- schema ---------------------------------------------------------------------------------------
@@ -452,7 +454,7 @@ def test_pull_of_an_empty_backend_is_empty(pg: PostgresBackend) -> None:
     assert pull(pg) == ""
 
 
-def test_push_refuses_other_lineage_and_older_serials_unless_forced(pg: PostgresBackend) -> None:
+def test_push_refuses_other_lineage_and_older_serials_unless_forced(pg: PostgresBackend, pg_dsn: str) -> None:
     current = sample_state(serial=4, note="current")
     pg.write(current)
 
@@ -480,7 +482,7 @@ def test_push_refuses_other_lineage_and_older_serials_unless_forced(pg: Postgres
 
     assert pull(pg) == current.dumps()
     assert push(pg, current.dumps()).serial == 4  # the same document again: nothing to do
-    assert [s for s, _ in pg.read_history()] == [4]
+    assert kept.serials(pg_dsn, pg.workspace) == [4]
 
     newer = current.copy()
     newer.serial = 7
@@ -493,7 +495,7 @@ def test_push_refuses_other_lineage_and_older_serials_unless_forced(pg: Postgres
 
     replaced = push(pg, stranger.dumps(), force=True)  # another lineage, higher serial: as is
     assert replaced.serial == 9 and pg.read().lineage == stranger.lineage  # type: ignore[union-attr]
-    assert [s for s, _ in pg.read_history()] == [9, 8, 7, 4]  # every replaced version kept
+    assert kept.serials(pg_dsn, pg.workspace) == [9, 8, 7, 4]  # every replaced version kept
 
 
 def test_push_waits_for_and_respects_the_lock(pg: PostgresBackend, pg_dsn: str) -> None:

@@ -44,8 +44,7 @@ from assistplan.plan.model import (
 from assistplan.plan.reasons import NEW, NO_API_CALL, Reason
 
 MARKER = "<!-- assistplan-plan"
-GITHUB_LIMIT = 65_536
-LIMIT = 60_000  # leaves room for what a workflow may add around the comment
+LIMIT = 60_000  # GitHub takes 65,536 characters: room for what a workflow adds around the comment
 BODY_CAPS = (None, 80, 25, 8, 0)  # diff lines shown per change, tried in turn until the comment fits
 
 ICON = {

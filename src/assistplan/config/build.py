@@ -136,7 +136,6 @@ def _assistant(name: str, spec: dict[str, Any], pos: Pos, checked: Checked, mode
         display_name=spec.get("name", name),
         description=spec.get("description"),
         instructions=instructions,
-        instructions_file=spec.get("instructions_file"),
         tools=tuple(spec.get("tools", ())),
         code_interpreter_files=tuple(resources.get("code_interpreter", {}).get("files", ())),
         file_search_vector_stores=tuple(resources.get("file_search", {}).get("vector_stores", ())),

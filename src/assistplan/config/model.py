@@ -70,7 +70,6 @@ class AssistantSpec:
     model_pos: Pos | None = None  # where `model` is written (checked against the endpoint at plan time)
     description: str | None = None
     instructions: str | None = None  # inline text, or the text read from instructions_file
-    instructions_file: str | None = None  # as written, for display
     tools: tuple[dict[str, Any], ...] = ()
     code_interpreter_files: tuple[str, ...] = ()  # names of FileSpecs
     file_search_vector_stores: tuple[str, ...] = ()  # names of VectorStoreSpecs (at most 1)

@@ -253,8 +253,3 @@ def make_clients(
     if endpoint.agents_url:
         agents = main.with_options(base_url=endpoint.agents_url, default_query=version)
     return Clients(main, agents, secrets)
-
-
-def make_openai(endpoint: Endpoint, *, max_retries: int | None = None, pool_size: int = 32) -> openai.OpenAI:
-    """The SDK client for the endpoint's files and vector stores (and assistants)."""
-    return make_clients(endpoint, max_retries=max_retries, pool_size=pool_size).client

@@ -83,10 +83,10 @@ def header_for(lineage: str, serial: int, base_sha256: str) -> str:
 
 @dataclass
 class Parsed:
-    """A journal file as read: whether it extends the given document, its records, and where
-    its last complete record ends (a torn tail after it is ignored and cut before appending)."""
+    """A journal file as read: its records (none when it does not extend the given document),
+    and where its last complete record ends (a torn tail after it is ignored and cut before
+    appending)."""
 
-    extends_base: bool
     records: list[Any]
     end: int  # bytes up to and including the last good line
 
@@ -101,13 +101,13 @@ def parse(data: bytes, base: bytes, source: str) -> Parsed:
     lines = data.split(b"\n")
     complete = lines[:-1]  # the part after the last newline is incomplete by definition
     if not complete:
-        return Parsed(False, [], 0)
+        return Parsed([], 0)
     try:
         head = json.loads(complete[0])
     except ValueError:
         head = None
     if not isinstance(head, dict) or head.get("base_sha256") != hashlib.sha256(base).hexdigest():
-        return Parsed(False, [], 0)
+        return Parsed([], 0)
     if head.get("journal") != JOURNAL_VERSION:
         raise StateError(f"{source}: written by a newer assistplan (journal version {head.get('journal')})")
     records: list[Any] = []
@@ -120,7 +120,7 @@ def parse(data: bytes, base: bytes, source: str) -> Parsed:
                 break  # a torn last line: never acknowledged
             raise StateError(f"{source}: corrupt journal (line {i + 1} is not JSON)") from None
         end += len(line) + 1
-    return Parsed(True, records, end)
+    return Parsed(records, end)
 
 
 def replay_all(state: State, records: Iterable[Any], source: str) -> State:

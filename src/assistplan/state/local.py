@@ -201,7 +201,7 @@ class LocalBackend:
     def _read_journal(self, base: bytes) -> journal.Parsed:
         raw = _read_bytes(self.journal_path)
         if raw is None:
-            return journal.Parsed(False, [], 0)
+            return journal.Parsed([], 0)
         return journal.parse(raw, base, str(self.journal_path))
 
     def _open_journal(self, tail: _Tail) -> int:

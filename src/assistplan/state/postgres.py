@@ -53,7 +53,6 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, quote_plus
 
@@ -348,46 +347,6 @@ class PostgresBackend:
                    WHERE workspace = %s AND serial <= %s""",
                 (self.workspace, state.serial - self.history_limit),
             )
-
-    def read_history(self, limit: int | None = None) -> list[tuple[int, datetime]]:
-        """(serial, written_at) of every stored version, newest first (the current one included)."""
-
-        def run(conn: psycopg.Connection[Any]) -> list[tuple[int, datetime]]:
-            rows = conn.execute(
-                """SELECT serial, written_at FROM assistplan_state_history
-                   WHERE workspace = %s ORDER BY serial DESC LIMIT %s""",
-                (self.workspace, limit),
-            ).fetchall()
-            return [(int(serial), written_at) for serial, written_at in rows]
-
-        return self._with_conn("read the state history", run)
-
-    def read_serial(self, serial: int) -> State | None:
-        """The document as written with `serial`, None if it is not (or no longer) in the history."""
-
-        def run(conn: psycopg.Connection[Any]) -> State | None:
-            row = conn.execute(
-                "SELECT document FROM assistplan_state_history WHERE workspace = %s AND serial = %s",
-                (self.workspace, serial),
-            ).fetchone()
-            return None if row is None else _parse(row[0], f"{self.describe()} serial {serial}")
-
-        return self._with_conn("read the state history", run)
-
-    def read_previous(self) -> State | None:
-        """The newest stored version older than the current one (what the last write replaced)."""
-
-        def run(conn: psycopg.Connection[Any]) -> State | None:
-            row = conn.execute(
-                """SELECT h.serial, h.document FROM assistplan_state_history h
-                   JOIN assistplan_states s ON s.workspace = h.workspace
-                   WHERE h.workspace = %s AND h.serial < s.serial
-                   ORDER BY h.serial DESC LIMIT 1""",
-                (self.workspace,),
-            ).fetchone()
-            return None if row is None else _parse(row[1], f"{self.describe()} serial {row[0]}")
-
-        return self._with_conn("read the state history", run)
 
     # -- lock -----------------------------------------------------------------------------------
 
