@@ -98,8 +98,11 @@ def _plan_content(plan: Plan, assistants: Iterable[str]) -> dict[str, Any]:
 
 def promotion_warnings(plan: Plan, config: Config, read_peer: Callable[[str], State | None]) -> list[str]:
     """A warning per version this plan freezes that another environment froze otherwise."""
-    frozen = [c for c in plan.changes if c.type == "experiment_version" and c.actions == CREATE]
-    frozen = [c for c in frozen if c.after and c.after.get("digest")]
+    frozen = [
+        (c, c.after)
+        for c in plan.changes
+        if c.type == "experiment_version" and c.actions == CREATE and c.after and c.after.get("digest")
+    ]
     here = config.environment
     out: list[str] = []
     for peer in config.environments if frozen else ():
@@ -110,14 +113,15 @@ def promotion_warnings(plan: Plan, config: Config, read_peer: Callable[[str], St
         except AssistplanError as exc:
             out.append(f"could not compare the releases of this plan with environment {peer}: {exc}")
             continue
-        for c in frozen if theirs is not None else ():
-            assert theirs is not None and c.after is not None
+        if theirs is None:
+            continue  # nothing frozen there yet
+        for c, after in frozen:
             rs = theirs.get(c.address)
             if rs is None or rs.type != "experiment_version":
                 continue
-            names = list(c.after.get("assistants", {}).values())
+            names = list(after.get("assistants", {}).values())
             recorded = rs.attributes.get("digest") or digest(_state_content(theirs, names))
-            if recorded == c.after["digest"]:
+            if recorded == after["digest"]:
                 continue
             what = _differences(_plan_content(plan, names), _state_content(theirs, names))
             version = Address.parse(c.address).version

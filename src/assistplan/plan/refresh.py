@@ -104,10 +104,12 @@ class Reader:
     def refresh(self, desired: dict[str, Desired], addresses: set[str] | None = None) -> Refreshed:
         managed: dict[str, dict[str, str]] = {k: {} for k in KINDS}
         own: dict[str, dict[str, ResourceState]] = {}  # target -> the assistants it reads itself
+        own_ids: dict[str, str] = {}  # their addresses -> remote ids
         for addr, rs in self.state.resources.items():
             if rs.type in KINDS and rs.remote_id and (addresses is None or addr in addresses):
                 if rs.type == "assistant" and not self._in_collection(rs):
                     own.setdefault(recorded_target(rs), {})[addr] = rs
+                    own_ids[addr] = rs.remote_id
                     continue
                 managed[rs.type][rs.remote_id] = addr
         self._total = sum(map(len, managed.values())) + sum(map(len, own.values()))
@@ -179,9 +181,7 @@ class Reader:
                 if attrs is None:
                     out.missing.add(addr)
                 else:
-                    rid = entries[addr].remote_id
-                    assert rid is not None
-                    out.actual[addr] = Actual(addr, rid, attrs, {})
+                    out.actual[addr] = Actual(addr, own_ids[addr], attrs, {})
         if claims:
             self._claim(claims, out, renamed)
         for kind in KINDS:

@@ -20,10 +20,11 @@ and there is no ``GET /uploads/{id}``. What this sandbox does, and why:
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .common import Body, Call, new_id
 from .errors import ApiError, invalid
@@ -167,13 +168,15 @@ def _assemble(store: Store, parts: list[Record]) -> tuple[bytes | Path, str]:
     out = tempfile.NamedTemporaryFile("wb", dir=store.upload_dir, prefix="tmp-", delete=False)
     with out:
         for part in parts:
-            blob = store.content(part["id"])
-            assert isinstance(blob, Path)  # a store with a data dir keeps parts in files
-            with blob.open("rb") as src:
+            with _open(store.content(part["id"])) as src:
                 while chunk := src.read(_COPY_CHUNK):
                     md5.update(chunk)
                     out.write(chunk)
     return Path(out.name), md5.hexdigest()
+
+
+def _open(content: bytes | Path) -> BinaryIO:
+    return content.open("rb") if isinstance(content, Path) else io.BytesIO(content)
 
 
 def _bytes(content: bytes | Path) -> bytes:
