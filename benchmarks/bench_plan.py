@@ -47,11 +47,11 @@ def one_get_per_object() -> Iterator[None]:
     from assistplan.plan.refresh import Reader
 
     original = planner.Reader
-    planner.Reader = partial(Reader, strategy="get")  # type: ignore[misc]
+    planner.Reader = partial(Reader, strategy="get")
     try:
         yield
     finally:
-        planner.Reader = original  # type: ignore[misc]
+        planner.Reader = original
 
 
 def timed_plan(root: Path, latency_ms: float, parallelism: int) -> dict[str, Any]:

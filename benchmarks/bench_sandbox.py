@@ -63,7 +63,7 @@ def measure_sdk(client: openai.OpenAI, n: int) -> dict[str, float]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "deprecated", DeprecationWarning)
         return {
-            "create_rps": rate(n, lambda _: client.beta.assistants.create(**BODY)),  # type: ignore[arg-type]
+            "create_rps": rate(n, lambda _: client.beta.assistants.create(**BODY)),
             "list_rps": rate(n, lambda _: client.beta.assistants.list(limit=20)),
         }
 

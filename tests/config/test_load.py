@@ -327,7 +327,7 @@ def test_bom_and_relative_display_path(tmp_path: Path, monkeypatch: pytest.Monke
 def test_model_is_frozen(tmp_path: Path) -> None:
     config = load_config(_project(tmp_path, "version: 1\nassistants: {a: {model: m}}\n"))
     with pytest.raises(dataclasses.FrozenInstanceError):
-        config.assistants["a"].model = "x"  # type: ignore[misc]
+        config.assistants["a"].model = "x"
 
 
 def test_big_config_loads(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from assistplan.plan.reasons import TEXT, Reason
 
 
 def change(actions: tuple[str, ...], reason: Reason | None, **kw: object) -> ResourceChange:
-    return ResourceChange("file.a", "file", "a", actions, remote_id="file-1", reason=reason, **kw)  # type: ignore[arg-type]
+    return ResourceChange("file.a", "file", "a", actions, remote_id="file-1", reason=reason, **kw)
 
 
 def test_every_reason_has_words() -> None:
@@ -108,7 +108,7 @@ def test_flags_follow_the_reason() -> None:
 
 def test_a_saved_plan_keeps_the_typed_reasons(tmp_path: Path) -> None:
     changes = tuple(
-        change(a, r, **kw)  # type: ignore[arg-type]
+        change(a, r, **kw)
         for a, r, kw in [
             (DELETE, Reason.FORGET_NOT_MANAGED, {}),
             (UPDATE, Reason.REPOINT_REPLACED, {"replaced": ("file.b",)}),

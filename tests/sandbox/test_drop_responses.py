@@ -46,7 +46,7 @@ def test_the_create_happens_and_the_answer_never_comes_in_process(tmp_path: Path
     # The SDK sees a connection error (and its retries are dropped too: each made an upload).
     client = sdk(http_client(data, Faults(drop_responses=frozenset({"POST /v1/uploads"}))), max_retries=1)
     with pytest.raises(openai.APIConnectionError):
-        client.uploads.create(**NEW)  # type: ignore[arg-type]
+        client.uploads.create(**NEW)
     assert len(open_store(data).uploads) == 3
 
 
@@ -54,7 +54,7 @@ def test_a_dropped_complete_made_its_file_and_the_retried_complete_answers_it(tm
     data = tmp_path / "sandbox"
     with loopback(data, Faults(drop_responses=frozenset({COMPLETE}))) as url:
         client = sdk(httpx2.Client(), base_url=url)
-        up = client.uploads.create(**NEW)  # type: ignore[arg-type]
+        up = client.uploads.create(**NEW)
         part = client.uploads.parts.create(up.id, data=b"abc")
         with pytest.raises(openai.APIConnectionError):
             client.uploads.complete(up.id, part_ids=[part.id])

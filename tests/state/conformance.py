@@ -96,7 +96,7 @@ def sample_state(serial: int = 1, note: str = "first") -> State:
     return state
 
 
-def change_to(state: State, put: list[ResourceState] = (), remove: tuple[str, ...] = ()) -> Change:  # type: ignore[assignment]
+def change_to(state: State, put: list[ResourceState] = (), remove: tuple[str, ...] = ()) -> Change:
     """The change that puts and removes entries of `state` (applied to it too), with its meta."""
     for rs in put:
         state.put(rs)
@@ -170,7 +170,7 @@ class BackendConformance:
             assert sorted(rs.depends_on) == ["file.handbook", "vector_store.docs"]
             assert rs.prevent_destroy is True
             assert rs.extra == {"history": [1, 2, 3], "flag": None}
-            assert got.get("vector_store.docs").remote_id is None  # type: ignore[union-attr]
+            assert got.get("vector_store.docs").remote_id is None
 
     def test_serial_and_lineage_are_stored_as_given(self, backend: Backend) -> None:
         state = sample_state(serial=7)
@@ -283,7 +283,7 @@ class BackendConformance:
         state.put(ResourceState("file.b", "file", remote_id="file-2"))
         assert manager.persist(state, changed={"file.b"}).serial == 2
         assert manager.persist(state, changed={"file.a", "file.b"}).serial == 2  # no change: no write
-        state.get("file.a").attributes["purpose"] = "assistants"  # type: ignore[union-attr]  # in place
+        state.get("file.a").attributes["purpose"] = "assistants"  # in place
         state.remove("file.b")
         assert manager.persist(state, changed={"file.a", "file.b"}).serial == 3
         state.account_sizes["file"] = 1  # a top-level field is always compared

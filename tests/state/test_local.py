@@ -90,7 +90,7 @@ def test_existing_loose_state_file_is_made_private(tmp_path: Path) -> None:
     backend.write(sample_state(serial=2))
     assert mode(path) == 0o600
     assert mode(backend.backup_path) == 0o600
-    assert backend.read_backup().serial == 1  # type: ignore[union-attr]
+    assert backend.read_backup().serial == 1
 
 
 def test_file_is_pretty_json_with_serial_and_lineage(tmp_path: Path) -> None:
@@ -129,7 +129,7 @@ def test_failed_rename_leaves_old_state_and_no_temp_files(
     monkeypatch.undo()
     current = backend.read()
     assert current is not None and current.serial == 1
-    assert "old" in current.get("assistant.support").attributes["instructions"]  # type: ignore[union-attr]
+    assert "old" in current.get("assistant.support").attributes["instructions"]
     assert leftovers(tmp_path) == []
 
 
@@ -146,7 +146,7 @@ def test_failed_fsync_leaves_old_state_and_no_temp_files(
     with pytest.raises(StateError, match="Input/output error"):
         backend.write(sample_state(serial=2))
     monkeypatch.undo()
-    assert backend.read().serial == 1  # type: ignore[union-attr]
+    assert backend.read().serial == 1
     assert leftovers(tmp_path) == []
 
 
@@ -163,13 +163,13 @@ def test_directories_that_cannot_be_fsynced_are_tolerated(
     monkeypatch.setattr(os, "fsync", fsync)
     backend = LocalBackend(tmp_path / "state.json")
     backend.write(sample_state(serial=1))
-    assert backend.read().serial == 1  # type: ignore[union-attr]
+    assert backend.read().serial == 1
 
 
 def test_readers_never_see_a_partial_write(tmp_path: Path) -> None:
     backend = LocalBackend(tmp_path / "state.json")
     big = sample_state(serial=0)
-    big.get("assistant.support").attributes["blob"] = "x" * 200_000  # type: ignore[union-attr]
+    big.get("assistant.support").attributes["blob"] = "x" * 200_000
     backend.write(big)
     stop, seen, errors = threading.Event(), set(), []
     read = threading.Condition()
@@ -177,7 +177,7 @@ def test_readers_never_see_a_partial_write(tmp_path: Path) -> None:
     def reader() -> None:
         while not stop.is_set():
             try:
-                serial = LocalBackend(backend.path).read().serial  # type: ignore[union-attr]
+                serial = LocalBackend(backend.path).read().serial
             except Exception as exc:
                 errors.append(exc)
                 serial = -1
@@ -211,7 +211,7 @@ def test_backup_falls_back_to_copy_without_hard_links(
     backend = LocalBackend(tmp_path / "state.json")
     backend.write(sample_state(serial=1))
     backend.write(sample_state(serial=2))
-    assert backend.read_backup().serial == 1  # type: ignore[union-attr]
+    assert backend.read_backup().serial == 1
     assert mode(backend.backup_path) == 0o600
     lock = backend.lock("apply", 0)  # the lock falls back to O_EXCL create
     with pytest.raises(LockError, match=lock.id):
@@ -397,7 +397,7 @@ def test_lock_of_a_dead_process_is_reported_and_force_unlock_recovers(tmp_path: 
 def _plant_lock(backend: LocalBackend, **fields: object) -> LockInfo:
     info = LockInfo(
         **{"id": "L-1", "operation": "apply", "who": "ci@runner-7", "created": 1.0e9, "pid": 1, "host": "h"}
-        | fields  # type: ignore[arg-type]
+        | fields
     )
     backend.lock_path.parent.mkdir(parents=True, exist_ok=True)
     backend.lock_path.write_text(json.dumps(info.to_json()))
@@ -470,4 +470,4 @@ def test_open_backend_local(tmp_path: Path) -> None:
 def test_open_backend_refuses(kwargs: dict[str, object], expected: str) -> None:
     kind = kwargs.pop("kind")
     with pytest.raises(StateError, match=re.escape(expected)):
-        open_backend(kind, **kwargs)  # type: ignore[arg-type]
+        open_backend(kind, **kwargs)

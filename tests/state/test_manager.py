@@ -71,7 +71,7 @@ def test_serial_bumps_only_when_content_changes(spy: SpyBackend) -> None:
     state.put(file_rs("a", purpose="assistants"))
     assert manager.persist(state).serial == 2
     assert manager.persist(state).serial == 2
-    state.get("file.a").attributes["purpose"] = "batch"  # type: ignore[union-attr]  # in place
+    state.get("file.a").attributes["purpose"] = "batch"  # in place
     assert manager.persist(state).serial == 3
     state.remove("file.a")
     assert manager.persist(state).serial == 4
@@ -159,7 +159,7 @@ def test_a_write_by_another_run_since_load_is_not_overwritten(spy: SpyBackend) -
     with pytest.raises(StateError, match="serial 1 then, serial 2 now"):
         mine.persist(again)
     assert spy.written == [1, 2]
-    assert sorted(spy.read().resources) == ["file.more", "file.theirs"]  # type: ignore[union-attr]
+    assert sorted(spy.read().resources) == ["file.more", "file.theirs"]
 
 
 def test_repeated_loads_of_nothing_accept_either_lineage(spy: SpyBackend) -> None:
@@ -167,7 +167,7 @@ def test_repeated_loads_of_nothing_accept_either_lineage(spy: SpyBackend) -> Non
     first = manager.load()
     manager.load()
     assert manager.persist(first).serial == 1
-    assert spy.read().lineage == first.lineage  # type: ignore[union-attr]
+    assert spy.read().lineage == first.lineage
 
 
 # -- endpoint binding -----------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def test_unbound_stored_state_is_bound_at_next_write(spy: SpyBackend) -> None:
     state = manager.load()
     assert state.endpoint == "sandbox"
     assert manager.persist(state).serial == 6
-    assert spy.read().endpoint == "sandbox"  # type: ignore[union-attr]
+    assert spy.read().endpoint == "sandbox"
 
 
 @pytest.mark.parametrize(

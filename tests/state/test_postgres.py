@@ -138,8 +138,8 @@ def test_workspaces_in_one_database_are_independent(pg_dsn: str) -> None:
     assert b.read() is None and kept.history(pg_dsn, b.workspace) == []
     other = sample_state(serial=1, note="b")  # the same serial in another workspace is fine
     b.write(other)
-    assert a.read().to_json() == first.to_json()  # type: ignore[union-attr]
-    assert b.read().to_json() == other.to_json()  # type: ignore[union-attr]
+    assert a.read().to_json() == first.to_json()
+    assert b.read().to_json() == other.to_json()
     held = a.lock("apply", 0)
     lock_b = b.lock("apply", 0)  # locking one workspace leaves the other free
     with pytest.raises(LockError, match=held.id):
@@ -172,7 +172,7 @@ def test_write_with_a_serial_not_above_the_stored_one_is_refused(pg: PostgresBac
             f"state {pg.describe()} changed concurrently (serial 3 stored, writing {serial}): "
             "another run wrote it; run the command again"
         )
-    assert pg.read().to_json() == stored.to_json()  # type: ignore[union-attr]
+    assert pg.read().to_json() == stored.to_json()
     assert kept.serials(pg_dsn, pg.workspace) == [3]
 
 
@@ -201,7 +201,7 @@ def test_racing_first_writes_of_one_serial_let_exactly_one_win(pg_dsn: str, work
     assert len(results) == writers and len(winners) == 1
     assert all("changed concurrently" in str(r) for kind, r in results if kind == "refused")
     stored = PostgresBackend(pg_dsn, workspace).read()
-    assert stored is not None and stored.to_json() == winners[0].to_json()  # type: ignore[union-attr]
+    assert stored is not None and stored.to_json() == winners[0].to_json()
 
 
 # -- lock fencing ---------------------------------------------------------------------------------
@@ -216,7 +216,7 @@ def test_write_while_another_run_holds_the_lock_is_refused(pg: PostgresBackend, 
     holder.write(sample_state(serial=2))  # the holder may
     holder.unlock(held)
     pg.write(sample_state(serial=3))  # unlocked: anyone may
-    assert pg.read().serial == 3  # type: ignore[union-attr]
+    assert pg.read().serial == 3
 
 
 def test_a_force_unlocked_holder_can_no_longer_write(pg: PostgresBackend, pg_dsn: str) -> None:
@@ -233,7 +233,7 @@ def test_a_force_unlocked_holder_can_no_longer_write(pg: PostgresBackend, pg_dsn
         pg.unlock(held)
     newcomer.write(sample_state(serial=2))
     newcomer.unlock(taken)
-    assert pg.read().serial == 2  # type: ignore[union-attr]
+    assert pg.read().serial == 2
 
 
 def test_lock_holder_shows_the_lock(pg: PostgresBackend) -> None:
@@ -289,7 +289,7 @@ def test_a_killed_holders_lock_is_reported_and_can_be_force_unlocked(
     message = str(dead.value)
     assert "no longer connected" in message and f"ID {lock_id}, operation apply" in message
     assert f"run `assistplan force-unlock {lock_id}`" in message
-    assert pg.lock_holder() is not None and pg.lock_holder().id == lock_id  # type: ignore[union-attr]
+    assert pg.lock_holder() is not None and pg.lock_holder().id == lock_id
     with pytest.raises(LockError, match="locked by another run"):
         pg.write(sample_state(serial=2))  # never broken automatically
 
@@ -297,7 +297,7 @@ def test_a_killed_holders_lock_is_reported_and_can_be_force_unlocked(
     taken = pg.lock("apply", 0)
     pg.write(sample_state(serial=2))
     pg.unlock(taken)
-    assert pg.read().serial == 2  # type: ignore[union-attr]
+    assert pg.read().serial == 2
 
 
 # -- 8 processes applying at once -----------------------------------------------------------------
@@ -352,7 +352,7 @@ def test_eight_processes_applying_at_once_serialise_cleanly(
             p.stdin.write("go\n")
             p.stdin.flush()
         for p in procs:
-            seen = json.loads(p.stdout.readline())  # type: ignore[union-attr]
+            seen = json.loads(p.stdout.readline())
             assert seen["saw"] is not None, "a worker took the lock while the gate held it"
             assert f"locked by another run: ID {gate.id}, operation setup" in seen["saw"]
         pg.unlock(gate)
@@ -494,7 +494,7 @@ def test_push_refuses_other_lineage_and_older_serials_unless_forced(pg: Postgres
     assert stored is not None and stored.serial == 8 and stored.content() == older.content()
 
     replaced = push(pg, stranger.dumps(), force=True)  # another lineage, higher serial: as is
-    assert replaced.serial == 9 and pg.read().lineage == stranger.lineage  # type: ignore[union-attr]
+    assert replaced.serial == 9 and pg.read().lineage == stranger.lineage
     assert kept.serials(pg_dsn, pg.workspace) == [9, 8, 7, 4]  # every replaced version kept
 
 

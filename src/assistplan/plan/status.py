@@ -98,17 +98,19 @@ def sync_status(
     desired = {**working, **build_releases(config, state, working).desired}
     reader = Reader(remote, state, parallelism, target=config.target, config=config, progress=progress)
     refreshed = reader.refresh(desired)
-    addresses = [a for a, d in desired.items() if d.type in KINDS]
-    addresses += sorted(a for a, rs in state.resources.items() if rs.type in KINDS and a not in desired)
-    out = tuple(_status_of(a, desired.get(a), state.get(a), refreshed, config.target) for a in addresses)
+    kinds = {a: d.type for a, d in desired.items() if d.type in KINDS}  # address -> kind
+    gone = sorted(a for a, rs in state.resources.items() if rs.type in KINDS and a not in desired)
+    kinds |= {a: state.resources[a].type for a in gone}
+    out = tuple(
+        _status_of(a, k, desired.get(a), state.get(a), refreshed, config.target) for a, k in kinds.items()
+    )
     raw = {f for r in out for f in (*r.files_missing_locally, *r.files_missing_remotely) if "." not in f}
     return StatusReport(out, _filenames(remote, raw), lifecycle(state, desired))
 
 
 def _status_of(
-    addr: str, d: Desired | None, rs: ResourceState | None, refreshed: Refreshed, target: str
+    addr: str, kind: str, d: Desired | None, rs: ResourceState | None, refreshed: Refreshed, target: str
 ) -> ResourceStatus:
-    kind = d.type if d is not None else rs.type  # type: ignore[union-attr]
     act: Actual | None = refreshed.actual.get(addr)
     if addr in refreshed.retired:
         retired = (

@@ -440,6 +440,8 @@ class Remote:
         return dict(made)
 
     def _add_part(self, upload_id: str, filename: str, part: FilePart) -> dict[str, Any]:
+        # A FilePart is a RawIOBase, which the SDK sends as it sends any binary stream; typeshed's
+        # IO[bytes] (the SDK's FileContent) names only the buffered kind.
         made = self.client.uploads.parts.create(upload_id, data=(filename, part))  # type: ignore[arg-type]
         return made.to_dict()
 

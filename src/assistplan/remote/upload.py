@@ -12,7 +12,10 @@ import hashlib
 import io
 import os
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 Progress = Callable[[int, int], None]  # (bytes sent so far, size)
 PART_SIZE = 64 * 1024 * 1024  # the API's largest part (the SDK's own DEFAULT_PART_SIZE)
@@ -95,9 +98,10 @@ class FilePart(io.RawIOBase):
                 self._report(self._start + self._pos, self._size)
         return chunk
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        chunk = self.read(len(buffer))
-        buffer[: len(chunk)] = chunk
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        view = memoryview(buffer).cast("B")
+        chunk = self.read(len(view))
+        view[: len(chunk)] = chunk
         return len(chunk)
 
 
