@@ -6,8 +6,8 @@ export ASSISTPLAN_FRESH_ENV=1
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 # The postgres state-backend tests start a throwaway server: install it when missing.
 [ -n "${ASSISTPLAN_SKIP_PG:-}" ] || bash scripts/ensure_postgres.sh
-ruff check src tests benchmarks
-ruff format --check src tests benchmarks
+ruff check src tests benchmarks examples
+ruff format --check src tests benchmarks examples
 mypy src
 set +e
 python -m pytest -n 2 "$@"

@@ -1,14 +1,14 @@
-"""How an application calls the published helpdesk agent (run it after `assistplan apply`).
-
-    AZURE_AI_PROJECT_ENDPOINT=https://... python app.py "My VPN keeps dropping"
+"""How an application calls the published helpdesk agent (run it after `assistplan apply`):
+`AZURE_AI_PROJECT_ENDPOINT=https://... python app.py "My VPN keeps dropping"`.
 """
 
 import os
 import sys
 
-import assistplan
 from azure.ai.projects import AIProjectClient
 from azure.identity import DefaultAzureCredential
+
+import assistplan
 
 release = assistplan.published("pilot", config="assistants.yaml")
 agent = release["assistants"]["helpdesk"]["agent"]  # {"name": "it-helpdesk-pilot-v1", "version": "1"}

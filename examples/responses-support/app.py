@@ -1,12 +1,12 @@
-"""How an application calls the published support assistant (run it after `assistplan apply`).
-
-    OPENAI_API_KEY=... python app.py "Can I return a sale item?"
+"""How an application calls the published support assistant (run it after `assistplan apply`):
+`OPENAI_API_KEY=... python app.py "Can I return a sale item?"`.
 """
 
 import sys
 
-import assistplan
 from openai import OpenAI
+
+import assistplan
 
 release = assistplan.published("support-pilot", config="assistants.yaml")
 bot = release["assistants"]["support-bot"]  # {"target": "responses", "id": ..., "definition": {...}}
