@@ -150,9 +150,9 @@ def test_lock_and_stale_plan_hints_keep_the_flags_and_work_when_pasted(tmp_path:
     config.write_text(config.read_text().replace("version: 1\n", "version: 1\nenvironments: [dev]\n"))
     flags = ("-C", "my project", "-c", "hr.yaml", "--sandbox", "--env", "dev")
     shown = "assistplan -C 'my project' -c hr.yaml --sandbox --env dev"
-    assert _run(*flags, "plan", "--out", "p.plan", cwd=tmp_path).returncode == 0
-    assert _run(*flags, "apply", "--auto-approve", cwd=tmp_path).returncode == 0
-    stale = _run(*flags, "apply", "p.plan", cwd=tmp_path)
+    assert run_installed(*flags, "plan", "--out", "p.plan", cwd=tmp_path).returncode == 0
+    assert run_installed(*flags, "apply", "--auto-approve", cwd=tmp_path).returncode == 0
+    stale = run_installed(*flags, "apply", "p.plan", cwd=tmp_path)
     assert stale.returncode == 1
     assert f"make a new one: `{shown} plan --out p.plan`, then `{shown} apply p.plan`" in stale.stderr
     remade = _pasted(f"{shown} plan --out p.plan", tmp_path)
@@ -164,21 +164,21 @@ def test_lock_and_stale_plan_hints_keep_the_flags_and_work_when_pasted(tmp_path:
         f"from assistplan.state import LocalBackend\nprint(LocalBackend({str(state)!r}).lock('apply', 0).id)"
     )
     lock_id = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    locked = _run(*flags, "plan", cwd=tmp_path)  # the holder died: force-unlock is safe
+    locked = run_installed(*flags, "plan", cwd=tmp_path)  # the holder died: force-unlock is safe
     assert locked.returncode == 1
     unlock = f"{shown} force-unlock {lock_id.strip()}"
     assert f"if no other run is using this state, run `{unlock}`" in locked.stderr
     assert _pasted(unlock, tmp_path).returncode == 0
-    assert _run(*flags, "plan", cwd=tmp_path).returncode == 0
+    assert run_installed(*flags, "plan", cwd=tmp_path).returncode == 0
 
-    unknown = _run(*flags, "state", "rm", "assistant.hr-bott", cwd=tmp_path)
+    unknown = run_installed(*flags, "state", "rm", "assistant.hr-bott", cwd=tmp_path)
     assert unknown.returncode == 1
     assert f"did you mean assistant.hr-bot? (see `{shown} state list`)" in unknown.stderr
 
 
 def test_applying_a_config_as_a_plan_file_says_to_name_it_with_c(tmp_path: Path) -> None:
     _project(tmp_path)
-    r = _run("-C", "my project", "--sandbox", "apply", "assistants.yaml", cwd=tmp_path)
+    r = run_installed("-C", "my project", "--sandbox", "apply", "assistants.yaml", cwd=tmp_path)
     assert r.returncode == 1
     hint = "assistplan -C 'my project' --sandbox -c assistants.yaml apply"
     assert (
@@ -190,16 +190,18 @@ def test_applying_a_config_as_a_plan_file_says_to_name_it_with_c(tmp_path: Path)
 
 def test_global_options_after_the_command_are_shown_in_their_place(tmp_path: Path) -> None:
     _project(tmp_path)
-    r = _run("-C", "my project", "plan", "--sandbox", "--out", "p.plan", cwd=tmp_path)
+    r = run_installed("-C", "my project", "plan", "--sandbox", "--out", "p.plan", cwd=tmp_path)
     assert r.returncode == 1
     fixed = "assistplan -C 'my project' --sandbox plan --out p.plan"
     assert r.stderr == f"Error: --sandbox is a global option: give it before the command: `{fixed}`\n"
     pasted = _pasted(fixed, tmp_path)
     assert pasted.returncode == 0, pasted.stderr
-    two = _run("-C", "my project", "state", "list", "-c", "hr.yaml", "--env=dev", cwd=tmp_path)
+    two = run_installed("-C", "my project", "state", "list", "-c", "hr.yaml", "--env=dev", cwd=tmp_path)
     assert two.stderr == (
         "Error: -c, --env are global options: give them before the command: "
         "`assistplan -C 'my project' -c hr.yaml --env=dev state list`\n"
     )
-    other = _run("-C", "my project", "plan", "--nope", cwd=tmp_path)  # not a global option: click's words
+    other = run_installed(
+        "-C", "my project", "plan", "--nope", cwd=tmp_path
+    )  # not a global option: click's words
     assert other.returncode == 1 and "No such option '--nope'" in other.stderr

@@ -18,4 +18,6 @@ def test_readinto_fills_any_writable_buffer_with_the_part_s_bytes() -> None:
     assert part.readinto(rest) == 2 and rest.tobytes() == b"45\x00\x00"
     assert part.readinto(memoryview(bytearray(3))) == 0  # the part is read to its end
     assert digests.sha256 == hashlib.sha256(b"012345").hexdigest()
-    assert io.BufferedReader(FilePart(io.BytesIO(b"0123456789"), 2, 5, 10, Digests(), None)).read() == b"23456"
+    assert (
+        io.BufferedReader(FilePart(io.BytesIO(b"0123456789"), 2, 5, 10, Digests(), None)).read() == b"23456"
+    )

@@ -14,10 +14,11 @@ from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 from werkzeug import Request, Response
 
+from assistplan import secrets
 from assistplan.errors import RemoteError
 from assistplan.remote.api import connect
 from assistplan.remote.client import resolve_endpoint
-from assistplan.sandbox import Faults
+from assistplan.sandbox import Faults, make_app
 from tests.reliability import harness as h
 from tests.sandbox.helpers import loopback, loopback_app
 
@@ -221,14 +222,11 @@ def test_azure_identity_s_log_lines_never_reach_the_terminal(tmp_path: Path) -> 
     """The real DefaultAzureCredential, where no credential is available (no az, no managed
     identity, an empty HOME): it logs every credential it tried as a warning; the user reads
     our one-line error only."""
-    import shutil
     import subprocess
 
-    from tests.cli.terminal import EXE
-    from tests.e2e.conftest import EXAMPLES
+    from tests.e2e.conftest import EXE, copy_example
 
-    root = tmp_path / "helpdesk"
-    shutil.copytree(EXAMPLES / "foundry-helpdesk", root, ignore=shutil.ignore_patterns(".assistplan"))
+    root = copy_example("foundry-helpdesk", tmp_path / "helpdesk")
     (tmp_path / "home").mkdir()
     bare = {"PATH": str(Path(EXE).parent), "HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
     r = subprocess.run([str(EXE), "plan"], cwd=root, env=bare, capture_output=True, text=True, timeout=120)
@@ -236,3 +234,63 @@ def test_azure_identity_s_log_lines_never_reach_the_terminal(tmp_path: Path) -> 
     assert r.stderr.startswith("Error: Azure sign-in failed"), r.stderr
     assert len(r.stderr.splitlines()) == 1, r.stderr
     assert "Attempted credentials" not in r.stderr
+
+
+class EchoingNames:
+    """The sandbox, but every object it returns has the Authorization header it got appended to
+    its name: a hostile (or buggy) API that puts the key into objects state records."""
+
+    def __init__(self, app: Callable[..., Any]):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        response = Response.from_app(self.app, environ)
+        if response.mimetype == "application/json":
+            body = json.loads(response.get_data())
+
+            def echo(value: Any) -> Any:
+                if isinstance(value, dict):
+                    out = {k: echo(v) for k, v in value.items()}
+                    if isinstance(value.get("name"), str) and "object" in value:
+                        out["name"] = f"{value['name']} ({auth})"
+                    return out
+                return [echo(v) for v in value] if isinstance(value, list) else value
+
+            response.set_data(json.dumps(echo(body)))
+        return response(environ, start_response)
+
+
+def test_a_key_the_api_puts_into_objects_is_never_stored_or_shown(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    h.generate(root, files=3, stores=1, assistants=2)
+    outputs: list[str] = []
+    with loopback_app(EchoingNames(make_app(tmp_path / "server-data", Faults(), KEY))) as url:
+
+        def run(*args: str) -> int:
+            r = h.run(root, "--base-url", url, *args, environ=h.env(OPENAI_API_KEY=KEY), sandbox=False)
+            outputs.extend([r.stdout, r.stderr])
+            return r.returncode
+
+        assert run("apply", "--auto-approve") == 0
+        assert run("plan", "--out", "tfplan") in (0, 2)
+        for args in (("plan", "--json"), ("show", "tfplan"), ("output", "--json"), ("status", "--json")):
+            assert run(*args) in (0, 2), args
+        assert run("apply", "--refresh-only", "--auto-approve") == 0  # state takes the names as read
+        assert run("state", "show", "vector_store.vs0") == 0
+    state = json.loads((root / ".assistplan" / "state.json").read_text())
+    assert state["resources"]["vector_store.vs0"]["attributes"]["name"] == "Store 0 (Bearer ***)"
+    assert any("Bearer ***" in text for text in outputs)
+    assert_nowhere(KEY, root, outputs)
+
+
+def test_one_redaction_masks_each_spelling_and_keeps_stored_content_whole(monkeypatch) -> None:
+    password = 'pw"with\\quotes'  # a DSN password: registered by the postgres backend
+    secrets.register(password, "abc")
+    assert secrets.redact(f"cannot connect (password {password})") == "cannot connect (password ***)"
+    assert secrets.redact(json.dumps({"p": password})) == '{"p": "***"}'  # as JSON spells it
+    assert secrets.redact("abc") == "abc"  # too short to be told from ordinary text
+    # Stored documents keep content a short secret might match; keys and tokens are masked.
+    assert secrets.redact_stored(f"instructions: {password}") == f"instructions: {password}"
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)  # counted before anything reads it
+    assert secrets.redact_stored(f'{{"name": "{KEY}"}}') == '{"name": "***"}'

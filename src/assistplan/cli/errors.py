@@ -11,13 +11,7 @@ import click
 
 from assistplan.cli.session import Options
 from assistplan.errors import AssistplanError, ConfigError
-
-
-def redact(text: str) -> str:
-    key = os.environ.get("OPENAI_API_KEY")
-    if key and len(key) >= 4:
-        text = text.replace(key, "***")
-    return text
+from assistplan.secrets import redact
 
 
 def _err(message: str) -> None:
@@ -70,7 +64,7 @@ def run_cli(group: click.Group, args: list[str] | None = None) -> None:
     except Exception as exc:  # a bug, not a user error: say so, keep the details available
         _err(f"internal error: {type(exc).__name__}: {exc} (set ASSISTPLAN_DEBUG=1 for details)")
         if os.environ.get("ASSISTPLAN_DEBUG"):
-            traceback.print_exc()
+            click.echo(redact(traceback.format_exc()), err=True, nl=False)
         sys.exit(1)
     sys.exit(rc if isinstance(rc, int) else 0)
 

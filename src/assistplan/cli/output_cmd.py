@@ -8,6 +8,7 @@ import click
 
 from assistplan.cli.common import pass_options
 from assistplan.cli.session import Options
+from assistplan.secrets import redact
 
 
 @click.command()
@@ -23,10 +24,10 @@ def output(opts: Options, as_json: bool) -> None:
     doc = outputs(opts.stored(cfg) or State())  # as `assistplan.published` reads it
     if as_json:
         env = {"environment": cfg.environment} if cfg.environment else {}
-        click.echo(json.dumps({**env, **doc}, indent=2))
+        click.echo(redact(json.dumps({**env, **doc}, indent=2)))
         return
     if cfg.environment:
         click.echo(f"# environment {cfg.environment}")
     for section, items in doc.items():
         for name, value in items.items():
-            click.echo(f"{section}.{name} = {json.dumps(value)}")
+            click.echo(redact(f"{section}.{name} = {json.dumps(value)}"))

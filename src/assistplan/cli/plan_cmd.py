@@ -17,9 +17,9 @@ import click
 from assistplan.cli.adoption import adoption_warning
 from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
 from assistplan.cli.complete import complete_address
-from assistplan.cli.errors import redact
 from assistplan.cli.session import Options, parse_lock_timeout
 from assistplan.errors import AssistplanError, ConfigError, PlanError, StalePlanError
+from assistplan.secrets import redact
 
 if TYPE_CHECKING:
     from assistplan.cli.render import Printer
@@ -123,15 +123,15 @@ def plan(
             )
     except AssistplanError as exc:
         if as_json:  # machines reading stdout still get one JSON object saying it failed
-            click.echo(json.dumps(failed_plan_json(exc, opts), indent=2, ensure_ascii=False))
+            click.echo(redact(json.dumps(failed_plan_json(exc, opts), indent=2, ensure_ascii=False)))
         raise
     p = printer(opts)
     if as_json:
-        click.echo(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False))
+        click.echo(redact(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False)))
     elif markdown:
         from assistplan.cli.show_cmd import markdown as render_markdown
 
-        click.echo(render_markdown(opts, the_plan, cfg), nl=False)
+        click.echo(redact(render_markdown(opts, the_plan, cfg)), nl=False)
     else:
         p.plan(the_plan)
     if the_plan.errored:

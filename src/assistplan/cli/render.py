@@ -29,6 +29,7 @@ from assistplan.plan.model import (
     ResourceChange,
 )
 from assistplan.plan.reasons import NEW_VERSION_VERB, NO_API_CALL, Reason
+from assistplan.secrets import redact
 
 WRAP = 100  # our own sentences wrap here; plan lines stay under 120 columns
 SYMBOL = {CREATE: "+", UPDATE: "~", DELETE: "-", REPLACE_CBD: "+/-", ("archive",): "-"}
@@ -82,7 +83,7 @@ class Printer:
         return click.style(text, fg=fg, bold=bold or None) if self.color and (fg or bold) else text
 
     def echo(self, text: str = "", err: bool = False) -> None:
-        click.echo(text, file=None if err else self.out, err=err, color=self.color)
+        click.echo(redact(text), file=None if err else self.out, err=err, color=self.color)
 
     # -- plan --------------------------------------------------------------------------------
     def plan(self, plan: Plan) -> None:
@@ -274,7 +275,7 @@ class Printer:
     def notice(self, text: str) -> None:
         """A line on stderr about a wait (a retry, a pause), from any thread; during a live apply
         it goes above the status line, which is drawn again below it."""
-        line = self.style(text, fg="yellow")
+        line = self.style(redact(text), fg="yellow")
         tracker = self._tracker
         if isinstance(tracker, LiveProgress):
             tracker.note(line)

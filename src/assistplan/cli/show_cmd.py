@@ -18,6 +18,7 @@ from assistplan.config.model import Config
 from assistplan.errors import AssistplanError
 from assistplan.plan import planfile
 from assistplan.plan.model import Plan
+from assistplan.secrets import redact
 
 
 def config_key(opts: Options) -> str:
@@ -43,12 +44,12 @@ def show(opts: Options, planfile_path: Path, as_json: bool, as_markdown: bool) -
         raise click.UsageError("--json and --markdown exclude each other")
     the_plan = planfile.load(planfile_path)
     if as_json:
-        click.echo(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False))
+        click.echo(redact(json.dumps(the_plan.to_json(), indent=2, ensure_ascii=False)))
     elif as_markdown:
         try:
             cfg: Config | None = opts.config()
         except AssistplanError:  # only the workspace in the comment's context line is lost
             cfg = None
-        click.echo(markdown(opts, the_plan, cfg), nl=False)
+        click.echo(redact(markdown(opts, the_plan, cfg)), nl=False)
     else:
         printer(opts).plan(the_plan)

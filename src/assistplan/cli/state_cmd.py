@@ -15,6 +15,7 @@ from assistplan.cli.session import Options, parse_lock_timeout, say_waiting_for_
 from assistplan.config.model import Config
 from assistplan.errors import AssistplanError
 from assistplan.plan.surgery import forget, move, unknown_address
+from assistplan.secrets import redact
 from assistplan.state.model import ResourceState, State
 from assistplan.state.transfer import push
 
@@ -74,7 +75,7 @@ def show(opts: Options, address: str, as_json: bool) -> None:
     if rs is None:
         raise unknown_address(st, address)
     if as_json:
-        click.echo(json.dumps({"address": address, **rs.to_json()}, indent=2, ensure_ascii=False))
+        click.echo(redact(json.dumps({"address": address, **rs.to_json()}, indent=2, ensure_ascii=False)))
         return
     _show(rs)
 
@@ -94,7 +95,7 @@ def _show(rs: ResourceState) -> None:
     for key, value in rows:
         # Nested values as blocks, one attribute or element per line, as the plan shows them.
         for line in value_lines("", 1, f"{key.ljust(width)} = ", value):
-            click.echo(f"{'    ' * line.depth}{line.text}")
+            click.echo(redact(f"{'    ' * line.depth}{line.text}"))
     click.echo("}")
 
 

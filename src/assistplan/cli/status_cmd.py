@@ -10,6 +10,7 @@ import click
 from assistplan.cli.common import parallelism_option, pass_options, printer
 from assistplan.cli.render import Printer
 from assistplan.cli.session import Options
+from assistplan.secrets import redact
 
 if TYPE_CHECKING:  # the engine loads when the command runs, not when --help lists it
     from assistplan.plan.status import FieldDiff, StatusReport
@@ -46,7 +47,7 @@ def status(opts: Options, as_json: bool, detailed_exitcode: bool, parallelism: i
     )
     if as_json:
         env = {"environment": cfg.environment} if cfg.environment else {}
-        click.echo(json.dumps({**env, **report.to_json()}, indent=2, ensure_ascii=False))
+        click.echo(redact(json.dumps({**env, **report.to_json()}, indent=2, ensure_ascii=False)))
     else:
         render(printer(opts), report, cfg.environment)
     if detailed_exitcode and not report.in_sync:

@@ -15,6 +15,7 @@ from typing import Any
 
 from assistplan.errors import Command, PlanError, StalePlanError, command
 from assistplan.plan.model import PLAN_FORMAT_VERSION, Plan, ResourceChange
+from assistplan.secrets import redact_stored
 from assistplan.state.model import State
 
 MAGIC = "assistplan-plan"
@@ -40,8 +41,7 @@ def save(plan: Plan, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1)
-        fh.write("\n")
+        fh.write(redact_stored(json.dumps(doc, indent=1)) + "\n")
     os.replace(tmp, path)
 
 

@@ -37,10 +37,10 @@ import openai
 
 from assistplan.addrs import SECTIONS
 from assistplan.errors import EndpointRetiredError, RemoteError
-from assistplan.remote.auth import Secrets
 from assistplan.remote.client import DEFAULT_BASE_URL, Endpoint, make_clients
 from assistplan.remote.retries import announce_retries, calling, gave_up
 from assistplan.remote.upload import PART_SIZE, Digests, FilePart, Progress, mime_type
+from assistplan.secrets import redact
 
 T = TypeVar("T")
 COLLECTIONS = ("assistants", "vector_stores", "files")  # listed at the API's root
@@ -146,7 +146,6 @@ class Remote:
         endpoint_name: str,
         *,
         parallelism: int = 10,
-        secrets: Secrets | None = None,
         agents: openai.OpenAI | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -162,7 +161,6 @@ class Remote:
         if on_retry is not None:
             announce_retries()
         self.endpoint_name = endpoint_name
-        self._secrets = secrets or Secrets()
         self._calls = 0
         self._lock = threading.Lock()
         self._slots = _Slots(parallelism)  # --parallelism: requests in flight
@@ -204,7 +202,7 @@ class Remote:
             self._pause_until = max(self._pause_until, until)
 
     def _redact(self, text: str) -> str:
-        return self._secrets.redact(text)
+        return redact(text)
 
     @overload
     def _call(
@@ -613,7 +611,6 @@ def connect(
         clients.client,
         endpoint.name,
         parallelism=parallelism,
-        secrets=clients.secrets,
         agents=clients.agents,
         on_retry=on_retry,
         selected_by=endpoint.selected_by,

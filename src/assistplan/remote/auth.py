@@ -5,7 +5,7 @@ The key comes only from OPENAI_API_KEY. Azure auth is Entra ID: ASSISTPLAN_AZURE
 DefaultAzureCredential for the scope https://ai.azure.com/.default (`az login`, managed identity,
 GitHub's workload identity federation). azure-identity is an optional dependency
 (`assistplan[azure]`), imported only here and only when no token is given. Every secret handed
-to the SDK is remembered, so the Remote can scrub it from any message (`Secrets`).
+to the SDK is registered (`assistplan.secrets`), so it is scrubbed from anything shown or stored.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from assistplan import secrets
 from assistplan.errors import RemoteError
 
 TOKEN_ENV = "ASSISTPLAN_AZURE_TOKEN"
@@ -30,33 +31,12 @@ SIGN_IN = (
 )
 
 
-class Secrets:
-    """The secrets this run has sent (keys, tokens as they are issued); thread-safe."""
-
-    def __init__(self, *known: str | None) -> None:
-        self._lock = threading.Lock()
-        self._known = {s for s in known if s}
-
-    def add(self, secret: str) -> None:
-        if secret:
-            with self._lock:
-                self._known.add(secret)
-
-    def redact(self, text: str) -> str:
-        with self._lock:
-            known = sorted(self._known, key=len, reverse=True)
-        for secret in known:
-            text = text.replace(secret, "***")
-        return text
-
-
 class AzureToken:
     """The SDK's `api_key` as a provider: a bearer token for each request (azure-identity caches
-    and refreshes it), every one recorded in `secrets`. `credential` (anything with azure-core's
+    and refreshes it), every one registered as a secret. `credential` (anything with azure-core's
     `get_token`) replaces DefaultAzureCredential: tests pass a fake one."""
 
-    def __init__(self, secrets: Secrets, credential: Any | None = None) -> None:
-        self.secrets = secrets
+    def __init__(self, credential: Any | None = None) -> None:
         self._credential = credential
         self._provider: Callable[[], str] | None = None
         self._lock = threading.Lock()
@@ -64,7 +44,7 @@ class AzureToken:
     def __call__(self) -> str:
         given = os.environ.get(TOKEN_ENV, "").strip()
         if given:
-            self.secrets.add(given)
+            secrets.register(given)
             return given
         try:
             token = self._get_provider()()
@@ -72,8 +52,8 @@ class AzureToken:
             raise
         except Exception as exc:  # azure-identity's ClientAuthenticationError and friends
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise RemoteError(self.secrets.redact(f"Azure sign-in failed ({first}): {SIGN_IN}")) from None
-        self.secrets.add(token)
+            raise RemoteError(secrets.redact(f"Azure sign-in failed ({first}): {SIGN_IN}")) from None
+        secrets.register(token)
         return token
 
     def _get_provider(self) -> Callable[[], str]:
@@ -95,6 +75,7 @@ def openai_key(sandbox: bool) -> str:
     """OPENAI_API_KEY; the sandbox takes any key."""
     key = os.environ.get("OPENAI_API_KEY")
     if key:
+        secrets.register(key)
         return key
     if sandbox:
         return "sk-sandbox"

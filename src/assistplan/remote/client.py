@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from assistplan import secrets
 from assistplan.config.model import DEFAULT_TARGET
 from assistplan.errors import RemoteError
-from assistplan.remote.auth import AzureToken, Secrets, openai_key, sandbox_token
+from assistplan.remote.auth import AzureToken, openai_key, sandbox_token
 
 if TYPE_CHECKING:
     import openai
@@ -189,12 +190,10 @@ def max_retries_from_env() -> int:
 class Clients:
     """The SDK clients of one endpoint, sharing one HTTP client (so one retry, 429 and secret
     path): `client` for files, vector stores (and assistants); `agents` for a Foundry project's
-    agents routes (its project endpoint, `api-version` as a default query), else None.
-    `secrets` holds what must never be shown."""
+    agents routes (its project endpoint, `api-version` as a default query), else None."""
 
     client: openai.OpenAI
     agents: openai.OpenAI | None
-    secrets: Secrets
 
 
 def make_clients(
@@ -215,16 +214,15 @@ def make_clients(
 
     if max_retries is None:
         max_retries = max_retries_from_env()
-    secrets = Secrets()
     key: str | Callable[[], str]
     if endpoint.azure and endpoint.is_sandbox:
         key = sandbox_token()
     elif endpoint.azure:
-        key = AzureToken(secrets, credential)
+        key = AzureToken(credential)
     else:
         key = openai_key(endpoint.is_sandbox)
     if isinstance(key, str):
-        secrets.add(key)
+        secrets.register(key)
     if endpoint.is_sandbox:
         from assistplan.sandbox import Faults, http_client
 
@@ -252,4 +250,4 @@ def make_clients(
     agents = None
     if endpoint.agents_url:
         agents = main.with_options(base_url=endpoint.agents_url, default_query=version)
-    return Clients(main, agents, secrets)
+    return Clients(main, agents)

@@ -26,6 +26,7 @@ import httpx2
 import openai
 
 from assistplan.remote.client import MAX_RETRIES_ENV
+from assistplan.secrets import redact
 
 RETRY_COUNT = "x-stainless-retry-count"  # the SDK numbers every attempt of a request with it
 SDK_LOGGER = "openai._base_client"
@@ -72,7 +73,8 @@ class _Announcer(logging.Handler):
             return
         delay, attempt, budget = args
         wait = f" in {delay:.0f}s" if isinstance(delay, int | float) and delay >= 1 else ""
-        call.tell(f"retrying {call.what} after {_cause(sys.exc_info()[1])}{wait} ({attempt}/{budget})…")
+        cause = _cause(sys.exc_info()[1])
+        call.tell(redact(f"retrying {call.what} after {cause}{wait} ({attempt}/{budget})…"))
 
 
 _announcer = _Announcer()

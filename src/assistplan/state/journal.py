@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistplan.errors import StateError
+from assistplan.secrets import redact_stored
 from assistplan.state.model import ResourceState, State
 
 JOURNAL_VERSION = 1
@@ -52,7 +53,7 @@ class Change:
         ]
         if self.meta is not None:
             parts.append(f'"meta":{self.meta}')
-        return "{" + ",".join(parts) + "}"
+        return redact_stored("{" + ",".join(parts) + "}")
 
 
 def replay(state: State, record: Any, source: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistplan.errors import StateError
+from assistplan.secrets import redact_stored
 
 FORMAT_VERSION = 1
 _ENCODER = json.JSONEncoder(separators=(", ", ": "))
@@ -158,7 +159,7 @@ class State:
             lines.append(f'  "resources": {{\n{body}\n  }}')
         else:
             lines.append('  "resources": {}')
-        return "{\n" + "\n".join(lines) + "\n}\n"
+        return redact_stored("{\n" + "\n".join(lines) + "\n}\n")
 
     @classmethod
     def from_json(cls, data: Any, source: str = "state") -> State:

@@ -56,6 +56,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, quote_plus
 
+from assistplan import secrets
 from assistplan.errors import LockError, Message, StateError, command
 from assistplan.state import journal
 from assistplan.state.base import Clock, LockInfo, OnLockWait
@@ -169,7 +170,7 @@ class PostgresBackend:
         self.history_limit = history_limit
         self._dsn = dsn
         self._params = {k: str(v) for k, v in params.items() if v is not None}
-        self._secrets = _secrets_of(dsn, self._params)
+        secrets.register(*_secrets_of(dsn, self._params))
         self._location = _location(self._params)
         self._conn: psycopg.Connection[Any] | None = None
         self._conn_mutex = threading.RLock()
@@ -607,9 +608,7 @@ class PostgresBackend:
 
         Callers raise it outside their `except` block, so it carries no `__context__`.
         """
-        reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-        for secret in self._secrets:
-            reason = reason.replace(secret, "***")
+        reason = secrets.redact(" ".join(line.strip() for line in str(exc).splitlines() if line.strip()))
         reason = reason or type(exc).__name__
         return StateError(f"cannot {doing} in {self.describe()}: {reason}")
 
