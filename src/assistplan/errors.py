@@ -17,6 +17,10 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistplan.apply.executor import ApplyResult
 
 CommandLine = Callable[..., str]  # ARGS -> the command line a user pastes (`assistplan ... ARGS`)
 
@@ -123,7 +127,12 @@ class EndpointRetiredError(RemoteError):
 
 
 class ApplyError(AssistplanError):
-    pass
+    """`result`: what the apply did before it stopped, when it got as far as running steps (its
+    state holds every completed step, as saved), so a caller can report or keep it."""
+
+    def __init__(self, *parts: str | Command, result: ApplyResult | None = None) -> None:
+        super().__init__(*parts)
+        self.result = result
 
 
 class NotPublishedError(AssistplanError, LookupError):

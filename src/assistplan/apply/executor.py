@@ -120,6 +120,8 @@ class Applier:
         dag = plan_steps(self.plan, self.state)
         result = walk(dag, self._step, self.parallelism * STEPS_PER_REQUEST_SLOT)
         self._persist()
+        done = {a for _, a in result.done}
+        applied = ApplyResult(self.state, len(done), len(self.changes))
         if result.failed:
             lines: list[str | Command] = []
             for (op, addr), exc in result.failed.items():
@@ -128,7 +130,6 @@ class Applier:
                     exc.message if isinstance(exc, AssistplanError) else str(exc),
                     "\n",
                 ]
-            done = {a for _, a in result.done}
             raise ApplyError(
                 f"apply stopped: {len(result.failed)} step(s) failed, {len(result.done)} done, "
                 f"{len(result.skipped)} not started\n",
@@ -139,8 +140,9 @@ class Applier:
                 "` to see what remains and `",
                 command("apply"),
                 "` to continue.",
+                result=applied,
             )
-        return ApplyResult(self.state, len({a for _, a in result.done}), len(self.changes))
+        return applied
 
     def _step(self, step: Step) -> None:
         op, key = step
