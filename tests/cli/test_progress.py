@@ -20,7 +20,7 @@ import pytest
 from assistplan.cli.progress import LiveProgress, PlainProgress, processing, transferred
 from assistplan.cli.render import Printer
 from assistplan.plan.model import CREATE, NO_OP, Plan, ResourceChange
-from tests.e2e.conftest import Project, copy_example
+from tests.e2e.conftest import EXE, Project, copy_example
 from tests.sandbox.helpers import serve_process
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -167,12 +167,11 @@ def test_real_apply_on_a_terminal_shows_the_status_line(tmp_path: Path) -> None:
     """The installed command under a pseudo-terminal: live mode is chosen by itself."""
     root = tmp_path / "hr-bot"
     copy_example("hr-bot", root)
-    exe = Path(sys.executable).with_name("assistplan")
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(TERM="xterm", COLUMNS="120")
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [str(exe), "--sandbox", "apply", "--auto-approve"], cwd=root, env=env, stdout=slave, stderr=slave
+        [str(EXE), "--sandbox", "apply", "--auto-approve"], cwd=root, env=env, stdout=slave, stderr=slave
     )
     os.close(slave)
     chunks = []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Project, copy_example
+from tests.e2e.conftest import EXE, Project, copy_example
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 
@@ -42,8 +42,16 @@ def test_a_create_without_attributes_is_an_error_naming_it(tmp_path: Path) -> No
 def test_the_check_holds_under_python_dash_o(tmp_path: Path) -> None:
     p, plan = saved_plan(tmp_path)
     address = drop(plan, "after")
-    exe = Path(sys.executable).with_name("assistplan")  # the installed command, run with -O
-    cmd = [sys.executable, "-O", str(exe), "-C", str(p.root), "--sandbox", "apply", "tfplan"]
+    cmd = [
+        sys.executable,
+        "-O",
+        str(EXE),  # the installed command, run with -O
+        "-C",
+        str(p.root),
+        "--sandbox",
+        "apply",
+        "tfplan",
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert r.returncode == 1, r.stderr
     assert f"{address}: the plan gives no attributes for this change" in r.stderr
