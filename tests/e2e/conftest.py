@@ -20,6 +20,7 @@ import pytest
 
 from assistplan.cli.errors import run_cli
 from assistplan.cli.main import cli
+from assistplan.remote.api import BETA
 from assistplan.sandbox import SANDBOX_BASE_URL, http_client
 from assistplan.state import LocalBackend
 
@@ -117,6 +118,17 @@ class Project:
             base_url=SANDBOX_BASE_URL,
             http_client=http_client(self.root / ".assistplan" / "sandbox"),
         )
+
+    def assistant(self, remote_id: str) -> dict[str, Any]:
+        """An assistant as the API returns it, read as assistplan reads it: the SDK's generic
+        request (its `beta.assistants` methods are deprecated and warn on every call)."""
+        got = self.sdk().get(f"/assistants/{remote_id}", cast_to=object, options={"headers": BETA})
+        assert isinstance(got, dict), got
+        return got
+
+    def update_assistant(self, remote_id: str, **fields: Any) -> None:
+        """A change made behind assistplan's back (as `assistant` reads)."""
+        self.sdk().post(f"/assistants/{remote_id}", cast_to=object, body=fields, options={"headers": BETA})
 
     def plan_json(self, *args: str) -> dict[str, Any]:
         r = self.run("plan", "--json", *args)

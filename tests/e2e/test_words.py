@@ -7,8 +7,14 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.cli.terminal import Terminal
 from tests.e2e.conftest import Project, copy_example
+
+# Read through the SDK's generic requests (Project.assistant): its deprecated assistants methods
+# would warn, and a warning here is a mistake.
+pytestmark = pytest.mark.filterwarnings("error::DeprecationWarning")
 
 
 def _copy(tmp_path: Path, example: str = "hr-bot") -> Path:
@@ -130,7 +136,7 @@ def test_release_snapshots_of_different_experiments_have_names_people_can_tell_a
     ids = p.ids()
     sdk = p.sdk()
     names = {
-        addr: sdk.beta.assistants.retrieve(ids[addr]).name
+        addr: p.assistant(ids[addr])["name"]
         for addr in ("assistant.hr-bot@hr-pilot.v1", "assistant.hr-bot@helpdesk.v1", "assistant.hr-bot")
     }
     assert names == {
@@ -154,19 +160,19 @@ def test_snapshots_named_by_an_earlier_scheme_keep_their_names(make_project) -> 
             old = rs["attributes"]["name"].split(" (")[0] + " v" + addr.rsplit(".v", 1)[1]
             rs["attributes"]["name"] = old
             if rs["type"] == "assistant":
-                sdk.beta.assistants.update(rs["remote_id"], name=old)
+                p.update_assistant(rs["remote_id"], name=old)
             else:
                 sdk.vector_stores.update(rs["remote_id"], name=old)
     path.write_text(json.dumps(doc))
     path.with_name("state.json.journal").unlink(missing_ok=True)
     r = p.run("plan", "--detailed-exitcode")
     assert r.code == 0, r.out + r.err
-    assert sdk.beta.assistants.retrieve(p.ids()["assistant.hr-bot@helpdesk.v1"]).name == "HR Bot v1"
+    assert p.assistant(p.ids()["assistant.hr-bot@helpdesk.v1"])["name"] == "HR Bot v1"
     # A new release takes the new scheme.
     p.edit("releases: [1, {version: 2", "releases: [1, 3, {version: 2")
     p.ok("apply", "--auto-approve")
     v3 = p.ids()["assistant.hr-bot@hr-pilot.v3"]
-    assert sdk.beta.assistants.retrieve(v3).name == "HR Bot (hr-pilot v3)"
+    assert p.assistant(v3)["name"] == "HR Bot (hr-pilot v3)"
 
 
 def test_a_nameless_assistant_snapshot_is_named_after_its_resource(tmp_path: Path) -> None:
@@ -177,7 +183,7 @@ def test_a_nameless_assistant_snapshot_is_named_after_its_resource(tmp_path: Pat
     p = Project(tmp_path)
     p.ok("apply", "--auto-approve")
     snap = p.ids()["assistant.helpdesk@pilot.v1"]
-    assert p.sdk().beta.assistants.retrieve(snap).name == "helpdesk (pilot v1)"
+    assert p.assistant(snap)["name"] == "helpdesk (pilot v1)"
 
 
 def test_an_object_kept_by_several_snapshots_says_they_use_it(make_project) -> None:
