@@ -125,6 +125,21 @@ def test_assistplan_env_works_like_the_option(envs: Project, monkeypatch: pytest
     assert "Environment: staging" in envs.run("--env", "staging", "plan").out
 
 
+def test_without_env_a_note_names_the_declared_environments(envs: Project) -> None:
+    """Without --env nothing changes (the default state), but the user is told it is the
+    default state, and which environments the config declares."""
+    note = (
+        "Note: assistants.yaml declares environments (staging, prod) and no --env was given: this "
+        f"run uses the default state ({envs.root / '.assistplan' / 'state.json'}); select an "
+        "environment with --env NAME\n"
+    )
+    for args in (("plan",), ("plan", "--json"), ("output",), ("status",)):
+        r = envs.run(*args)
+        assert r.code == 0 and r.err == note, (args, r.err)
+    assert "Note:" not in envs.ok("--env", "staging", "plan").err
+    assert "Note:" not in envs.ok("validate").err  # it lists the environments itself
+
+
 def test_an_undeclared_environment_is_refused_before_anything_is_written(envs: Project) -> None:
     before = tree(envs.root)
     for command in (

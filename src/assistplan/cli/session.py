@@ -42,6 +42,7 @@ class Options:
     env: str | None = None
     _config: Config | None = field(default=None, repr=False)
     _printer: Printer | None = field(default=None, repr=False)
+    _told_environments: bool = field(default=False, repr=False)
 
     def printer(self) -> Printer:
         """The one human output of this run (colour when stdout is a terminal, unless --no-color);
@@ -128,7 +129,18 @@ class Options:
     def backend(self, config: Config) -> Backend:
         from assistplan.state.factory import config_backend
 
-        return config_backend(config)
+        backend = config_backend(config)
+        if config.environments and self.env is None and not self._told_environments:
+            self._told_environments = True
+            import click
+
+            click.echo(
+                f"Note: {self.config_file} declares environments ({', '.join(config.environments)}) and "
+                f"no --env was given: this run uses the default state ({backend.describe()}); select "
+                "an environment with --env NAME",
+                err=True,
+            )
+        return backend
 
     def stored(self, config: Config) -> State | None:
         """The stored state, read without a lock; refused when it is another environment's."""
