@@ -5,34 +5,25 @@ published yet, no key, not signed in."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from werkzeug import Request, Response, serving
+from werkzeug import Request, Response
 
-from tests.cli.terminal import EXE
-from tests.e2e.conftest import EXAMPLES
-from tests.sandbox.helpers import loopback
+from tests.e2e.conftest import copy_example, no_bug_shown, run_installed
+from tests.sandbox.helpers import loopback, loopback_app
 
 KEY = "sk-test-apps"
-
-
-def _copy(tmp_path: Path, example: str) -> Path:
-    root = tmp_path / example
-    shutil.copytree(EXAMPLES / example, root, ignore=shutil.ignore_patterns(".assistplan"))
-    return root
 
 
 def _app(app: Path, *args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The app as a user runs it: another directory, only the environment given (and PATH, HOME)."""
     base = {"PATH": str(Path(sys.executable).parent), "HOME": str(cwd)}
-    return subprocess.run(
+    r = subprocess.run(
         [sys.executable, str(app), *args],
         cwd=cwd,
         env={**base, **env},
@@ -40,6 +31,8 @@ def _app(app: Path, *args: str, cwd: Path, env: dict[str, str]) -> subprocess.Co
         text=True,
         timeout=120,
     )
+    no_bug_shown(r.stdout, r.stderr)
+    return r
 
 
 @contextmanager
@@ -73,18 +66,12 @@ def responses_api(answer: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         }
         return Response(json.dumps(body), content_type="application/json")
 
-    server = serving.make_server("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/v1", seen
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with loopback_app(app) as url:
+        yield url, seen
 
 
 def test_the_responses_app_calls_the_published_definition_from_any_directory(tmp_path: Path) -> None:
-    root = _copy(tmp_path, "responses-support")
+    root = copy_example("responses-support", tmp_path / "responses-support")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     app = root / "app.py"
@@ -97,12 +84,8 @@ def test_the_responses_app_calls_the_published_definition_from_any_directory(tmp
         loopback(tmp_path / "api") as url,
         responses_api("Within 30 days, with the receipt.") as (fake, seen),
     ):
-        applied = subprocess.run(
-            [str(EXE), "-C", str(root), "--base-url", url, "apply", "--auto-approve"],
-            env={"PATH": str(EXE.parent), "OPENAI_API_KEY": KEY, "NO_COLOR": "1"},
-            capture_output=True,
-            text=True,
-            timeout=120,
+        applied = run_installed(
+            "--base-url", url, "apply", "--auto-approve", cwd=root, env={"OPENAI_API_KEY": KEY}
         )
         assert applied.returncode == 0, applied.stderr
         env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": fake}
@@ -121,7 +104,7 @@ def test_the_responses_app_calls_the_published_definition_from_any_directory(tmp
 
 
 def test_the_foundry_app_says_what_is_missing_in_one_line(tmp_path: Path) -> None:
-    root = _copy(tmp_path, "foundry-helpdesk")
+    root = copy_example("foundry-helpdesk", tmp_path / "foundry-helpdesk")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     app = root / "app.py"
@@ -133,12 +116,7 @@ def test_the_foundry_app_says_what_is_missing_in_one_line(tmp_path: Path) -> Non
         and early.stderr.startswith("error: ")
         and "nothing is applied yet" in early.stderr
     )
-    applied = subprocess.run(
-        [str(EXE), "-C", str(root), "--sandbox", "apply", "--auto-approve"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    applied = run_installed("--sandbox", "apply", "--auto-approve", cwd=root)
     assert applied.returncode == 0, applied.stderr
     # Published now; no Azure sign-in where the test runs (an empty HOME, no az): one line.
     signed_out = _app(app, "My VPN keeps dropping", cwd=elsewhere, env={})
