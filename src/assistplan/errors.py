@@ -8,6 +8,7 @@
     - LockError            the state lock is held by someone else
   - RemoteError            the API refused or failed a request (names resource + API message)
     - EndpointRetiredError the endpoint no longer serves the Assistants API
+    - AnswerLost           a create was sent and its answer lost: it may have been carried out
   - ApplyError             apply stopped part way; the partial state was saved
   - NotPublishedError      `assistplan.published`: the experiment has no published version
 """
@@ -124,6 +125,12 @@ class RemoteError(AssistplanError):
 
 class EndpointRetiredError(RemoteError):
     pass
+
+
+class AnswerLost(RemoteError):
+    """A request that makes an object was sent once and its answer never came (the connection
+    broke, or it timed out): the object may exist. It is not sent again; the caller settles it by
+    the marker the object carries."""
 
 
 class ApplyError(AssistplanError):

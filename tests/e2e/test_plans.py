@@ -301,3 +301,25 @@ def test_bad_sandbox_settings_are_a_clear_error(make_project, monkeypatch):
     monkeypatch.setenv("ASSISTPLAN_SANDBOX_ERROR_RATE", "abc")
     r = make_project("math-tutor").run("plan")
     assert r.code == 1 and "invalid sandbox setting" in r.err and "internal error" not in r.err
+
+
+def test_a_saved_plan_says_which_deletes_only_forget(make_project):
+    """Apply forgets rather than deletes where the plan says so in a field of its own (`forget`),
+    never by reading its reason: a file referenced by id stays, a managed one is deleted."""
+    p = make_project("hr-bot")
+    p.ok("apply", "--auto-approve")
+    theirs = p.sdk().files.create(file=("report.md", b"# Report\n"), purpose="assistants").id
+    p.edit("files:\n", f"files:\n  report: {{id: {theirs}}}\n")
+    p.edit("files: [handbook, leave-policy]", "files: [handbook, leave-policy, report]")
+    p.ok("apply", "--auto-approve")
+    assert p.ids()["file.report"] == theirs
+    p.edit(f"  report: {{id: {theirs}}}\n", "")
+    p.edit("files: [handbook, leave-policy, report]", "files: [handbook]")
+    p.edit("  leave-policy: {path: docs/leave-policy.md}\n", "")
+    p.ok("plan", "--out", "tfplan")
+    saved = {c["address"]: c for c in json.loads((p.root / "tfplan").read_text())["changes"]}
+    assert saved["file.report"]["forget"] is True and saved["file.leave-policy"]["forget"] is False
+    leave = p.ids()["file.leave-policy"]
+    p.ok("apply", "tfplan")
+    remote = {f.id for f in p.sdk().files.list()}
+    assert theirs in remote and leave not in remote

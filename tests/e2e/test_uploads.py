@@ -273,14 +273,17 @@ def test_an_unproven_replacement_is_settled_by_importing_it(tmp_path: Path, monk
         (tmp_path / "project" / "docs" / "guide" / "guide.md").write_text(GUIDE + "More.\n")
         app.dropping = True
         assert p.run("--base-url", url, "apply", "--auto-approve", sandbox=False).code == 1
-        assert p.state()["resources"]["file.guide"]["extra"]["deposed"] == [old]
+        guide = p.state()["resources"]["file.guide"]
+        # The replace did not finish: the old file is still the address's, and only the intent names it.
+        assert guide["remote_id"] == old and "deposed" not in guide["extra"]
+        assert guide["extra"]["pending"]["replaces"] == {"id": old}
         app.dropping = False
         (new,) = set(app.store.files) - {old}
         refused = p.run("--base-url", url, "apply", "--auto-approve", sandbox=False)
         assert refused.code == 1 and f"{new} has this file's name, size and purpose" in " ".join(
             refused.err.split()
         )
-        assert new in app.store.files  # not adopted, not deleted (the replaced file, ours, went as planned)
+        assert {new, old} <= set(app.store.files)  # not adopted, not deleted; the old one still in use
         assert p.run("--base-url", url, "import", "file.guide", new, sandbox=False).code == 0
         r = p.run("--base-url", url, "apply", "--auto-approve", sandbox=False)
         assert r.code == 0, r.err

@@ -5,9 +5,10 @@ object); independent steps run in parallel up to --parallelism. Before an update
 the object is read again and must still match what the plan saw.
 
 What a kill at any moment leaves in state (each save is durable before the step goes on):
-- Creates: the intent (and, for a replace, the old object as deposed) is saved before the
-  create call, the new id right after it returns, so the next run adopts an object whose id
-  was never saved instead of creating it twice, and never orphans the old one.
+- Creates: the intent (for a replace, naming the old object) is saved before the create call,
+  the new id right after it returns, deposing the old object in that same write; so the next
+  run adopts an object whose id was never saved instead of creating it twice (and deposes the
+  old one then), and a create that failed leaves the old object the address's, in use.
 - Deletes: the entry (or the deposed id) is dropped as soon as the delete call returns.
 - In-place updates (an assistant's fields; a vector store's fields, then its file attachments
   and detachments, then the wait for processing) are saved once all their calls are done. A
@@ -30,11 +31,20 @@ from typing import Any, TypeVar
 from assistplan.addrs import frozen
 from assistplan.apply import uploads
 from assistplan.config.model import Config
-from assistplan.errors import ApplyError, AssistplanError, Command, RemoteError, StalePlanError, command
+from assistplan.errors import (
+    AnswerLost,
+    ApplyError,
+    AssistplanError,
+    Command,
+    RemoteError,
+    StalePlanError,
+    command,
+)
 from assistplan.graph import DAG, walk
-from assistplan.plan.model import Plan, ResourceChange
-from assistplan.plan.planner import FORGET, LIFECYCLE, STATE_ONLY, changed_paths
-from assistplan.plan.refresh import PENDING, Reader
+from assistplan.plan.intents import PENDING, REPLACES, depose, deposed_ids, drop_deposed, intended_replacement
+from assistplan.plan.model import REPLACE_CBD, Plan, ResourceChange
+from assistplan.plan.planner import LIFECYCLE, STATE_ONLY, changed_paths
+from assistplan.plan.refresh import Reader
 from assistplan.plan.releases import freeze
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
@@ -162,8 +172,19 @@ class Applier:
     def _persist(self) -> None:
         self._commits.save()
 
-    def _record(self, c: ResourceChange, remote_id: str | None, attrs: dict[str, Any], **extra: Any) -> None:
-        """`extra` for an assistant describes its realisation and replaces the one recorded."""
+    def _record(
+        self,
+        c: ResourceChange,
+        remote_id: str | None,
+        attrs: dict[str, Any],
+        *,
+        replaces: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
+        """`extra` for an assistant describes its realisation and replaces the one recorded.
+
+        A new id deposes the old object its create replaced (`replaces`, else the one the pending
+        intent names) in this same write: until then the old one is the address's object."""
         depends_on = norm.refs_of(c.type, attrs)
         if frozen(c.address):
             attrs = freeze(attrs, self._resolve)  # a snapshot keeps the file ids it was made with
@@ -173,6 +194,8 @@ class Applier:
         with self._lock:
             prior = self.state.get(c.address)
             kept = dict(prior.extra) if prior else {}
+            if replaces is None and prior is not None:
+                replaces = intended_replacement(prior)
             if c.type == "assistant" and TARGET_KEY in extra:
                 kept = {k: v for k, v in kept.items() if k not in REALISATION_KEYS}
             rs = ResourceState(
@@ -185,6 +208,8 @@ class Applier:
                 prevent_destroy=self._prevent_destroy(c),
                 extra={k: v for k, v in {**kept, **extra}.items() if k != PENDING},
             )
+            if remote_id is not None:
+                depose(rs, replaces)
             self.state.put(rs)
             if remote_id is not None:
                 self.ids[c.address] = remote_id
@@ -243,17 +268,19 @@ class Applier:
             # No API call, so nothing to intend: the new realisation and the old object it
             # deposes are recorded in one write.
             real = self.target.create(self._realise(c))
-            with self._lock:
-                prior = self.state.get(c.address)
-                if prior is not None:
-                    self._depose_old(c, prior)
-            self._record(c, real.remote_id, dict(after), **real.extra)
+            replaces = self._replaces(c, self.state.get(c.address))
+            self._record(c, real.remote_id, dict(after), replaces=replaces, **real.extra)
             return
         if c.type == "file" and self._recover_upload(c):
             return
         self._intend(c)
         if c.type == "assistant":
-            real = self.target.create(self._realise(c))
+            try:
+                real = self.target.create(self._realise(c))
+            except AnswerLost as lost:
+                if self.target.collection != "assistant":
+                    raise  # the next plan claims it by its name
+                real = self.target.adopt(self._realise(c), str(self._settle_lost(c, lost)["id"]))
             self._record(c, real.remote_id, dict(after), **real.extra)
             return
         remote_id = getattr(self, f"_create_{c.type}")(c)
@@ -264,8 +291,9 @@ class Applier:
 
         A kill between the API call and `_record` then leaves enough behind for the next apply
         to take over what was made instead of making it twice: the intent (when; for a file its
-        name, size and hash, then its upload id: see apply/uploads.py) plus, for a replace, the
-        old object as deposed so it is not orphaned.
+        name, size and hash, then its upload id: see apply/uploads.py; for a replace, the old
+        object it replaces). The old object stays the address's object until the new one is
+        recorded: a create that fails leaves it in use, never deposed.
         """
         after = _given(c, c.after, "attributes")
         intent: dict[str, Any] = {"since": time.time()}
@@ -282,22 +310,25 @@ class Applier:
             if rs is None:
                 rs = ResourceState(address=c.address, type=c.type)
                 self.state.put(rs)
-            self._depose_old(c, rs)
+            replaces = self._replaces(c, rs)
+            if replaces is not None:
+                intent[REPLACES] = replaces
             rs.extra[PENDING] = intent
             ticket = self._commits.ticket(c.address)
         self._commits.wait(ticket)
 
-    def _depose_old(self, c: ResourceChange, rs: ResourceState) -> None:
-        """A replace keeps a note of its old object (under the lock) until apply deletes it, or
-        the next plan does; an old object of another target keeps that target too."""
-        if c.actions != ("create", "delete") or not c.remote_id or c.forget_old:
-            return
-        rs.extra["deposed"] = sorted({*rs.extra.get("deposed", []), c.remote_id})
-        if c.type == "assistant" and recorded_target(rs) != self.target.name:
-            rs.extra["deposed_targets"] = {
-                **rs.extra.get("deposed_targets", {}),
-                c.remote_id: recorded_target(rs),
-            }
+    def _replaces(self, c: ResourceChange, rs: ResourceState | None) -> dict[str, Any] | None:
+        """The old object a replace deposes once the new one is recorded (None: no replace, or one
+        that only forgets the old object): its id, its target when another target realised it,
+        and `keep` when it stays after this apply (see ResourceChange.retain_old)."""
+        if c.actions != REPLACE_CBD or not c.remote_id or c.forget_old:
+            return None
+        out: dict[str, Any] = {"id": c.remote_id}
+        if c.type == "assistant" and rs is not None and recorded_target(rs) != self.target.name:
+            out["target"] = recorded_target(rs)
+        if c.retain_old:
+            out["keep"] = True
+        return out
 
     def _create_file(self, c: ResourceChange) -> str:
         after = _given(c, c.after, "attributes")
@@ -329,10 +360,7 @@ class Applier:
         intent = rs.extra.get(PENDING) if rs is not None else None
         if not isinstance(intent, dict):
             return False
-        with self._lock:
-            known = {*self.ids.values(), *self.state.forgotten}
-            known |= {d for r in self.state.resources.values() for d in r.extra.get("deposed", [])}
-        made = uploads.settle(self.remote, intent, c.address, known)
+        made = uploads.settle(self.remote, intent, c.address, self._accounted())
         if made is None:
             return False
         attrs = norm.file_actual(made, {"sha256": intent.get("sha256")})
@@ -343,6 +371,31 @@ class Applier:
         self.on_event(c.address, "note", f"kept {made['id']}, made by the upload an interrupted apply began")
         self._record(c, str(made["id"]), attrs)
         return True
+
+    def _accounted(self) -> set[str]:
+        """The remote ids state accounts for (recorded, deposed, let go): never taken as made by a create."""
+        with self._lock:
+            return {*self.ids.values(), *self.state.forgotten, *deposed_ids(self.state)}
+
+    def _settle_lost(self, c: ResourceChange, lost: AnswerLost) -> dict[str, Any]:
+        """A create whose answer was lost made its object, or did not: what carries the address's
+        marker (and state does not account for) is what it made. The first made is taken, and any
+        other (a create sent twice) deleted, before the intent is settled by recording it."""
+        found = self.reader.marked(c.type, c.address, self._accounted())
+        if not found:
+            raise RemoteError(
+                lost.message,
+                ", and no object carrying its marker exists (yet); run `",
+                command("apply"),
+                "` again: it adopts the object if it appears, or creates it",
+            ) from None
+        made, *copies = found
+        for obj in copies:
+            self.remote.delete(c.type, str(obj["id"]), c.address)
+            self.on_event(c.address, "note", f"deleted {obj['id']}, a second object made by the same create")
+        found_it = "the create's answer was lost, its marker found it"
+        self.on_event(c.address, "note", f"took {made['id']}: {found_it}")
+        return made
 
     def _note_intent(self, address: str, **fields: Any) -> None:
         """Add to the intent of `address`, and wait until that is saved."""
@@ -365,7 +418,10 @@ class Applier:
         if file_ids:
             params["chunking_strategy"] = a["chunking_strategy"]
             params["file_ids"] = file_ids[:500]
-        obj = self.remote.create("vector_store", params, c.address)
+        try:
+            obj = self.remote.create("vector_store", params, c.address)
+        except AnswerLost as lost:
+            obj = self._settle_lost(c, lost)
         vs_id = str(obj["id"])
         # Record now: an object that exists must be in state even if waiting for it fails.
         self._record(c, vs_id, {**a, "file_ids": sorted(a["file_ids"][:500])})
@@ -462,12 +518,30 @@ class Applier:
         if c.deposed is not None:
             self._delete_old(c)
             return
-        if c.reason in FORGET or c.remote_id is None:
+        if c.forget:
+            self._forget(c.address)
+            return
+        if c.type == "file":
+            self._settle_upload_of_removed(c)
+        if c.remote_id is None:  # only an intent: what its create made (leftovers) went before it
             self._forget(c.address)
             return
         self._check_unchanged(c, c.remote_id)
         self._delete_object(c, c.remote_id)
         self._forget(c.address)
+
+    def _settle_upload_of_removed(self, c: ResourceChange) -> None:
+        """A file that leaves with an upload an interrupted apply began: the File that upload made
+        (apply/uploads.py proves which, by its upload id) goes too."""
+        rs = self.state.get(c.address)
+        intent = rs.extra.get(PENDING) if rs is not None else None
+        if not isinstance(intent, dict):
+            return
+        made = uploads.settle(self.remote, intent, c.address, self._accounted(), declared=False)
+        if made is not None:
+            self.remote.delete("file", str(made["id"]), c.address)
+            why = "made by the upload an interrupted apply began"
+            self.on_event(c.address, "note", f"deleted {made['id']}, {why}")
 
     def _delete_object(self, c: ResourceChange, remote_id: str) -> None:
         if c.type == "assistant":
@@ -476,18 +550,14 @@ class Applier:
             self.remote.delete(c.type, remote_id, c.address)
 
     def _delete_old(self, c: ResourceChange) -> None:
-        self._delete_object(c, _given(c, c.remote_id, "remote id"))
+        old = _given(c, c.remote_id, "remote id")
+        if self.ids.get(c.address) == old:  # never the object the address is now
+            raise ApplyError(f"{c.address}: {old} is its current object, not a replaced one; plan again")
+        self._delete_object(c, old)
         with self._lock:
             rs = self.state.get(c.address)
             if rs is not None:
-                rest = [d for d in rs.extra.get("deposed", []) if d != c.remote_id]
-                if rest:
-                    rs.extra["deposed"] = rest
-                else:
-                    rs.extra.pop("deposed", None)
-                targets = {k: v for k, v in rs.extra.pop("deposed_targets", {}).items() if k in rest}
-                if targets:
-                    rs.extra["deposed_targets"] = targets
+                drop_deposed(rs, old)
             ticket = self._commits.ticket(c.address)
         self._commits.wait(ticket)
 
@@ -511,6 +581,8 @@ def plan_steps(plan: Plan, state: State) -> DAG[Step]:
     dag: DAG[Step] = DAG()
     first: dict[str, Step] = {}  # the step that makes an address usable by its consumers
     gone: dict[str, list[Step]] = {}  # the steps that delete objects of an address
+    older: dict[str, list[Step]] = {}  # the steps that delete its objects other than its own
+    entry: dict[str, Step] = {}  # the step that deletes its own object and its entry in state
     for c in plan.changes:
         if c.is_noop:
             continue
@@ -521,6 +593,10 @@ def plan_steps(plan: Plan, state: State) -> DAG[Step]:
             step = ("delete" if c.actions == ("delete",) else "archive", k)
             dag.add(step)
             gone.setdefault(c.address, []).append(step)
+            if c.deposed:
+                older.setdefault(c.address, []).append(step)
+            else:
+                entry[c.address] = step
         elif "create" in c.actions:
             first[c.address] = ("create", k)
             if c.actions == ("create", "delete") and not (c.retain_old or c.forget_old):
@@ -534,6 +610,11 @@ def plan_steps(plan: Plan, state: State) -> DAG[Step]:
         made = first.get(c.address)
         if made is not None and not c.deposed:
             dag.add(made, [first[r] for r in c.depends_on if r in first])
+        elif made is not None and not c.is_noop:
+            dag.add(("delete", c.key), [made])  # an older object goes once its successor is recorded
+    # The entry goes last: until then it holds the ids of the older objects still to delete.
+    for addr, step in entry.items():
+        dag.add(step, older.get(addr, []))
     # An object goes only after every consumer has let go of it or points at its replacement:
     # the consumers state knows (its edges) as well as those the plan names.
     users: dict[str, set[str]] = {}

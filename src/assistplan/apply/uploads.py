@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistplan.errors import ApplyError, command
+from assistplan.errors import ApplyError, Command, command
 from assistplan.remote.api import Remote
 
 CLOCK_SKEW = 300.0  # seconds: how much earlier than an old intent's `since` a server may date a file
@@ -44,15 +44,18 @@ class UnprovenUpload(ApplyError):
     """A File may have come from the interrupted upload, and the API does not say which."""
 
 
-def settle(remote: Remote, intent: dict[str, Any], address: str, known: set[str]) -> dict[str, Any] | None:
+def settle(
+    remote: Remote, intent: dict[str, Any], address: str, known: set[str], *, declared: bool = True
+) -> dict[str, Any] | None:
     """The File the interrupted upload of `intent` made, if the API proves one and it still
     exists; None when no File of ours can exist. UnprovenUpload when one may, unproven.
 
-    `known`: remote ids state already accounts for (never candidates).
+    `known`: remote ids state already accounts for (never candidates). `declared`: the config
+    still declares `address` (else it is leaving, and what the upload made goes with it).
     """
     if "upload" not in intent:  # written by an older version: no upload id to ask about
         since = intent.get("since", 0) - CLOCK_SKEW
-        _unless_candidates(remote, intent, address, known, None, since)
+        _unless_candidates(remote, intent, address, known, None, since, declared)
         return None
     upload = intent.get("upload")
     if not upload:
@@ -70,7 +73,7 @@ def settle(remote: Remote, intent: dict[str, Any], address: str, known: set[str]
             return _still_there(remote, made, address)
         if _status(answer, upload_id) in SETTLED:
             return None  # it was still pending: `complete` never took effect
-    _unless_candidates(remote, intent, address, known, upload_id, upload.get("created_at", 0))
+    _unless_candidates(remote, intent, address, known, upload_id, upload.get("created_at", 0), declared)
     return None
 
 
@@ -108,6 +111,7 @@ def _unless_candidates(
     known: set[str],
     upload_id: str | None,
     since: float,
+    declared: bool,
 ) -> None:
     """Raise UnprovenUpload naming the Files that could be the upload's; return if there are none."""
     candidates = [
@@ -125,14 +129,18 @@ def _unless_candidates(
     which = f"upload {upload_id}" if upload_id else "its upload (by an older assistplan, which kept no id)"
     shown = ", ".join(sorted(candidates))
     one = len(candidates) == 1
+    todo: tuple[str | Command, ...] = (
+        ("If one is this file, run `", command("import", address, "FILE_ID"), "`; if none is, run `")
+        if declared
+        else ("If one is this file, delete it yourself; then run `",)
+    )
+    again = " and apply again to upload it afresh." if declared else " and apply again."
     raise UnprovenUpload(
         f"{address}: an interrupted apply may have completed {which}, and the API does not say which "
         f"file that made, so assistplan will not guess. {shown} {'has' if one else 'have'} this file's "
         f"name, size and purpose and {'was' if one else 'were'} created after the upload began, but "
-        "anyone may have uploaded them (the API does not let their content be read back). If one is "
-        "this file, run `",
-        command("import", address, "FILE_ID"),
-        "`; if none is, run `",
+        "anyone may have uploaded them (the API does not let their content be read back). ",
+        *todo,
         command("state", "rm", address),
-        "` and apply again to upload it afresh. Nothing was adopted or deleted.",
+        f"`{again} Nothing was adopted or deleted.",
     )

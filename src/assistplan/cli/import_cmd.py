@@ -117,6 +117,7 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
     from assistplan.config.model import DEFAULT_TARGET, Config
     from assistplan.plan import onboard
     from assistplan.plan.desired import build_desired
+    from assistplan.plan.intents import deposed_ids
     from assistplan.targets import TARGETS, open_target
 
     if out.exists():
@@ -158,7 +159,9 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
                 f"{state_path} already manages {len(st.resources)} object(s), but {out} does not exist: "
                 "write the new config elsewhere"
             )
+        # Deposed objects (replaced, not yet deleted) are a state's too, marker and all.
         managed = {rs.remote_id for k in known for rs in k.resources.values() if rs.remote_id}
+        managed |= {d for k in known for d in deposed_ids(k)}
         released = {i for k in known for i in k.forgotten}
         remote = opts.remote(target, parallelism)
         configured = open_target(target.target, remote, target) if target.target != DEFAULT_TARGET else None

@@ -24,7 +24,8 @@ from typing import Any
 from assistplan.addrs import Address, noun
 from assistplan.errors import PlanError, RemoteError, StateError, command
 from assistplan.plan.desired import Desired
-from assistplan.plan.refresh import KINDS, LIVE_FILE_STATUSES, PENDING
+from assistplan.plan.intents import DEPOSED, DEPOSED_TARGETS, PENDING, depose, intended_replacement
+from assistplan.plan.refresh import KINDS, LIVE_FILE_STATUSES
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
@@ -69,7 +70,7 @@ def check_importable(state: State, desired: dict[str, Desired], address: str, re
             "` first to import another object in its place",
         )
     for other, ors in state.resources.items():
-        if ors.remote_id == remote_id or remote_id in ors.extra.get("deposed", []):
+        if ors.remote_id == remote_id or remote_id in ors.extra.get(DEPOSED, []):
             raise StateError(f"{remote_id} is already managed as {other}")
     if d.external and d.attrs["id"] != remote_id:
         raise PlanError(
@@ -126,8 +127,10 @@ def read_import(
     else:
         main = assistant_state(d, obj, to_addr, state.lineage)
     prior = state.get(address)
-    if prior is not None and prior.extra.get("deposed"):  # an interrupted replace: the old still goes
-        main.resource.extra["deposed"] = list(prior.extra["deposed"])
+    if prior is not None:  # the import takes the place of an interrupted create: the old still goes
+        kept = {k: prior.extra[k] for k in (DEPOSED, DEPOSED_TARGETS) if k in prior.extra}
+        main.resource.extra.update(kept)
+        depose(main.resource, intended_replacement(prior))
     out = [main]
     for ref in main.resource.depends_on:
         ref_d = desired.get(ref)

@@ -37,7 +37,7 @@ REPLACE_CBD = ("create", "delete")  # create the new one, repoint consumers, del
 # version (`remote_id` is that version's id).
 OLD_DEPOSED, OLD_FORGOTTEN, OLD_RETIRED, OLD_VERSION = "deposed", "forgotten", "retired", "version"
 
-PLAN_FORMAT_VERSION = 2  # saved plan files (2: typed reasons)
+PLAN_FORMAT_VERSION = 3  # saved plan files (2: typed reasons; 3: `forget` says what apply does)
 JSON_FORMAT_VERSION = "1"  # `plan --json`
 
 
@@ -76,8 +76,9 @@ class Blocked:
 
 @dataclass(frozen=True)
 class ResourceChange:
-    """One planned change. `reason` (with `replaced`/`kept_for`) says why, for people and for
-    the plan's own bookkeeping (refused, retained, forgotten).
+    """One planned change. `reason` (with `replaced`/`kept_for`) says why, for people; what
+    apply does is in the typed fields (`actions`, `forget`, `deposed`, `adopt_id`, ...), never
+    in the reason.
 
     `before`/`after` are attributes in address space (references shown as addresses);
     `depends_on` are the addresses `after` references, `prior_depends_on` those `before` did.
@@ -107,6 +108,9 @@ class ResourceChange:
     old_target: str | None = None
     old_object: str | None = None
     removed_by: tuple[str, ...] = ()  # `--env`: the overlay's `null`s this change carries out (FILE:LINE ...)
+    # A delete that only drops the entry from state, never calling the API (an object referenced
+    # by id, one on an endpoint that no longer serves it, a record that lives in state only).
+    forget: bool = False
 
     @property
     def key(self) -> str:
@@ -232,6 +236,7 @@ class ResourceChange:
             "old_target": self.old_target,
             "old_object": self.old_object,
             "removed_by": list(self.removed_by),
+            "forget": self.forget,
         }
 
     @classmethod
@@ -257,6 +262,7 @@ class ResourceChange:
             old_target=d.get("old_target"),
             old_object=d.get("old_object"),
             removed_by=tuple(d.get("removed_by") or ()),
+            forget=bool(d.get("forget")),
         )
 
 

@@ -15,6 +15,7 @@ from assistplan.errors import ConfigError, PlanError, command
 from assistplan.graph import DAG, CycleError
 from assistplan.plan import guard
 from assistplan.plan.desired import Desired, build_desired
+from assistplan.plan.intents import old_objects
 from assistplan.plan.model import (
     ARCHIVE,
     CREATE,
@@ -48,9 +49,6 @@ from assistplan.targets import (
 from assistplan.targets import problems as target_problems
 
 STATE_ONLY = ("pipeline", "experiment", "experiment_version")
-# Forgotten from state, never deleted: referenced by id only, or on an endpoint that no longer
-# serves the Assistants API (nothing is left there to delete).
-FORGET = (Reason.FORGET_NOT_MANAGED, Reason.FORGET_RETIRED)
 # A refresh-only plan leaves release snapshots as they were released (state is their only record).
 FROZEN_DRIFT = (
     "{addresses} changed outside assistplan, but release snapshots are frozen: a refresh-only apply "
@@ -160,7 +158,8 @@ def _diff_one(
             depends_on=deps,
             prior_depends_on=tuple(rs.depends_on),
         )
-    act = refreshed.actual.get(d.address) if rs is not None else None
+    # A file declared by id is read whether state holds it yet or not (then it is recorded).
+    act = refreshed.actual.get(d.address) if rs is not None or d.external else None
     if d.external:
         if act is None:
             return None  # reported as an error by the caller
@@ -339,6 +338,7 @@ def diff(
                     before=rs.attributes,
                     reason=Reason.DELETE_NOT_IN_CONFIG,
                     prior_depends_on=tuple(rs.depends_on),
+                    forget=True,  # a record in state only
                 )
             )
             continue
@@ -347,7 +347,8 @@ def diff(
             reason = Reason.FORGET_NOT_MANAGED if external else Reason.DELETE_NOT_IN_CONFIG
             if "@" in addr:
                 reason = Reason.DELETE_VERSION_ARCHIVED
-            if addr in refreshed.retired:
+            retired = addr in refreshed.retired
+            if retired:
                 reason = Reason.FORGET_RETIRED
             changes.append(
                 _change(
@@ -359,6 +360,23 @@ def diff(
                     reason=reason,
                     prior_depends_on=tuple(rs.depends_on),
                     target=recorded_target(rs) if rs.type == "assistant" else None,
+                    # Referenced by id (not ours), or nothing left to delete: only forgotten.
+                    forget=external or retired,
+                )
+            )
+    for addr, ids in refreshed.leftovers.items():
+        kind = desired[addr].type if addr in desired else prior.resources[addr].type
+        for rid in ids:
+            changes.append(
+                ResourceChange(
+                    address=addr,
+                    type=kind,
+                    name=Address.parse(addr).name,
+                    actions=DELETE,
+                    remote_id=rid,
+                    deposed=rid,  # an object of the address that is not (and never becomes) its own
+                    reason=Reason.DELETE_LEFTOVER,
+                    target=target if kind == "assistant" else None,
                 )
             )
     return changes
@@ -536,7 +554,7 @@ def _protected_errors(changes: list[ResourceChange], prior: State, desired: dict
             protected
             and "delete" in c.actions
             and not c.deposed
-            and c.reason not in FORGET
+            and not c.forget
             and c.reason is not Reason.TARGET_CHANGED
         ):
             errors.append(
@@ -570,6 +588,8 @@ def retain_in_use(
     A file that left the config, or was replaced, stays while a snapshot that stays live
     holds its id; the apply that archives its last consumer deletes it. With `superseded`, what
     an applied definition named (applications hold copies of it) stays for one more apply.
+    Replaced objects are the deposed ones (plus, where the plan adopts what an interrupted
+    replace made, the object it replaced), never an address's current object (plan/intents.py).
     """
     users: dict[str, list[str]] = {}
     for d in desired.values():
@@ -595,10 +615,11 @@ def retain_in_use(
             else:
                 c = dataclasses.replace(c, kept_for=who)
         out.append(c)
+    adopting = {c.address: c.adopt_id for c in out if c.adopt_id is not None}
     for addr, rs in prior.resources.items():
-        for rid in rs.extra.get("deposed", []):
-            # never the object the address lives in now (a Foundry agent keeps its name)
-            if rid not in users and rid not in named and rid != rs.remote_id:
+        # never the object the address lives in now (plan/intents.py; a Foundry agent keeps its name)
+        for rid in old_objects(rs, adopting.get(addr)):
+            if rid not in users and rid not in named:
                 out.append(
                     ResourceChange(
                         address=addr,
@@ -677,7 +698,9 @@ def _archive(rs: ResourceState, desired: dict[str, Desired]) -> list[ResourceCha
     archived = rs.attributes.get("status") == ARCHIVED
     if exp is None:
         if archived:
-            return [_change(rs, DELETE, before=rs.attributes, reason=Reason.FORGET_ARCHIVED_VERSION)]
+            return [
+                _change(rs, DELETE, before=rs.attributes, reason=Reason.FORGET_ARCHIVED_VERSION, forget=True)
+            ]
         after = None
         reason = Reason.ARCHIVE_EXPERIMENT_REMOVED
     elif archived:

@@ -41,6 +41,7 @@ class Reason(StrEnum):
     RETAINED_IN_USE = "retained_because_in_use"  # details: ResourceChange.kept_for
     DEPOSED_NAMED_BY_DEFINITION = "deposed_because_named_by_definition"  # details: ResourceChange.named_by
     DELETE_REPLACED_UNUSED = "delete_replaced_object_no_longer_used"
+    DELETE_LEFTOVER = "delete_left_by_interrupted_apply"  # made by a create cut short, taken by nothing
     REFUSED_LIVE_CONSUMERS = "refused_because_live_consumers"  # the guard: listed, never carried out
     # experiment versions
     FORGET_ARCHIVED_VERSION = "forget_archived_version"
@@ -86,6 +87,10 @@ TEXT: dict[Reason, str] = {
         "still call with that copy, so the next apply deletes it"
     ),
     Reason.DELETE_REPLACED_UNUSED: "the replaced object {object}: nothing uses it any more",
+    Reason.DELETE_LEFTOVER: (
+        "{object} was made by an interrupted apply, and nothing takes it (no longer in the configuration, "
+        "or a second copy of the object adopted)"
+    ),
     Reason.REFUSED_LIVE_CONSUMERS: "refused: live consumers still use it",
     Reason.FORGET_ARCHIVED_VERSION: "an archived version of a removed experiment: forgotten from state",
     Reason.ARCHIVE_EXPERIMENT_REMOVED: "its experiment left the config: its snapshot objects are deleted",

@@ -22,6 +22,7 @@ from assistplan.addrs import REMOTE_KINDS, SECTIONS
 from assistplan.config.model import DEFAULT_TARGET, Config
 from assistplan.errors import EndpointRetiredError, Message, command
 from assistplan.plan.desired import Desired
+from assistplan.plan.intents import PENDING, deposed_ids
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import PAGE, Remote
 from assistplan.state.model import ResourceState, State
@@ -30,7 +31,6 @@ from assistplan.targets import TARGETS, open_target, recorded_target
 KINDS = REMOTE_KINDS
 LIVE_FILE_STATUSES = ("completed", "in_progress")
 Progress = Callable[[int, int], None]  # (objects read, objects to read)
-PENDING = "pending"  # state extra: a create was started (apply/executor.py `_intend`) and not recorded
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,20 @@ class Refreshed:
     actual: dict[str, Actual] = field(default_factory=dict)  # managed addresses found remotely
     missing: set[str] = field(default_factory=set)  # managed addresses the remote no longer has
     adoptable: dict[str, Actual] = field(default_factory=dict)  # unmanaged objects carrying our marker
+    # Objects of ours an interrupted apply made that no address takes: every one for an address
+    # that left the config, and the copies beside the one adopted (a create sent twice). Deleted.
+    leftovers: dict[str, list[str]] = field(default_factory=dict)
     # Addresses whose identity (a name the config fixes) an object we do not manage holds: why.
     taken: dict[str, str] = field(default_factory=dict)
     # Assistants realised through the Assistants API on an endpoint that no longer serves it
     # (read while the config moves them to another target: they cannot be read or deleted).
     retired: set[str] = field(default_factory=set)
     account_sizes: dict[str, int] = field(default_factory=dict)  # per kind, for the next refresh's choice
+
+
+def oldest_first(obj: dict[str, Any]) -> tuple[int, str]:
+    """Of several objects an interrupted apply made for one address, the first made is kept."""
+    return (int(obj.get("created_at") or 0), str(obj["id"]))
 
 
 class Reader:
@@ -93,6 +101,8 @@ class Reader:
         # A snapshot keeps the raw file ids it was frozen with; only its snapshot stores map to addresses.
         self.snapshot_addr = {rid: a for rid, a in self.to_addr.items() if "@" in a}
         self.forgotten = set(state.forgotten)  # `state rm` let these go: never adopt them back
+        # Earlier objects of an address carry its marker too: accounted for, never adopted.
+        self.accounted = deposed_ids(state) | self.forgotten  # never adopted (`to_addr` neither)
         self.retired = False  # the assistants read found the Assistants API retired (see _read_assistants)
 
     def know(self, remote_id: str, address: str) -> None:
@@ -135,6 +145,17 @@ class Reader:
             elif d.type == "assistant" and not collection and self._renamed(addr):
                 renamed.add(addr)  # replaced under its new name: is that name free?
                 claims[addr] = d.attrs
+        # A create cut short for an address that has left the config (or `destroy`): what it made
+        # is ours and goes too. (A file's upload is settled by apply, by its upload id.)
+        for addr, rs in self.state.resources.items():
+            if addr in desired or PENDING not in rs.extra or rs.type not in ("vector_store", "assistant"):
+                continue
+            if addresses is not None and addr not in addresses:
+                continue
+            if rs.type == "assistant" and not collection:
+                claims[addr] = dict(rs.attributes)
+            else:
+                adopt[rs.type].add(addr)
         # A retired Assistants API answers 404 everywhere: a listing's first page says so itself,
         # and GETs are followed by the probe only when one comes back missing (see _read_kind).
         listing = {k: self._lists(k, managed[k], adopt[k]) for k in KINDS}
@@ -183,7 +204,7 @@ class Reader:
                 else:
                     out.actual[addr] = Actual(addr, own_ids[addr], attrs, {})
         if claims:
-            self._claim(claims, out, renamed)
+            self._claim(claims, out, renamed, desired)
         for kind in KINDS:
             if kind == "assistant" and self.retired:
                 continue
@@ -194,8 +215,13 @@ class Reader:
                     out.missing.add(addr)
                 else:
                     out.actual[addr] = self._actual(kind, addr, obj, members.get(rid))
-            for addr, obj in marked.items():
-                out.adoptable[addr] = self._actual(kind, addr, obj, members.get(obj["id"]))
+            for addr, ours in marked.items():
+                ours = sorted(ours, key=oldest_first)
+                if addr in desired:  # the oldest is adopted; any other is a copy of it
+                    first, *ours = ours
+                    out.adoptable[addr] = self._actual(kind, addr, first, members.get(first["id"]))
+                if ours:
+                    out.leftovers[addr] = [o["id"] for o in ours]
         return out
 
     def _count(self, n: int) -> None:
@@ -215,12 +241,25 @@ class Reader:
         target = TARGETS.get(self.target)
         return bool(rs and self.config and target and target.renamed(self.config, rs))
 
-    def _claim(self, wanted: dict[str, dict[str, Any]], out: Refreshed, renamed: set[str]) -> None:
+    def _claim(
+        self,
+        wanted: dict[str, dict[str, Any]],
+        out: Refreshed,
+        renamed: set[str],
+        desired: dict[str, Desired],
+    ) -> None:
         """What already holds the names the config's target would give: ours (an interrupted
         apply made it) is adopted, unless `state rm` let it go; anyone else's is refused. A
-        `renamed` assistant's new name is only checked to be free: its replacement makes it."""
+        `renamed` assistant's new name is only checked to be free: its replacement makes it. For
+        an address no longer in the config (`desired`), ours is a leftover, and anyone else's is
+        left be."""
         target = open_target(self.target, self.remote, self.config)
         for addr, claim in target.claim(self.state.lineage, wanted, self.ref).items():
+            if addr not in desired:  # ours, and no entry's own object (that one goes with its entry)
+                known = claim.remote_id in self.accounted or claim.remote_id in self.to_addr
+                if claim.attrs is not None and not known:
+                    out.leftovers[addr] = [claim.remote_id]
+                continue
             if addr in renamed and claim.attrs is not None:
                 continue  # ours already: the replacement's create takes it over
             if claim.attrs is not None and claim.remote_id not in self.forgotten:
@@ -242,7 +281,7 @@ class Reader:
 
     def _read_assistants(
         self, kind: str, ids: dict[str, str], adopt: set[str], *args: Any
-    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
         """`_read_kind` for the assistants collection. When the config has moved to a target that
         is no collection, a retired Assistants API is expected: its objects are reported retired."""
         try:
@@ -273,15 +312,15 @@ class Reader:
         pool: ThreadPoolExecutor,
         listing: bool,
         on_read: Callable[[dict[str, Any]], None] | None = None,
-    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-        """(objects by id among `ids`, objects carrying our marker for an address in `adopt`).
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+        """(objects by id among `ids`, the objects carrying our marker of each address in `adopt`).
 
         `on_read` is called with each of them as soon as it is read.
         """
         if not ids and not adopt:
             return {}, {}
         objs: dict[str, dict[str, Any]] = {}
-        marked: dict[str, dict[str, Any]] = {}
+        marked: dict[str, list[dict[str, Any]]] = {}
         remaining = dict(ids)
         if listing:
             # List while that can still beat one GET per object still unfound; a scan for our
@@ -290,19 +329,19 @@ class Reader:
             seen = 0
             for n, page in enumerate(self.remote.pages(SECTIONS[kind]), start=1):
                 seen += len(page)
-                found_before, read_before = len(objs) + len(marked), len(objs)
+                found_before, read_before = len(objs) + sum(map(len, marked.values())), len(objs)
                 for obj in page:
                     if remaining.pop(obj["id"], None) is not None:
                         objs[obj["id"]] = obj
-                    elif obj["id"] in self.to_addr or obj["id"] in self.forgotten:
-                        continue  # ours already (e.g. a deposed object), or let go by `state rm`
+                    elif obj["id"] in self.to_addr or obj["id"] in self.accounted:
+                        continue  # ours already (current or deposed), or let go by `state rm`
                     elif wanted:
                         _, mark = norm.split_marker(obj.get("metadata"))
                         if mark in wanted:
-                            marked[wanted[mark]] = obj
+                            marked.setdefault(wanted[mark], []).append(obj)
                 self._count(len(objs) - read_before)
-                if on_read is not None and len(objs) + len(marked) > found_before:
-                    hits = set(objs) | {o["id"] for o in marked.values()}
+                if on_read is not None and len(objs) + sum(map(len, marked.values())) > found_before:
+                    hits = set(objs) | {o["id"] for found in marked.values() for o in found}
                     for obj in page:
                         if obj["id"] in hits:
                             on_read(obj)
@@ -326,6 +365,18 @@ class Reader:
             self.remote.probe_assistants()  # gone, or is the whole API? (raises if retired)
         objs.update({rid: obj for rid, obj in got.items() if obj is not None})
         return objs, marked
+
+    def marked(self, kind: str, address: str, known: set[str]) -> list[dict[str, Any]]:
+        """Every object of `kind` (a collection) carrying the marker of `address`, oldest first,
+        but those in `known` (ids state accounts for): what a create whose answer was lost made."""
+        wanted = norm.marker(self.state.lineage, address)
+        found = [
+            obj
+            for page in self.remote.pages(SECTIONS[kind])
+            for obj in page
+            if obj["id"] not in known and norm.split_marker(obj.get("metadata"))[1] == wanted
+        ]
+        return sorted(found, key=oldest_first)
 
     def read_one(
         self, kind: str, addr: str, remote_id: str, rs: ResourceState | None = None

@@ -36,9 +36,9 @@ from urllib.parse import quote
 import openai
 
 from assistplan.addrs import SECTIONS
-from assistplan.errors import EndpointRetiredError, RemoteError
+from assistplan.errors import AnswerLost, EndpointRetiredError, RemoteError
 from assistplan.remote.client import DEFAULT_BASE_URL, Endpoint, make_clients
-from assistplan.remote.retries import announce_retries, calling, gave_up
+from assistplan.remote.retries import Unanswered, announce_retries, calling, gave_up, sent_once
 from assistplan.remote.upload import PART_SIZE, Digests, FilePart, Progress, mime_type
 from assistplan.secrets import redact
 
@@ -238,6 +238,13 @@ class Remote:
             if missing_ok and exc.status_code in absent:
                 return None
             raise self._error(what, exc) from None
+        except Unanswered as exc:
+            raise AnswerLost(
+                self._redact(
+                    f"{what}: its answer was lost ({exc.message}); it is not sent again, as it may have "
+                    "been carried out"
+                )
+            ) from None
         except openai.APIConnectionError as exc:
             raise self._error(what, exc) from None
 
@@ -373,8 +380,10 @@ class Remote:
 
     # -- objects: create / update / delete, the same shape for every kind --------------------
     def create(self, kind: str, params: dict[str, Any], what: str) -> dict[str, Any]:
-        """Create an assistant or vector store (files are uploaded: `upload_file`)."""
-        obj = self._call(f"{what}: create", lambda: self._post(f"/{SECTIONS[kind]}", params))
+        """Create an assistant or vector store (files are uploaded: `upload_file`). Sent once:
+        AnswerLost when its answer is lost (the object may exist; the marker in `params` finds it)."""
+        with sent_once():
+            obj = self._call(f"{what}: create", lambda: self._post(f"/{SECTIONS[kind]}", params))
         return _an_object(obj, f"{what}: create")
 
     def update(self, kind: str, remote_id: str, params: dict[str, Any], what: str) -> dict[str, Any]:
@@ -547,11 +556,14 @@ class Remote:
             after = page.get("last_id") or data[-1].get("id")
 
     def create_agent_version(self, name: str, body: dict[str, Any], what: str) -> dict[str, Any]:
-        """`POST /agents/{name}/versions` (makes the agent on first use): AgentVersionDetails."""
+        """`POST /agents/{name}/versions` (makes the agent on first use): AgentVersionDetails.
+        Sent once, as `create`."""
         where = f"{what}: create a version of agent {name}"
-        obj = self._call(
-            where, lambda: self._agents().post(f"/agents/{_seg(name)}/versions", cast_to=object, body=body)
-        )
+        with sent_once():  # sent twice, it makes two versions
+            obj = self._call(
+                where,
+                lambda: self._agents().post(f"/agents/{_seg(name)}/versions", cast_to=object, body=body),
+            )
         return _an_object(obj, where)
 
     def delete_agent(self, name: str, what: str) -> None:

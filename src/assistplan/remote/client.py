@@ -206,11 +206,14 @@ def make_clients(
     """The SDK clients for the endpoint. The sandbox runs in process (no socket, no key needed).
 
     `max_retries` (per request, for 408/409/429/5xx and connection errors) defaults to
-    $ASSISTPLAN_MAX_RETRIES, else 6; an endpoint that never answered is not retried (FailFast).
+    $ASSISTPLAN_MAX_RETRIES, else 6; an endpoint that never answered is not retried (FailFast),
+    nor a create whose answer was lost (SentOnce).
     `credential`: an azure-core credential to use instead of DefaultAzureCredential (Azure
     endpoints only).
     """
     import openai  # the SDK loads only for commands that call the API (tests/cli/test_startup.py)
+
+    from assistplan.remote.retries import SentOnce
 
     if max_retries is None:
         max_retries = max_retries_from_env()
@@ -230,14 +233,14 @@ def make_clients(
             faults = Faults.from_env()
         except ValueError as exc:
             raise RemoteError(f"invalid sandbox setting: {exc}") from None
-        http = http_client(endpoint.sandbox_dir, faults)
+        http = http_client(endpoint.sandbox_dir, faults, wrap=SentOnce)
     else:
         import httpx2
 
         from assistplan.remote.retries import FailFast
 
         limits = httpx2.Limits(max_connections=pool_size, max_keepalive_connections=pool_size)
-        transport = FailFast(httpx2.HTTPTransport(limits=limits), endpoint.selected_by)
+        transport = SentOnce(FailFast(httpx2.HTTPTransport(limits=limits), endpoint.selected_by))
         http = openai.DefaultHttpxClient(limits=limits, transport=transport)
     version = {"api-version": endpoint.api_version} if endpoint.api_version else None
     main = openai.OpenAI(

@@ -5,6 +5,10 @@ answered is not waited for at all.
   connection, an unknown host or a connect timeout ends the request at once instead of going
   through the SDK's six retries with backoff (half a minute of nothing); once it has answered,
   connection errors are blips and the SDK retries them as usual.
+- `SentOnce` (a transport around the real one): a request made in a `sent_once()` block (a create:
+  sent twice, it makes two objects) whose answer is lost after it went out (the connection broke,
+  a read timed out) ends in `Unanswered`, which the SDK does not retry; one that never went out
+  (refused, connect timeout) is retried as usual.
 - `announce_retries`: the SDK logs every retry it is about to wait for (`openai._base_client`,
   "Retrying request in %f seconds (retry %i of %s)", from inside the `except` that caught the
   failure). A handler turns that into one line for the `Remote` call being made in this thread
@@ -40,6 +44,7 @@ class _Call:
 
 
 _CURRENT: ContextVar[_Call | None] = ContextVar("assistplan_remote_call", default=None)
+_SENT_ONCE: ContextVar[bool] = ContextVar("assistplan_sent_once", default=False)
 
 
 @contextlib.contextmanager
@@ -101,6 +106,41 @@ def gave_up(request: Any, max_retries: int) -> str:
     if taken < max_retries:
         return ""
     return f"; gave up after {taken} retr{'y' if taken == 1 else 'ies'} ({MAX_RETRIES_ENV} sets how many)"
+
+
+@contextlib.contextmanager
+def sent_once() -> Iterator[None]:
+    """Requests made in this block are never sent twice (see `SentOnce`)."""
+    token = _SENT_ONCE.set(True)
+    try:
+        yield
+    finally:
+        _SENT_ONCE.reset(token)
+
+
+class Unanswered(openai.APIConnectionError):
+    """A request made in a `sent_once()` block went out and its answer never came."""
+
+
+class SentOnce(httpx2.BaseTransport):
+    """A transport that keeps the SDK from sending again a request it may have carried out (see
+    module docstring): an OpenAIError raised here propagates without retry."""
+
+    def __init__(self, inner: httpx2.BaseTransport):
+        self._inner = inner
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        try:
+            return self._inner.handle_request(request)
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout):
+            raise  # it never went out: sending it again makes nothing twice
+        except httpx2.TransportError as exc:
+            if not _SENT_ONCE.get():
+                raise
+            raise Unanswered(message=_cause(exc), request=request) from exc
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 class FailFast(httpx2.BaseTransport):

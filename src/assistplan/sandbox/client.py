@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx2
@@ -26,11 +27,15 @@ class _Transport(httpx2.WSGITransport):
 
 
 def http_client(
-    data_dir: Path | None, faults: Faults | None = None, token: str | None = None
+    data_dir: Path | None,
+    faults: Faults | None = None,
+    token: str | None = None,
+    wrap: Callable[[httpx2.BaseTransport], httpx2.BaseTransport] | None = None,
 ) -> httpx2.Client:
     """An ``httpx2.Client`` served by the sandbox for ``data_dir`` without any socket.
 
     Use it as ``openai.OpenAI(api_key=..., base_url=SANDBOX_BASE_URL, http_client=client)``.
+    ``wrap`` puts a transport of the client's own around the sandbox's (as around a socket's).
     """
-    transport = _Transport(app=make_app(data_dir, faults, token))
-    return httpx2.Client(transport=transport, base_url=SANDBOX_ORIGIN)
+    transport: httpx2.BaseTransport = _Transport(app=make_app(data_dir, faults, token))
+    return httpx2.Client(transport=wrap(transport) if wrap else transport, base_url=SANDBOX_ORIGIN)
