@@ -10,6 +10,7 @@
     - EndpointRetiredError the endpoint no longer serves the Assistants API
     - AnswerLost           a create was sent and its answer lost: it may have been carried out
   - ApplyError             apply stopped part way; the partial state was saved
+    - Interrupted          Ctrl-C: the steps under way finished and were saved (exit 130)
   - NotPublishedError      `assistplan.published`: the experiment has no published version
 """
 
@@ -140,6 +141,10 @@ class ApplyError(AssistplanError):
     def __init__(self, *parts: str | Command, result: ApplyResult | None = None) -> None:
         super().__init__(*parts)
         self.result = result
+
+
+class Interrupted(ApplyError):
+    pass
 
 
 class NotPublishedError(AssistplanError, LookupError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -87,10 +88,13 @@ class WalkResult(Generic[N]):
     skipped: list[N] = field(default_factory=list)
 
 
-def walk(dag: DAG[N], fn: Callable[[N], None], parallelism: int = 10) -> WalkResult[N]:
+def walk(
+    dag: DAG[N], fn: Callable[[N], None], parallelism: int = 10, stop: threading.Event | None = None
+) -> WalkResult[N]:
     """Run `fn` on every node once its dependencies are done, at most `parallelism` at a time.
 
-    After the first failure no new node starts (running ones finish); the rest are skipped.
+    After the first failure, or once `stop` is set, no new node starts (running ones finish);
+    the rest are skipped.
     """
     dag.topo_order()  # raises on cycles before anything runs
     users = dag.dependents()
@@ -101,7 +105,7 @@ def walk(dag: DAG[N], fn: Callable[[N], None], parallelism: int = 10) -> WalkRes
     done: queue.SimpleQueue[Future[None]] = queue.SimpleQueue()  # finished steps, in order: O(1) each
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         while ready or running:
-            while ready and not result.failed:
+            while ready and not result.failed and not (stop is not None and stop.is_set()):
                 n = ready.popleft()
                 fut = pool.submit(fn, n)
                 running[fut] = n

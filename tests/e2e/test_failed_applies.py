@@ -119,3 +119,33 @@ def test_an_older_state_that_lists_the_current_object_as_deposed_never_deletes_i
     new = p.ids()["assistant.bot"]
     assert new != bot and remote(p)["assistants"] == {new}
     assert "deposed" not in entry(p, "assistant.bot")["extra"]
+
+
+# -- 6. errors surface: a bad setting before anything changes; a defect as what it is ----------
+def test_a_bad_processing_timeout_is_refused_before_anything_changes(tmp_path: Path, monkeypatch) -> None:
+    p = docs_and_bot(tmp_path)
+    for bad in ("soon", "0", "-5", "nan"):
+        monkeypatch.setenv("ASSISTPLAN_PROCESSING_TIMEOUT", bad)
+        for command in ("apply", "destroy"):
+            r = p.run(command, "--auto-approve")
+            assert r.code == 1, r.out + r.err
+            assert f"ASSISTPLAN_PROCESSING_TIMEOUT={bad!r}: expected a number of seconds" in r.err
+    assert remote(p) == {"assistants": set(), "vector_stores": set(), "files": set()}
+    monkeypatch.setenv("ASSISTPLAN_PROCESSING_TIMEOUT", "90.5")
+    p.ok("apply", "--auto-approve")
+
+
+def test_a_defect_in_a_step_is_reported_as_one_naming_the_step(tmp_path: Path, monkeypatch) -> None:
+    """Not an API or plan failure (those name the resource and the cause): an internal error, its
+    type and the step it happened in, with the traceback on ASSISTPLAN_DEBUG=1."""
+    p = docs_and_bot(tmp_path)
+    p.ok("plan", "--out", "p.plan")
+    doc = json.loads((tmp_path / "p.plan").read_text())
+    bot = next(c for c in doc["changes"] if c["address"] == "assistant.bot")
+    del bot["after"]["model"]  # a plan no assistplan writes: a step meets what it cannot handle
+    (tmp_path / "p.plan").write_text(json.dumps(doc))
+    r = p.run("apply", "p.plan")
+    assert r.code == 1
+    assert "internal error: KeyError: 'model'" in r.err and "in the step create assistant.bot" in r.err
+    assert "apply stopped" not in r.err
+    assert {a for a, rid in p.ids().items() if rid} == {"file.faq", "vector_store.docs"}  # saved

@@ -79,3 +79,20 @@ def test_topo_order_keeps_insertion_order_where_the_edges_allow():
     dag.add("other-bot", ["file.b"])
     dag.add("file.a", ["file.late"])
     assert dag.topo_order() == ["file.b", "other-bot", "file.late", "file.a", "store", "bot"]
+
+
+def test_walk_starts_nothing_new_once_stopped_and_lets_the_running_finish():
+    dag: DAG[str] = DAG()
+    dag.add("a")
+    dag.add("b", ["a"])
+    dag.add("c", ["b"])
+    stop = threading.Event()
+    ran: list[str] = []
+
+    def fn(n: str) -> None:
+        if n == "b":
+            stop.set()  # as Ctrl-C would, while "b" runs
+        ran.append(n)
+
+    result = walk(dag, fn, parallelism=2, stop=stop)
+    assert ran == ["a", "b"] and result.done == ["a", "b"] and result.skipped == ["c"]

@@ -21,7 +21,6 @@ State is saved as one journal record per group of steps that finish together (st
 from __future__ import annotations
 
 import copy
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from assistplan.errors import (
     ApplyError,
     AssistplanError,
     Command,
+    Interrupted,
     RemoteError,
     StalePlanError,
     command,
@@ -48,6 +48,7 @@ from assistplan.plan.refresh import Reader
 from assistplan.plan.releases import freeze
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
+from assistplan.settings import processing_timeout
 from assistplan.state.manager import GroupCommit, StateManager
 from assistplan.state.model import ResourceState, State
 from assistplan.targets import (
@@ -78,10 +79,6 @@ STEPS_PER_REQUEST_SLOT = 2
 RERUN = ("re-run `", command("plan"), "`")  # the end of a stale plan's message
 
 
-def processing_timeout() -> float:
-    return float(os.environ.get("ASSISTPLAN_PROCESSING_TIMEOUT", "600"))
-
-
 @dataclass
 class ApplyResult:
     state: State
@@ -108,6 +105,8 @@ class Applier:
         self.manager = manager
         self.parallelism = parallelism
         self.on_event = on_event or (lambda a, p, d: None)
+        self.processing_timeout = processing_timeout()  # a bad setting stops us before any change
+        self._stop = threading.Event()  # `stop()`: no new step starts
         self.state = State.from_json(plan.prior_state, "plan")
         self.target = open_target(config.target, remote, config)  # realises the planned assistants
         self.reader = Reader(remote, self.state.copy(), parallelism, target=config.target, config=config)
@@ -128,31 +127,46 @@ class Applier:
         if self.plan.refresh_only:
             return ApplyResult(self.state, 0, 0)
         dag = plan_steps(self.plan, self.state)
-        result = walk(dag, self._step, self.parallelism * STEPS_PER_REQUEST_SLOT)
+        result = walk(dag, self._step, self.parallelism * STEPS_PER_REQUEST_SLOT, self._stop)
         self._persist()
         done = {a for _, a in result.done}
         applied = ApplyResult(self.state, len(done), len(self.changes))
+        counts = f"{len(result.done)} done, {len(result.skipped)} not started"
+        saved = f"State was saved for everything that succeeded ({len(done)} resource(s))"
+        bugs = {step: exc for step, exc in result.failed.items() if not isinstance(exc, AssistplanError)}
+        if bugs:  # a defect of assistplan, not a failure of the API or the plan: shown as such
+            (op, addr), exc = next(iter(bugs.items()))
+            exc.add_note(f"in the step {op} {addr}; {len(result.failed)} step(s) failed, {counts}")
+            exc.add_note(saved)
+            raise exc
+        to_go_on: tuple[str | Command, ...] = ("run `", command("plan"), "` to see what remains and `")
+        to_go_on += (command("apply"), "` to continue.")
         if result.failed:
             lines: list[str | Command] = []
             for (op, addr), exc in result.failed.items():
-                lines += [
-                    f"  {addr} ({op}): ",
-                    exc.message if isinstance(exc, AssistplanError) else str(exc),
-                    "\n",
-                ]
+                why = exc.message if isinstance(exc, AssistplanError) else str(exc)
+                lines += [f"  {addr} ({op}): ", why, "\n"]
             raise ApplyError(
-                f"apply stopped: {len(result.failed)} step(s) failed, {len(result.done)} done, "
-                f"{len(result.skipped)} not started\n",
+                f"apply stopped: {len(result.failed)} step(s) failed, {counts}\n",
                 *lines,
-                f"State was saved for everything that succeeded ({len(done)} resource(s)). Fix the cause, "
-                "then run `",
-                command("plan"),
-                "` to see what remains and `",
-                command("apply"),
-                "` to continue.",
+                f"{saved}. Fix the cause, then ",
+                *to_go_on,
                 result=applied,
             )
+        if self._stop.is_set():
+            raise Interrupted(f"apply interrupted: {counts}. {saved}; ", *to_go_on, result=applied)
         return applied
+
+    def stop(self) -> None:
+        """Start no new step; the steps under way finish and are saved (then `run` raises Interrupted)."""
+        self._stop.set()
+
+    def halt(self, timeout: float = 10.0) -> None:
+        """Stop writing state, for a process about to exit with steps still under way: a write in
+        progress is let finish (up to `timeout`), then no other starts. What those steps began is
+        in their intents, for the next apply to take over."""
+        self._stop.set()
+        self._commits.close(timeout)
 
     def _step(self, step: Step) -> None:
         op, key = step
@@ -162,7 +176,7 @@ class Applier:
         self.on_event(addr, op, "")
         try:
             getattr(self, f"_{op}")(c)
-        except AssistplanError:
+        except Exception:
             self.on_event(addr, "failed", "")
             raise
         rid = c.remote_id if op in ("delete", "delete_old") else self.ids.get(addr)
@@ -496,7 +510,7 @@ class Applier:
         vs = self.remote.wait_processed(
             vs_id,
             c.address,
-            time.monotonic() + processing_timeout(),
+            time.monotonic() + self.processing_timeout,
             on_poll=lambda n: self.on_event(c.address, "processing", f"{n['in_progress']}/{n['total']}"),
         )
         if vs["file_counts"]["failed"]:

@@ -10,7 +10,7 @@ import traceback
 import click
 
 from assistplan.cli.session import Options
-from assistplan.errors import AssistplanError, ConfigError
+from assistplan.errors import AssistplanError, ConfigError, Interrupted
 from assistplan.secrets import redact
 
 
@@ -30,6 +30,9 @@ def run_cli(group: click.Group, args: list[str] | None = None) -> None:
         for d in exc.diagnostics:
             click.echo(redact(str(d)), err=True)
         sys.exit(1)
+    except Interrupted as exc:  # Ctrl-C during apply: what was under way finished and was saved
+        _err(exc.render(opts.command))
+        sys.exit(130)
     except AssistplanError as exc:
         _err(exc.render(opts.command))
         sys.exit(1)
@@ -62,7 +65,8 @@ def run_cli(group: click.Group, args: list[str] | None = None) -> None:
         _err(f"{exc.filename or ''}: {exc.strerror or exc}")
         sys.exit(1)
     except Exception as exc:  # a bug, not a user error: say so, keep the details available
-        _err(f"internal error: {type(exc).__name__}: {exc} (set ASSISTPLAN_DEBUG=1 for details)")
+        notes = "".join(f"\n{note}" for note in getattr(exc, "__notes__", ()))
+        _err(f"internal error: {type(exc).__name__}: {exc} (set ASSISTPLAN_DEBUG=1 for details){notes}")
         if os.environ.get("ASSISTPLAN_DEBUG"):
             click.echo(redact(traceback.format_exc()), err=True, nl=False)
         sys.exit(1)

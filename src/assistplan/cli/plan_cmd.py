@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from assistplan.cli.render import Printer
     from assistplan.config.model import Config
     from assistplan.plan.model import Plan
+    from assistplan.state.base import LockInfo
     from assistplan.state.manager import StateManager
     from assistplan.state.model import State
 
@@ -196,11 +197,14 @@ def _confirm(opts: Options, p: Printer, auto_approve: bool, command: str) -> Non
             )
         raise AssistplanError(f"{command} asks for confirmation, and there is no terminal to ask on: {hint}")
     question, cancelled = CONFIRM[command]
-    answer = click.prompt(
-        f"\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value",
-        default="",
-        show_default=False,
-    )
+    try:
+        answer = click.prompt(
+            f"\n{question}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value",
+            default="",
+            show_default=False,
+        )
+    except click.exceptions.Abort:  # Ctrl-C, or the end of input: no answer is no
+        answer = ""
     if answer.strip() != "yes":
         p.echo(f"\n{cancelled} Nothing was changed.", err=True)
         raise SystemExit(1)
@@ -212,17 +216,21 @@ def _run_apply(
     the_plan: Plan,
     manager: StateManager,
     parallelism: int,
+    lock: LockInfo,
     *,
     destroying: bool = False,
 ) -> None:
     from assistplan.apply.executor import Applier
+    from assistplan.cli.interrupt import graceful
     from assistplan.cli.render import in_environment
 
     p = printer(opts)
     with p.progress(the_plan) as on_event:
-        Applier(
+        applier = Applier(
             the_plan, cfg, opts.remote(cfg, parallelism), manager, parallelism=parallelism, on_event=on_event
-        ).run()
+        )
+        with graceful(applier, lambda: manager.backend.unlock(lock), p.notice):
+            applier.run()
     s = the_plan.summary()
     if the_plan.refresh_only:
         p.echo(p.style("Apply complete!", fg="green", bold=True) + " State updated from the remote objects.")
@@ -272,7 +280,9 @@ def apply(
     from assistplan.plan import planfile
     from assistplan.plan.desired import build_desired
     from assistplan.plan.planner import plan_digest
+    from assistplan.settings import check_apply_settings
 
+    check_apply_settings()
     cfg = opts.config()
     manager = opts.manager(cfg)
     p = printer(opts)
@@ -286,7 +296,7 @@ def apply(
                 f"{planfile_path} was planned for endpoint {the_plan.endpoint}, not {ep.name}; "
                 + opts.endpoint_advice(ep, the_plan.endpoint, "apply", str(planfile_path))
             )
-        with manager.locked("apply", timeout):
+        with manager.locked("apply", timeout) as lock:
             state = manager.load()
             planfile.check_current(
                 the_plan,
@@ -298,9 +308,9 @@ def apply(
             )
             if the_plan.errored:
                 raise PlanError("the saved plan has errors and cannot be applied")
-            _run_apply(opts, cfg, the_plan, manager, parallelism)
+            _run_apply(opts, cfg, the_plan, manager, parallelism, lock)
         return
-    with manager.locked("apply", timeout):
+    with manager.locked("apply", timeout) as lock:
         state = manager.load()
         the_plan = _make_plan(
             opts,
@@ -319,7 +329,7 @@ def apply(
                 Applier(the_plan, cfg, opts.remote(cfg, parallelism), manager).run()
             return
         _confirm(opts, p, auto_approve, "apply")
-        _run_apply(opts, cfg, the_plan, manager, parallelism)
+        _run_apply(opts, cfg, the_plan, manager, parallelism, lock)
 
 
 @click.command()
@@ -329,11 +339,14 @@ def apply(
 @pass_options
 def destroy(opts: Options, auto_approve: bool, parallelism: int, lock_timeout: str) -> None:
     """Delete every object this state manages (never anything unmanaged)."""
+    from assistplan.settings import check_apply_settings
+
+    check_apply_settings()
     cfg = opts.config()
     empty = dataclasses.replace(cfg, files={}, vector_stores={}, assistants={}, pipelines={}, experiments={})
     manager = opts.manager(cfg)
     p = printer(opts)
-    with manager.locked("destroy", parse_lock_timeout(lock_timeout)):
+    with manager.locked("destroy", parse_lock_timeout(lock_timeout)) as lock:
         state = manager.load()
         the_plan = _make_plan(opts, empty, state, parallelism=parallelism, destroy=True)
         if the_plan.errored:  # a refusal (prevent_destroy) first and alone: nothing is destroyed
@@ -343,4 +356,4 @@ def destroy(opts: Options, auto_approve: bool, parallelism: int, lock_timeout: s
         if not the_plan.has_changes:
             return
         _confirm(opts, p, auto_approve, "destroy")
-        _run_apply(opts, empty, the_plan, manager, parallelism, destroying=True)
+        _run_apply(opts, empty, the_plan, manager, parallelism, lock, destroying=True)

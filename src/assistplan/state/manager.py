@@ -310,6 +310,11 @@ class GroupCommit:
         self._issued += 1
         return self._issued
 
+    def close(self, timeout: float) -> None:
+        """Let a write in progress finish (up to `timeout`), then write nothing more: for a process
+        about to exit while workers still run. A worker saving after this waits for ever."""
+        self._write.acquire(timeout=timeout)
+
     def wait(self, ticket: int) -> None:
         """Return once the change behind `ticket` is saved; call without holding `lock`."""
         with self._write:
