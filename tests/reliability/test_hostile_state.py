@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from assistplan.plan.model import PLAN_FORMAT_VERSION
 from tests.e2e.conftest import Project, copy_example
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -104,7 +105,11 @@ PLANFILES: list[tuple[str, bytes, str]] = [
     ("garbage", b"\x00\x01not a plan", "not a readable assistplan plan file"),
     ("other_json", b'{"hello": "world"}', "not an assistplan plan file"),
     ("future", b'{"kind": "assistplan-plan", "format_version": 9}', "not supported"),
-    ("truncated", b'{"kind": "assistplan-plan", "format_version": 2, "lineage": "x"}', "corrupt plan file"),
+    (
+        "truncated",
+        b'{"kind": "assistplan-plan", "format_version": %d, "lineage": "x"}' % PLAN_FORMAT_VERSION,
+        "corrupt plan file",
+    ),
     ("older", b'{"kind": "assistplan-plan", "format_version": 1}', "saved by an older assistplan"),
 ]
 

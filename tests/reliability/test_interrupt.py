@@ -11,6 +11,7 @@ import queue
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,6 +94,25 @@ def test_a_second_interrupt_stops_now_with_state_whole(tmp_path: Path) -> None:
         h.assert_converged(tmp_path, counts, url)
 
 
+READ = {"x86_64": 0, "aarch64": 63}  # the read(2) system call's number
+
+
+def reading_the_terminal(pid: int) -> None:
+    """Wait until the process is blocked reading its stdin. Input() writes the prompt and then
+    reads; a Ctrl-C in between is only handled once the read returns (in CPython, as in a real
+    terminal), so the test's Ctrl-C comes once the read is under way, as a user's would."""
+    number = READ.get(os.uname().machine)
+    while True:
+        if number is None:  # another machine: sleeping is the best sign there is
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "S":
+                return
+        else:
+            fields = Path(f"/proc/{pid}/syscall").read_text().split()
+            if fields[:2] == [str(number), "0x0"]:
+                return
+        time.sleep(0.005)
+
+
 def at_the_prompt(root: Path, answer: bytes | None) -> tuple[int, str]:
     """`apply` on a terminal, at its approval prompt given `answer` (None: Ctrl-C instead)."""
     h.generate(root, files=2, stores=1, assistants=1)
@@ -114,6 +134,7 @@ def at_the_prompt(root: Path, answer: bytes | None) -> tuple[int, str]:
             assert chunk, shown.decode()
             shown += chunk
         if answer is None:
+            reading_the_terminal(proc.pid)
             proc.send_signal(signal.SIGINT)
         else:
             os.write(leader, answer)
