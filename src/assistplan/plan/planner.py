@@ -15,7 +15,7 @@ from assistplan.errors import ConfigError, PlanError, command
 from assistplan.graph import DAG, CycleError
 from assistplan.plan import guard
 from assistplan.plan.desired import Desired, build_desired
-from assistplan.plan.intents import old_objects
+from assistplan.plan.intents import PENDING, old_objects
 from assistplan.plan.model import (
     ARCHIVE,
     CREATE,
@@ -350,18 +350,22 @@ def diff(
             retired = addr in refreshed.retired
             if retired:
                 reason = Reason.FORGET_RETIRED
+            if rs.remote_id is None and PENDING in rs.extra:
+                reason = Reason.DELETE_INTERRUPTED_CREATE
+            # a snapshot deleted outside stays in state (frozen) until it goes: forgotten
+            remote_id = None if addr in refreshed.missing else rs.remote_id
             changes.append(
                 _change(
                     rs,
                     DELETE,
-                    # a snapshot deleted outside stays in state (frozen) until it goes: forgotten
-                    remote_id=None if addr in refreshed.missing else rs.remote_id,
+                    remote_id=remote_id,
                     before=rs.attributes,
                     reason=reason,
                     prior_depends_on=tuple(rs.depends_on),
                     target=recorded_target(rs) if rs.type == "assistant" else None,
-                    # Referenced by id (not ours), or nothing left to delete: only forgotten.
-                    forget=external or retired,
+                    # Referenced by id (not ours), or nothing left to delete: only forgotten (but
+                    # a file's interrupted upload is settled first, by its upload id).
+                    forget=external or retired or (remote_id is None and rs.type != "file"),
                 )
             )
     for addr, ids in refreshed.leftovers.items():

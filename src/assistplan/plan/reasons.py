@@ -35,6 +35,8 @@ class Reason(StrEnum):
     # destroys, and what is kept instead
     DELETE_NOT_IN_CONFIG = "delete_because_no_resource_config"
     DELETE_BY_DESTROY = "delete_because_destroy"  # `destroy`: everything managed goes
+    # its create was cut short: the entry is an intent only (what it made: DELETE_LEFTOVER)
+    DELETE_INTERRUPTED_CREATE = "delete_create_interrupted"
     FORGET_NOT_MANAGED = "forget_because_not_managed"  # apply forgets it, never deletes it
     FORGET_RETIRED = "forget_because_endpoint_retired"  # apply forgets it: nothing left to delete
     DELETE_VERSION_ARCHIVED = "delete_because_version_archived"
@@ -74,6 +76,10 @@ TEXT: dict[Reason, str] = {
     Reason.NEW_VERSION: "a new agent version: {paths} changed; the earlier versions stay",
     Reason.DELETE_NOT_IN_CONFIG: "no longer in the configuration",
     Reason.DELETE_BY_DESTROY: "destroy deletes every object this state manages",
+    Reason.DELETE_INTERRUPTED_CREATE: (
+        "an interrupted apply began creating it and recorded no object: its record goes, and what "
+        "that apply made is deleted beside it"
+    ),
     Reason.FORGET_NOT_MANAGED: "forgotten from state only (referenced by id: the remote file stays)",
     Reason.FORGET_RETIRED: (
         "forgotten from state only: the endpoint no longer serves the Assistants API (nothing to delete)"
