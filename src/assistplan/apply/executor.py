@@ -41,9 +41,9 @@ from assistplan.errors import (
     command,
 )
 from assistplan.graph import DAG, walk
+from assistplan.plan.diff import STATE_ONLY, changed_paths
 from assistplan.plan.intents import PENDING, REPLACES, depose, deposed_ids, drop_deposed, intended_replacement
-from assistplan.plan.model import REPLACE_CBD, Plan, ResourceChange
-from assistplan.plan.planner import LIFECYCLE, STATE_ONLY, changed_paths
+from assistplan.plan.model import LIFECYCLE, REPLACE_CBD, Plan, ResourceChange
 from assistplan.plan.refresh import Reader
 from assistplan.plan.releases import freeze
 from assistplan.remote import normalize as norm

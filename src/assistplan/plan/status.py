@@ -23,9 +23,9 @@ from typing import Any
 
 from assistplan.config.model import Config
 from assistplan.plan.desired import Desired, build_desired
+from assistplan.plan.diff import changed_paths
 from assistplan.plan.intents import PENDING
 from assistplan.plan.lifecycle import LifecycleStatus, lifecycle
-from assistplan.plan.planner import changed_paths
 from assistplan.plan.refresh import KINDS, Actual, Progress, Reader, Refreshed
 from assistplan.plan.releases import build_releases
 from assistplan.remote.api import Remote
