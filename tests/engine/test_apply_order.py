@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistplan.apply.executor import plan_steps
+from assistplan.apply.schedule import plan_steps
 from assistplan.plan.model import REPLACE_CBD, UPDATE, Plan, ResourceChange
 from assistplan.plan.reasons import Reason
 from assistplan.state.model import ResourceState, State

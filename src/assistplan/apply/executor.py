@@ -1,7 +1,7 @@
 """apply(plan) -> state: carry out exactly the plan's changes in reference order.
 
-Each step is one node of a DAG (create, update, adopt, delete, delete of a replaced
-object); independent steps run in parallel up to --parallelism. Before an update or delete,
+Each step is one node of a DAG (apply/schedule.py: create, update, adopt, delete, delete of a
+replaced object); independent steps run in parallel up to --parallelism. Before an update or delete,
 the object is read again and must still match what the plan saw.
 
 What a kill at any moment leaves in state (each save is durable before the step goes on):
@@ -14,8 +14,8 @@ What a kill at any moment leaves in state (each save is durable before the step 
   and detachments, then the wait for processing) are saved once all their calls are done. A
   kill in between leaves the object partly updated and state as before: the next plan reads
   what the object became and makes the rest of the change. No id is created or lost there.
-State is saved as one journal record per group of steps that finish together (state/manager.py
-`GroupCommit`), and as a whole document at the start and the end of the run.
+State is saved (apply/recorder.py) as one journal record per group of steps that finish
+together (state/manager.py `GroupCommit`), and as a whole document at the start and the end.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from assistplan.addrs import frozen
 from assistplan.apply import uploads
+from assistplan.apply.recorder import StateRecorder
+from assistplan.apply.schedule import Step, plan_steps
 from assistplan.config.model import Config
 from assistplan.errors import (
     AnswerLost,
@@ -40,20 +41,17 @@ from assistplan.errors import (
     StalePlanError,
     command,
 )
-from assistplan.graph import DAG, walk
+from assistplan.graph import walk
 from assistplan.plan.diff import STATE_ONLY, changed_paths
-from assistplan.plan.intents import PENDING, REPLACES, depose, deposed_ids, drop_deposed, intended_replacement
+from assistplan.plan.intents import PENDING, REPLACES
 from assistplan.plan.model import LIFECYCLE, REPLACE_CBD, Plan, ResourceChange
 from assistplan.plan.refresh import Reader
-from assistplan.plan.releases import freeze
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.settings import processing_timeout
-from assistplan.state.manager import GroupCommit, StateManager
+from assistplan.state.manager import StateManager
 from assistplan.state.model import ResourceState, State
 from assistplan.targets import (
-    REALISATION_KEYS,
-    TARGET_KEY,
     Realise,
     Target,
     deposed_target,
@@ -61,7 +59,6 @@ from assistplan.targets import (
     recorded_target,
 )
 
-Step = tuple[str, str]  # (operation, address)
 DONE = {
     "create": "created",
     "update": "updated",
@@ -87,7 +84,7 @@ class ApplyResult:
 
 
 class Applier:
-    """Runs one plan. Thread-safe: steps update `self.state` under a lock and persist it."""
+    """Runs one plan. Thread-safe: steps update `self.state` through `self.rec` (apply/recorder.py)."""
 
     def __init__(
         self,
@@ -115,20 +112,18 @@ class Applier:
         for d in plan.drift:
             if d.remote_id and not d.after:
                 self.reader.know(d.remote_id, d.address)
-        self.ids = {a: rs.remote_id for a, rs in self.state.resources.items() if rs.remote_id}
+        self.rec = StateRecorder(self.state, manager)
+        self.ids = self.rec.ids  # address -> remote id, as recorded so far
         self.changes = {c.key: c for c in plan.changes}
-        self._lock = threading.Lock()
-        # Steps wait until their change is saved, but concurrent steps share writes.
-        self._commits = GroupCommit(manager, self.state, self._lock)
 
     # -- driver ------------------------------------------------------------------------------
     def run(self) -> ApplyResult:
-        self._persist()  # the refreshed state, and the lineage our markers use, before any mutation
+        self.rec.save()  # the refreshed state, and the lineage our markers use, before any mutation
         if self.plan.refresh_only:
             return ApplyResult(self.state, 0, 0)
         dag = plan_steps(self.plan, self.state)
         result = walk(dag, self._step, self.parallelism * STEPS_PER_REQUEST_SLOT, self._stop)
-        self._persist()
+        self.rec.save()
         done = {a for _, a in result.done}
         applied = ApplyResult(self.state, len(done), len(self.changes))
         counts = f"{len(result.done)} done, {len(result.skipped)} not started"
@@ -166,7 +161,7 @@ class Applier:
         progress is let finish (up to `timeout`), then no other starts. What those steps began is
         in their intents, for the next apply to take over."""
         self._stop.set()
-        self._commits.close(timeout)
+        self.rec.close(timeout)
 
     def _step(self, step: Step) -> None:
         op, key = step
@@ -183,9 +178,6 @@ class Applier:
         self.on_event(addr, DONE[op], f"{time.monotonic() - started:.1f}s" + (f" [id={rid}]" if rid else ""))
 
     # -- state -------------------------------------------------------------------------------
-    def _persist(self) -> None:
-        self._commits.save()
-
     def _record(
         self,
         c: ResourceChange,
@@ -195,40 +187,10 @@ class Applier:
         replaces: dict[str, Any] | None = None,
         **extra: Any,
     ) -> None:
-        """`extra` for an assistant describes its realisation and replaces the one recorded.
-
-        A new id deposes the old object its create replaced (`replaces`, else the one the pending
-        intent names) in this same write: until then the old one is the address's object."""
-        depends_on = norm.refs_of(c.type, attrs)
-        if frozen(c.address):
-            attrs = freeze(attrs, self._resolve)  # a snapshot keeps the file ids it was made with
-            depends_on = list(c.depends_on)
-        elif c.type in STATE_ONLY:
-            depends_on = list(c.depends_on)
-        with self._lock:
-            prior = self.state.get(c.address)
-            kept = dict(prior.extra) if prior else {}
-            if replaces is None and prior is not None:
-                replaces = intended_replacement(prior)
-            if c.type == "assistant" and TARGET_KEY in extra:
-                kept = {k: v for k, v in kept.items() if k not in REALISATION_KEYS}
-            rs = ResourceState(
-                address=c.address,
-                type=c.type,
-                remote_id=remote_id,
-                attributes=attrs,
-                sha256=attrs.get("sha256"),
-                depends_on=depends_on,
-                prevent_destroy=self._prevent_destroy(c),
-                extra={k: v for k, v in {**kept, **extra}.items() if k != PENDING},
-            )
-            if remote_id is not None:
-                depose(rs, replaces)
-            self.state.put(rs)
-            if remote_id is not None:
-                self.ids[c.address] = remote_id
-            ticket = self._commits.ticket(c.address)
-        self._commits.wait(ticket)
+        """Record the object `c` made or changed (see StateRecorder.record)."""
+        self.rec.record(
+            c, remote_id, attrs, prevent_destroy=self._prevent_destroy(c), replaces=replaces, **extra
+        )
 
     def _prevent_destroy(self, c: ResourceChange) -> bool:
         if "@" in c.address or c.type in STATE_ONLY:
@@ -241,17 +203,9 @@ class Applier:
         spec = specs[c.type].get(c.name)
         return bool(spec and spec.prevent_destroy)
 
-    def _resolve(self, addr: str) -> str:
-        if "." not in addr:
-            return addr  # an unmanaged raw id kept as it was
-        rid = self.ids.get(addr)  # one atomic read: no lock, so it never waits for a state write
-        if rid is None:
-            raise ApplyError(f"{addr} has no remote id yet (a step it depends on did not run)")
-        return rid
-
     def _check_unchanged(self, c: ResourceChange, remote_id: str) -> dict[str, Any] | None:
         """The object's attributes now; StalePlanError if they moved since the plan."""
-        with self._lock:
+        with self.rec.lock:
             known = self.state.get(c.address)
             rs = copy.deepcopy(known) if known is not None and known.remote_id == remote_id else None
         act = self.reader.read_one(c.type, c.address, remote_id, rs)
@@ -319,7 +273,7 @@ class Applier:
                 purpose=after["purpose"],
                 upload=None,
             )
-        with self._lock:
+        with self.rec.changing(c.address):
             rs = self.state.get(c.address)
             if rs is None:
                 rs = ResourceState(address=c.address, type=c.type)
@@ -328,8 +282,6 @@ class Applier:
             if replaces is not None:
                 intent[REPLACES] = replaces
             rs.extra[PENDING] = intent
-            ticket = self._commits.ticket(c.address)
-        self._commits.wait(ticket)
 
     def _replaces(self, c: ResourceChange, rs: ResourceState | None) -> dict[str, Any] | None:
         """The old object a replace deposes once the new one is recorded (None: no replace, or one
@@ -374,7 +326,7 @@ class Applier:
         intent = rs.extra.get(PENDING) if rs is not None else None
         if not isinstance(intent, dict):
             return False
-        made = uploads.settle(self.remote, intent, c.address, self._accounted())
+        made = uploads.settle(self.remote, intent, c.address, self.rec.accounted())
         if made is None:
             return False
         attrs = norm.file_actual(made, {"sha256": intent.get("sha256")})
@@ -386,16 +338,11 @@ class Applier:
         self._record(c, str(made["id"]), attrs)
         return True
 
-    def _accounted(self) -> set[str]:
-        """The remote ids state accounts for (recorded, deposed, let go): never taken as made by a create."""
-        with self._lock:
-            return {*self.ids.values(), *self.state.forgotten, *deposed_ids(self.state)}
-
     def _settle_lost(self, c: ResourceChange, lost: AnswerLost) -> dict[str, Any]:
         """A create whose answer was lost made its object, or did not: what carries the address's
         marker (and state does not account for) is what it made. The first made is taken, and any
         other (a create sent twice) deleted, before the intent is settled by recording it."""
-        found = self.reader.marked(c.type, c.address, self._accounted())
+        found = self.reader.marked(c.type, c.address, self.rec.accounted())
         if not found:
             raise RemoteError(
                 lost.message,
@@ -411,19 +358,9 @@ class Applier:
         self.on_event(c.address, "note", f"took {made['id']}: {found_it}")
         return made
 
-    def _note_intent(self, address: str, **fields: Any) -> None:
-        """Add to the intent of `address`, and wait until that is saved."""
-        with self._lock:
-            rs = self.state.get(address)
-            if rs is None or PENDING not in rs.extra:
-                raise ApplyError(f"{address}: its intent left the state while it was being created")
-            rs.extra[PENDING] = {**rs.extra[PENDING], **fields}
-            ticket = self._commits.ticket(address)
-        self._commits.wait(ticket)
-
     def _create_vector_store(self, c: ResourceChange) -> str:
         a = _given(c, c.after, "attributes")
-        file_ids = [self._resolve(f) for f in a["file_ids"]]
+        file_ids = [self.rec.resolve(f) for f in a["file_ids"]]
         params: dict[str, Any] = {"name": a["name"], "metadata": self._metadata(c, a)}
         if a.get("description") is not None:
             params["description"] = a["description"]
@@ -447,7 +384,7 @@ class Applier:
     def _realise(self, c: ResourceChange) -> Realise:
         after = _given(c, c.after, "attributes")
         replaces = c.remote_id if c.actions == ("create", "delete") else None
-        return Realise(c.address, after, self._resolve, self._marker(c), self.state.lineage, replaces)
+        return Realise(c.address, after, self.rec.resolve, self._marker(c), self.state.lineage, replaces)
 
     def _target_of(self, c: ResourceChange, remote_id: str) -> Target:
         """The target that realised `remote_id` of an assistant in state (a deposed one may differ)."""
@@ -485,7 +422,7 @@ class Applier:
             if "metadata" in fields:
                 fields["metadata"] = self._metadata(c, a)
             self.remote.update("vector_store", vs_id, fields, c.address)
-        want = {self._resolve(f): f for f in a["file_ids"]}
+        want = {self.rec.resolve(f): f for f in a["file_ids"]}
         have = {self._resolve_old(f): f for f in now.get("file_ids", [])}
         attach = [i for i in want if i not in have]
         if attach:
@@ -501,7 +438,7 @@ class Applier:
         if "." not in addr:
             return addr
         rs = self.reader.state.get(addr)
-        return rs.remote_id if rs and rs.remote_id else self._resolve(addr)
+        return rs.remote_id if rs and rs.remote_id else self.rec.resolve(addr)
 
     def _wait_files(self, c: ResourceChange, vs_id: str, file_ids: list[str]) -> None:
         if not file_ids:
@@ -524,7 +461,7 @@ class Applier:
 
     def _archive(self, c: ResourceChange) -> None:
         if c.after is None:  # its experiment is gone: nothing left to keep a record for
-            self._forget(c.address)
+            self.rec.forget(c.address)
             return
         self._record(c, None, dict(c.after))
 
@@ -533,16 +470,16 @@ class Applier:
             self._delete_old(c)
             return
         if c.forget:
-            self._forget(c.address)
+            self.rec.forget(c.address)
             return
         if c.type == "file":
             self._settle_upload_of_removed(c)
         if c.remote_id is None:  # only an intent: what its create made (leftovers) went before it
-            self._forget(c.address)
+            self.rec.forget(c.address)
             return
         self._check_unchanged(c, c.remote_id)
         self._delete_object(c, c.remote_id)
-        self._forget(c.address)
+        self.rec.forget(c.address)
 
     def _settle_upload_of_removed(self, c: ResourceChange) -> None:
         """A file that leaves with an upload an interrupted apply began: the File that upload made
@@ -551,7 +488,7 @@ class Applier:
         intent = rs.extra.get(PENDING) if rs is not None else None
         if not isinstance(intent, dict):
             return
-        made = uploads.settle(self.remote, intent, c.address, self._accounted(), declared=False)
+        made = uploads.settle(self.remote, intent, c.address, self.rec.accounted(), declared=False)
         if made is not None:
             self.remote.delete("file", str(made["id"]), c.address)
             why = "made by the upload an interrupted apply began"
@@ -568,83 +505,13 @@ class Applier:
         if self.ids.get(c.address) == old:  # never the object the address is now
             raise ApplyError(f"{c.address}: {old} is its current object, not a replaced one; plan again")
         self._delete_object(c, old)
-        with self._lock:
-            rs = self.state.get(c.address)
-            if rs is not None:
-                drop_deposed(rs, old)
-            ticket = self._commits.ticket(c.address)
-        self._commits.wait(ticket)
-
-    def _forget(self, addr: str) -> None:
-        with self._lock:
-            self.state.remove(addr)
-            self.ids.pop(addr, None)
-            ticket = self._commits.ticket(addr)
-        self._commits.wait(ticket)
+        self.rec.drop_deposed(c.address, old)
 
     def _marker(self, c: ResourceChange) -> str:
         return norm.marker(self.state.lineage, c.address)
 
     def _metadata(self, c: ResourceChange, attrs: dict[str, Any]) -> dict[str, str]:
         return {**attrs["metadata"], norm.MARKER_KEY: self._marker(c)}
-
-
-def plan_steps(plan: Plan, state: State) -> DAG[Step]:
-    """The plan as steps keyed by change key (`state`: the refreshed prior state): consumers wait
-    for what they use, objects go after their users."""
-    dag: DAG[Step] = DAG()
-    first: dict[str, Step] = {}  # the step that makes an address usable by its consumers
-    gone: dict[str, list[Step]] = {}  # the steps that delete objects of an address
-    older: dict[str, list[Step]] = {}  # the steps that delete its objects other than its own
-    entry: dict[str, Step] = {}  # the step that deletes its own object and its entry in state
-    for c in plan.changes:
-        if c.is_noop:
-            continue
-        k = c.key
-        if c.adopt_id is not None:
-            first[c.address] = ("adopt", k)
-        elif c.actions in (("delete",), ("archive",)):
-            step = ("delete" if c.actions == ("delete",) else "archive", k)
-            dag.add(step)
-            gone.setdefault(c.address, []).append(step)
-            if c.deposed:
-                older.setdefault(c.address, []).append(step)
-            else:
-                entry[c.address] = step
-        elif "create" in c.actions:
-            first[c.address] = ("create", k)
-            if c.actions == ("create", "delete") and not (c.retain_old or c.forget_old):
-                dag.add(("delete_old", k), [first[c.address]])
-                gone.setdefault(c.address, []).append(("delete_old", k))
-        else:
-            first[c.address] = ("update", k)
-        if c.address in first:
-            dag.add(first[c.address])
-    for c in plan.changes:
-        made = first.get(c.address)
-        if made is not None and not c.deposed:
-            dag.add(made, [first[r] for r in c.depends_on if r in first])
-        elif made is not None and not c.is_noop:
-            dag.add(("delete", c.key), [made])  # an older object goes once its successor is recorded
-    # The entry goes last: until then it holds the ids of the older objects still to delete.
-    for addr, step in entry.items():
-        dag.add(step, older.get(addr, []))
-    # An object goes only after every consumer has let go of it or points at its replacement:
-    # the consumers state knows (its edges) as well as those the plan names.
-    users: dict[str, set[str]] = {}
-    for addr, rs in state.resources.items():
-        for ref in rs.depends_on:
-            users.setdefault(ref, set()).add(addr)
-    for c in plan.changes:
-        if not c.is_noop:
-            for ref in (*c.prior_depends_on, *c.depends_on):
-                users.setdefault(ref, set()).add(c.address)
-    for ref, deletions in gone.items():
-        for user in users.get(ref, set()) - {ref}:
-            theirs = [s for s in [first.get(user), *gone.get(user, [])] if s is not None]
-            for g in deletions:
-                dag.add(g, theirs)
-    return dag
 
 
 def _given(c: ResourceChange, value: V | None, what: str) -> V:
@@ -666,7 +533,7 @@ class _Journal:
 
     def started(self, upload: dict[str, Any]) -> None:
         keep = {k: upload.get(k) for k in ("id", "created_at", "expires_at")}
-        self.applier._note_intent(self.address, upload=keep)
+        self.applier.rec.note_intent(self.address, upload=keep)
 
     def completing(self, part_ids: list[str], sha256: str, md5: str) -> None:
         if sha256 != self.sha256:
@@ -675,7 +542,7 @@ class _Journal:
                 "(the upload was cancelled); ",
                 *RERUN,
             )
-        self.applier._note_intent(self.address, completing={"part_ids": part_ids, "md5": md5})
+        self.applier.rec.note_intent(self.address, completing={"part_ids": part_ids, "md5": md5})
 
 
 def _error_text(vs_file: dict[str, Any]) -> str:
