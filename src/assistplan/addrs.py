@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-KINDS = ("file", "vector_store", "assistant", "pipeline", "experiment")
-REMOTE_KINDS = ("file", "vector_store", "assistant")  # objects in the API; the others live in state only
-# The config section declaring each kind, which is also the Config attribute holding them and,
-# for the remote kinds, the API's collection (the config is named after the API).
+# Every kind, with the config section declaring it, which is also the Config attribute holding
+# them and, for the remote kinds, the API's collection (the config is named after the API).
 SECTIONS = {
     "file": "files",
     "vector_store": "vector_stores",
@@ -16,9 +14,10 @@ SECTIONS = {
     "pipeline": "pipelines",
     "experiment": "experiments",
 }
+REMOTE_KINDS = ("file", "vector_store", "assistant")  # objects in the API; the others live in state only
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _ADDR_RE = re.compile(
-    r"^(?P<kind>file|vector_store|assistant|pipeline|experiment)\.(?P<name>[a-z0-9][a-z0-9_-]{0,63})"
+    rf"^(?P<kind>{'|'.join(SECTIONS)})\.(?P<name>[a-z0-9][a-z0-9_-]{{0,63}})"
     r"(?:@(?:(?P<exp>[a-z0-9][a-z0-9_-]{0,63})\.)?v(?P<ver>[0-9]+))?$"
 )
 

@@ -7,7 +7,7 @@ import dataclasses
 import functools
 from typing import Any
 
-from assistplan.addrs import Address
+from assistplan.addrs import REMOTE_KINDS, Address
 from assistplan.config.model import DEFAULT_TARGET, Config
 from assistplan.errors import PlanError
 from assistplan.graph import DAG, CycleError
@@ -28,7 +28,7 @@ from assistplan.plan.model import (
     ResourceChange,
 )
 from assistplan.plan.reasons import Reason
-from assistplan.plan.refresh import KINDS, Actual, Refreshed
+from assistplan.plan.refresh import Actual, Refreshed
 from assistplan.plan.releases import ARCHIVED
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState, State
@@ -273,7 +273,7 @@ def diff(
                 )
             )
             continue
-        if rs.type in KINDS:
+        if rs.type in REMOTE_KINDS:
             external = "id" in rs.attributes
             reason = Reason.FORGET_NOT_MANAGED if external else Reason.DELETE_NOT_IN_CONFIG
             if "@" in addr:

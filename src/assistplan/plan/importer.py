@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from assistplan.addrs import Address, noun
+from assistplan.addrs import REMOTE_KINDS, Address, noun
 from assistplan.errors import PlanError, RemoteError, StateError, command
 from assistplan.plan.desired import Desired
 from assistplan.plan.intents import DEPOSED, DEPOSED_TARGETS, PENDING, depose, intended_replacement
-from assistplan.plan.refresh import KINDS, LIVE_FILE_STATUSES
+from assistplan.plan.refresh import LIVE_FILE_STATUSES
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
@@ -48,7 +48,7 @@ def check_importable(state: State, desired: dict[str, Desired], address: str, re
         addr = Address.parse(address)
     except ValueError as exc:
         raise PlanError(str(exc)) from None
-    if addr.kind not in KINDS:
+    if addr.kind not in REMOTE_KINDS:
         raise PlanError(
             f"cannot import {address}: only files, vector stores and assistants are remote objects "
             "(pipelines and experiments live in the config and state only)"
@@ -57,7 +57,7 @@ def check_importable(state: State, desired: dict[str, Desired], address: str, re
         raise PlanError(f"cannot import {address}: release snapshots are made by apply, not imported")
     d = desired.get(address)
     if d is None:
-        declared = [a for a, x in desired.items() if x.type in KINDS and "@" not in a]
+        declared = [a for a, x in desired.items() if x.type in REMOTE_KINDS and "@" not in a]
         raise PlanError(
             f"{address} is not declared in the configuration: declare it first, then import it "
             f"(declared: {', '.join(declared) or 'nothing'})"

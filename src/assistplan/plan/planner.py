@@ -15,7 +15,7 @@ from assistplan.plan.desired import Desired, build_desired
 from assistplan.plan.diff import diff
 from assistplan.plan.drift import drift_of, refreshed_state
 from assistplan.plan.model import UPDATE, Plan, ResourceChange
-from assistplan.plan.models import check_models
+from assistplan.plan.model_names import check_models
 from assistplan.plan.reasons import Reason
 from assistplan.plan.refresh import Progress, Reader
 from assistplan.plan.refusals import protected_errors, published_errors, refused_destroys, unexpressible

@@ -28,7 +28,6 @@ from assistplan.remote.api import PAGE, Remote
 from assistplan.state.model import ResourceState, State
 from assistplan.targets import TARGETS, open_target, recorded_target
 
-KINDS = REMOTE_KINDS
 LIVE_FILE_STATUSES = ("completed", "in_progress")
 Progress = Callable[[int, int], None]  # (objects read, objects to read)
 
@@ -112,11 +111,11 @@ class Reader:
             self.snapshot_addr[remote_id] = address
 
     def refresh(self, desired: dict[str, Desired], addresses: set[str] | None = None) -> Refreshed:
-        managed: dict[str, dict[str, str]] = {k: {} for k in KINDS}
+        managed: dict[str, dict[str, str]] = {k: {} for k in REMOTE_KINDS}
         own: dict[str, dict[str, ResourceState]] = {}  # target -> the assistants it reads itself
         own_ids: dict[str, str] = {}  # their addresses -> remote ids
         for addr, rs in self.state.resources.items():
-            if rs.type in KINDS and rs.remote_id and (addresses is None or addr in addresses):
+            if rs.type in REMOTE_KINDS and rs.remote_id and (addresses is None or addr in addresses):
                 if rs.type == "assistant" and not self._in_collection(rs):
                     own.setdefault(recorded_target(rs), {})[addr] = rs
                     own_ids[addr] = rs.remote_id
@@ -125,7 +124,7 @@ class Reader:
         self._total = sum(map(len, managed.values())) + sum(map(len, own.values()))
         self._count(0)
         collection = TARGETS[self.target].collection == "assistant"
-        adopt: dict[str, set[str]] = {k: set() for k in KINDS}
+        adopt: dict[str, set[str]] = {k: set() for k in REMOTE_KINDS}
         claims: dict[str, dict[str, Any]] = {}  # assistants whose identity a target claims by name
         renamed: set[str] = set()  # among them, the ones state has under another name
         for addr, d in desired.items():
@@ -158,13 +157,16 @@ class Reader:
                 adopt[rs.type].add(addr)
         # A retired Assistants API answers 404 everywhere: a listing's first page says so itself,
         # and GETs are followed by the probe only when one comes back missing (see _read_kind).
-        listing = {k: self._lists(k, managed[k], adopt[k]) for k in KINDS}
+        listing = {k: self._lists(k, managed[k], adopt[k]) for k in REMOTE_KINDS}
         out = Refreshed()
         pending: dict[str, Future[list[str]]] = {}
         lock = threading.Lock()
         # Kinds are read side by side; the Remote's semaphore bounds requests in flight (and
         # serves collection pages first: the longest chain of pages sets the wall time).
-        with ThreadPoolExecutor(max_workers=self.pool_size) as pool, ThreadPoolExecutor(len(KINDS)) as kinds:
+        with (
+            ThreadPoolExecutor(max_workers=self.pool_size) as pool,
+            ThreadPoolExecutor(len(REMOTE_KINDS)) as kinds,
+        ):
 
             def list_members(vs_id: str) -> None:
                 with lock:
@@ -185,7 +187,7 @@ class Reader:
                     listing[k],
                     store_read if k == "vector_store" else None,
                 )
-                for k in KINDS
+                for k in REMOTE_KINDS
             }
             # A store state says has files: list them now, side by side with the store list,
             # rather than after it (a store that is gone lists nothing, and is reported missing).
@@ -205,7 +207,7 @@ class Reader:
                     out.actual[addr] = Actual(addr, own_ids[addr], attrs, {})
         if claims:
             self._claim(claims, out, renamed, desired)
-        for kind in KINDS:
+        for kind in REMOTE_KINDS:
             if kind == "assistant" and self.retired:
                 continue
             objs, marked = found[kind]

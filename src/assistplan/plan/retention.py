@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from assistplan.addrs import Address
+from assistplan.addrs import REMOTE_KINDS, Address
 from assistplan.plan.desired import Desired
 from assistplan.plan.intents import old_objects
 from assistplan.plan.model import DELETE, NO_OP, ResourceChange
 from assistplan.plan.reasons import Reason
-from assistplan.plan.refresh import KINDS
 from assistplan.remote import normalize as norm
 from assistplan.state.model import State
 from assistplan.targets import deposed_target, named_ids
@@ -34,7 +33,7 @@ def retain_in_use(
     """
     users: dict[str, list[str]] = {}
     for d in desired.values():
-        if "@" in d.address and d.type in KINDS:
+        if "@" in d.address and d.type in REMOTE_KINDS:
             for rid in _raw_ids(d):
                 users.setdefault(rid, []).append(d.address)
     named: dict[str, list[str]] = {}  # id -> the applied definitions naming it

@@ -21,12 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistplan.addrs import REMOTE_KINDS
 from assistplan.config.model import Config
 from assistplan.plan.desired import Desired, build_desired
 from assistplan.plan.diff import changed_paths
 from assistplan.plan.intents import PENDING
 from assistplan.plan.lifecycle import LifecycleStatus, lifecycle
-from assistplan.plan.refresh import KINDS, Actual, Progress, Reader, Refreshed
+from assistplan.plan.refresh import Actual, Progress, Reader, Refreshed
 from assistplan.plan.releases import build_releases
 from assistplan.remote.api import Remote
 from assistplan.state.model import ResourceState, State
@@ -99,8 +100,8 @@ def sync_status(
     desired = {**working, **build_releases(config, state, working).desired}
     reader = Reader(remote, state, parallelism, target=config.target, config=config, progress=progress)
     refreshed = reader.refresh(desired)
-    kinds = {a: d.type for a, d in desired.items() if d.type in KINDS}  # address -> kind
-    gone = sorted(a for a, rs in state.resources.items() if rs.type in KINDS and a not in desired)
+    kinds = {a: d.type for a, d in desired.items() if d.type in REMOTE_KINDS}  # address -> kind
+    gone = sorted(a for a, rs in state.resources.items() if rs.type in REMOTE_KINDS and a not in desired)
     kinds |= {a: state.resources[a].type for a in gone}
     out = tuple(
         _status_of(a, k, desired.get(a), state.get(a), refreshed, config.target) for a, k in kinds.items()

@@ -15,8 +15,7 @@ import difflib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from assistplan.addrs import REMOTE_KINDS as KINDS
-from assistplan.addrs import Address
+from assistplan.addrs import REMOTE_KINDS, Address
 from assistplan.errors import StateError, command
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState, State
@@ -37,14 +36,17 @@ def forget(state: State, addresses: Iterable[str]) -> list[ResourceState]:
         if a not in state.resources:
             raise unknown_address(state, a)
     removed = [state.resources.pop(a) for a in wanted]
-    ids = {rs.address: rs.remote_id for rs in removed if rs.remote_id and rs.type in KINDS}
+    ids = {rs.address: rs.remote_id for rs in removed if rs.remote_id and rs.type in REMOTE_KINDS}
     # They keep our marker remotely: make sure no refresh adopts them back (nor replaced ones).
-    let_go = [*ids.values(), *(d for rs in removed if rs.type in KINDS for d in rs.extra.get("deposed", []))]
+    let_go = [
+        *ids.values(),
+        *(d for rs in removed if rs.type in REMOTE_KINDS for d in rs.extra.get("deposed", [])),
+    ]
     state.forgotten = sorted({*state.forgotten, *let_go})
     _rewrite_refs(state, lambda ref: ids.get(ref, ref), working_only=False)
     gone = set(wanted)
     for rs in state.resources.values():
-        if rs.type not in KINDS:
+        if rs.type not in REMOTE_KINDS:
             rs.depends_on = [d for d in rs.depends_on if d not in gone]
     return removed
 
@@ -84,7 +86,7 @@ def move(state: State, source: str, dest: str) -> list[tuple[str, str]]:
     for addr, rs in state.resources.items():
         rs.address = rename.get(addr, addr)
         rs.depends_on = [rename.get(d, d) for d in rs.depends_on]
-        if rs.type not in KINDS:  # pipelines, experiments, versions: structural attributes only
+        if rs.type not in REMOTE_KINDS:  # pipelines, experiments, versions: structural attributes only
             rs.attributes = _deep_rename(rs.attributes, rename)
         resources[rs.address] = rs
     state.resources = resources
@@ -106,7 +108,7 @@ def _rewrite_refs(
     state: State, fn: Callable[[str], str], *, working_only: bool, skip: str | None = None
 ) -> None:
     for addr, rs in state.resources.items():
-        if rs.type not in KINDS or addr == skip or (working_only and "@" in addr):
+        if rs.type not in REMOTE_KINDS or addr == skip or (working_only and "@" in addr):
             continue
         attrs = norm.map_refs(rs.type, rs.attributes, fn)
         if attrs != rs.attributes:

@@ -1,5 +1,5 @@
 """What `model` may name on a target's endpoint (the plan checks names against it before any
-change, see plan/models.py): an OpenAI-protocol endpoint's model list, or, on Azure (a Foundry
+change, see plan/model_names.py): an OpenAI-protocol endpoint's model list, or, on Azure (a Foundry
 project or its classic agents), the project's model deployments, whose names `model` holds."""
 
 from __future__ import annotations
