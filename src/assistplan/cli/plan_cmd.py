@@ -18,7 +18,7 @@ from assistplan.cli.adoption import adoption_warning
 from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
 from assistplan.cli.complete import complete_address
 from assistplan.cli.session import Options, parse_lock_timeout
-from assistplan.errors import AssistplanError, ConfigError, PlanError, StalePlanError
+from assistplan.errors import AssistplanError, ConfigError, StalePlanError
 from assistplan.secrets import redact
 
 if TYPE_CHECKING:
@@ -278,8 +278,6 @@ def apply(
     """Carry out the plan (a saved PLANFILE exactly, or a fresh one after confirmation)."""
     from assistplan.apply.executor import Applier
     from assistplan.plan import planfile
-    from assistplan.plan.desired import build_desired
-    from assistplan.plan.planner import plan_digest
     from assistplan.settings import check_apply_settings
 
     check_apply_settings()
@@ -298,16 +296,7 @@ def apply(
             )
         with manager.locked("apply", timeout) as lock:
             state = manager.load()
-            planfile.check_current(
-                the_plan,
-                state if state.serial > 0 else None,
-                ep.name,
-                plan_digest(cfg, build_desired(cfg, parallelism)),
-                cfg.environment,
-                planfile_path,
-            )
-            if the_plan.errored:
-                raise PlanError("the saved plan has errors and cannot be applied")
+            planfile.check_applicable(the_plan, state, ep.name, cfg, parallelism, planfile_path)
             _run_apply(opts, cfg, the_plan, manager, parallelism, lock)
         return
     with manager.locked("apply", timeout) as lock:

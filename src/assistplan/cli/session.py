@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from assistplan.errors import AssistplanError, ConfigError
+from assistplan.errors import AssistplanError
 
 if TYPE_CHECKING:
     from assistplan.cli.render import Printer
@@ -85,7 +85,7 @@ class Options:
         the plan, which knows from state whether they name live consumers (the guard)."""
         if self._config is None:
             from assistplan.config.loader import load_config
-            from assistplan.plan.guard import held
+            from assistplan.plan.guard import check_dangling
 
             self._check_config_exists()
             cfg = load_config(self.config_path(), allow_dangling=not strict, env=self.env)
@@ -93,10 +93,7 @@ class Options:
                 # Judge what we can before any lock or sandbox is touched: with no state at all,
                 # every dangling reference is simply unknown.
                 stored = self.stored(cfg)
-                known = set(stored.resources) if stored else set()
-                unknown = [r.diagnostic for r in cfg.dangling if not held(r.target, known)]
-                if unknown:
-                    raise ConfigError(unknown)
+                check_dangling(cfg, set(stored.resources) if stored else set())
             self._config = cfg
         return self._config
 

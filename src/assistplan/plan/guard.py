@@ -41,6 +41,14 @@ def held(target: str, addresses: Collection[str]) -> bool:
     return target in addresses or any(a.startswith(f"{target}@") for a in addresses)
 
 
+def check_dangling(config: Config, known: Collection[str]) -> None:
+    """ConfigError for the config's references to what is neither declared nor held by the state
+    that knows `known` (the others are the guard's to judge, in `check`)."""
+    unknown = [r.diagnostic for r in config.dangling if not held(r.target, known)]
+    if unknown:
+        raise ConfigError(unknown)
+
+
 def family_of(assistant: str, state: State) -> list[str]:
     """`assistant.A` and every `assistant.A@E.vN` state knows."""
     return [a for a in state.resources if a == assistant or a.startswith(f"{assistant}@")]
@@ -53,16 +61,11 @@ def check(config: Config, prior: State, desired: dict[str, Desired]) -> GuardRes
     `desired` and never plans a destroy of a protected address.
     """
     result = GuardResult()
+    check_dangling(config, prior.resources)
     dangling: dict[str, dict[str, str]] = defaultdict(dict)  # target -> consumer -> where it says so
-    unknown = []
-    for ref in config.dangling:
-        if held(ref.target, prior.resources):
-            diag = ref.diagnostic
-            dangling[ref.target].setdefault(ref.consumer, f"{diag.file}:{diag.line}:{diag.col}")
-        else:
-            unknown.append(ref.diagnostic)
-    if unknown:
-        raise ConfigError(unknown)
+    for ref in config.dangling:  # each held by state (check_dangling)
+        diag = ref.diagnostic
+        dangling[ref.target].setdefault(ref.consumer, f"{diag.file}:{diag.line}:{diag.col}")
     versions = {a: d for a, d in desired.items() if d.type == "experiment_version"}
     removed = sorted(
         {Address.parse(a).base for a, rs in prior.resources.items() if rs.type == "assistant"}

@@ -8,15 +8,20 @@ The file holds no secret: attributes, ids and the refreshed prior state only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistplan.errors import Command, PlanError, StalePlanError, command
 from assistplan.plan.model import PLAN_FORMAT_VERSION, Plan, ResourceChange
 from assistplan.secrets import redact_stored
 from assistplan.state.model import State
+
+if TYPE_CHECKING:
+    from assistplan.config.model import Config
+    from assistplan.plan.desired import Desired
 
 MAGIC = "assistplan-plan"
 
@@ -111,6 +116,29 @@ def check_environment(plan: Plan, environment: str | None) -> None:
         )
         hint = f"apply it with --env {plan.environment}" if plan.environment else "apply it without --env"
         raise StalePlanError(f"saved plan is for {made}, not {here}: {hint}")
+
+
+def plan_digest(config: Config, working: dict[str, Desired]) -> str:
+    """What a saved plan was made from: the config (and instructions files) and every local file's bytes."""
+    h = hashlib.sha256(config.digest.encode())
+    for addr in sorted(working):
+        sha = working[addr].attrs.get("sha256") if working[addr].type == "file" else None
+        if sha:
+            h.update(f"\0{addr}\0{sha}".encode())
+    return h.hexdigest()
+
+
+def check_applicable(
+    plan: Plan, state: State, endpoint: str, config: Config, parallelism: int, path: Path
+) -> None:
+    """Before `apply FILE` (under the lock): StalePlanError unless the plan is current for `state`
+    (serial 0: none yet) and `config`; PlanError if it carries errors."""
+    from assistplan.plan.desired import build_desired  # loaded by apply, not by `show FILE`
+
+    digest = plan_digest(config, build_desired(config, parallelism))
+    check_current(plan, state if state.serial > 0 else None, endpoint, digest, config.environment, path)
+    if plan.errored:
+        raise PlanError("the saved plan has errors and cannot be applied")
 
 
 def check_current(

@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable
 
 from assistplan.addrs import Address, frozen
 from assistplan.config.model import Config
 from assistplan.errors import ConfigError, PlanError
 from assistplan.plan import guard
-from assistplan.plan.desired import Desired, build_desired
+from assistplan.plan.desired import build_desired
 from assistplan.plan.diff import diff
 from assistplan.plan.drift import drift_of, refreshed_state
 from assistplan.plan.model import UPDATE, Plan, ResourceChange
 from assistplan.plan.model_names import check_models
+from assistplan.plan.planfile import plan_digest
 from assistplan.plan.reasons import Reason
 from assistplan.plan.refresh import Progress, Reader
 from assistplan.plan.refusals import protected_errors, published_errors, refused_destroys, unexpressible
@@ -125,13 +125,3 @@ DESTROYED: dict[Reason | None, Reason] = {
     Reason.DELETE_NOT_IN_CONFIG: Reason.DELETE_BY_DESTROY,
     Reason.ARCHIVE_EXPERIMENT_REMOVED: Reason.ARCHIVE_BY_DESTROY,
 }
-
-
-def plan_digest(config: Config, working: dict[str, Desired]) -> str:
-    """What a saved plan was made from: the config (and instructions files) and every local file's bytes."""
-    h = hashlib.sha256(config.digest.encode())
-    for addr in sorted(working):
-        sha = working[addr].attrs.get("sha256") if working[addr].type == "file" else None
-        if sha:
-            h.update(f"\0{addr}\0{sha}".encode())
-    return h.hexdigest()
