@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from assistplan.addrs import REMOTE_KINDS
 from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
 from assistplan.cli.render import Printer
 from assistplan.cli.session import DEFAULT_CONFIG, Options, parse_lock_timeout
-from assistplan.errors import AssistplanError, ConfigError, StateError, rendered
+from assistplan.errors import AssistplanError, rendered
 from assistplan.plan.surgery import record_import
-from assistplan.state import LocalBackend, StateManager, normalize_endpoint
-from assistplan.state.model import State
 
 if TYPE_CHECKING:  # the engine loads when the command runs, not when --help lists it
-    from assistplan.config.model import Config
     from assistplan.plan import onboard
     from assistplan.plan.importer import Imported
-    from assistplan.remote.client import Endpoint
 
 
 @click.command("import")
@@ -113,12 +108,8 @@ def _report(p: Printer, imported: list[Imported]) -> None:
 
 
 def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> None:
-    from assistplan.config import load_config
-    from assistplan.config.model import DEFAULT_TARGET, Config
-    from assistplan.plan import onboard
-    from assistplan.plan.desired import build_desired
-    from assistplan.plan.intents import deposed_ids
-    from assistplan.targets import TARGETS, open_target
+    from assistplan.config.model import DEFAULT_TARGET
+    from assistplan.plan.account_import import import_account, new_config
 
     if out.exists():
         raise AssistplanError(
@@ -126,118 +117,53 @@ def _import_all(opts: Options, out: Path, parallelism: int, timeout: float) -> N
             "choose another --config-out"
         )
     existing = opts.config() if opts.config_path().exists() else None
-    base_url = existing.base_url if existing else None
-    settings = _settings(existing)
-    target = Config(  # where FILE will stand, on the endpoint the config names
-        path=out.absolute(),
-        digest="",
-        base_url=base_url,
-        target=existing.target if existing else DEFAULT_TARGET,
-        project_endpoint=existing.project_endpoint if existing else None,
-        api_version=existing.api_version if existing else None,
-        agent_prefix=existing.agent_prefix if existing else "",
-    )
+    target = new_config(out, existing)
     endpoint = opts.endpoint(target)
-    default = LocalBackend(target.dir / ".assistplan" / "state.json")
     theirs = opts.backend(existing) if existing else None
-    default_doc = default.read()
-    stored = (theirs.read() if theirs else None, default_doc)
-    known = [s for s in stored if s is not None and _on(s, endpoint)]
-    # The state next to FILE may already be another config's: then FILE keeps a state of its own.
-    shared = bool(default_doc and default_doc.resources) or (
-        isinstance(theirs, LocalBackend) and theirs.path.resolve() == default.path.resolve()
-    )
-    state_rel = f".assistplan/{out.stem}.state.json" if shared else None
-    state_path = target.dir / state_rel if state_rel else default.path
-    manager = StateManager(LocalBackend(state_path), endpoint.name)
     p = printer(opts)
     written = _for_config(opts, out)  # the commands that act on FILE
-    with manager.locked("import", timeout):
-        st = manager.load()
-        if st.resources:
-            raise StateError(
-                f"{state_path} already manages {len(st.resources)} object(s), but {out} does not exist: "
-                "write the new config elsewhere"
-            )
-        # Deposed objects (replaced, not yet deleted) are a state's too, marker and all.
-        managed = {rs.remote_id for k in known for rs in k.resources.values() if rs.remote_id}
-        managed |= {d for k in known for d in deposed_ids(k)}
-        released = {i for k in known for i in k.forgotten}
-        remote = opts.remote(target, parallelism)
-        configured = open_target(target.target, remote, target) if target.target != DEFAULT_TARGET else None
-        found = onboard.scan(remote, managed, released, parallelism, configured)
-        declared = not TARGETS[found.target].remote and bool(found.assistants)
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        what = (
-            "# Files and vector stores below were imported into state as they are; the assistants are\n"
-            f"# declarations that the next apply realises as {found.target} definitions.\n"
-            if declared
-            else "# Every object below was imported into state as it is: review, edit and commit this file.\n"
-        )
-        header = (
-            f"# Written by `assistplan import --all` from {endpoint.name} on {stamp}.\n{what}"
-            "# Files are declared by id (the API does not let their content be downloaded).\n"
-        )
-        gen = onboard.generate(
-            found, header=header, base_url=base_url, state_path=state_rel, settings=settings
-        )
-        _skipped(p, found, written)
-        if not gen.imports:
-            p.echo(f"Nothing to import: every assistant and vector store on {endpoint.name} is managed.")
-            return
-        _write_new(out, gen.text)
-        try:
-            cfg = load_config(out)
-        except ConfigError as exc:
-            raise AssistplanError(
-                f"{out} was written but does not validate, so nothing was imported; fix it, then import "
-                f"each object with `{written.command('import', 'ADDR', 'ID')}`:\n{exc}"
-            ) from None
-        imported = onboard.entries(found, gen, build_desired(cfg, parallelism), st.lineage)
-        for item in imported:
-            record_import(st, item.resource)
-        manager.persist(st)
+    done = import_account(
+        out,
+        existing,
+        target,
+        endpoint,
+        theirs,
+        lambda config: opts.remote(config, parallelism),
+        parallelism=parallelism,
+        timeout=timeout,
+        import_command=written.command("import", "ADDR", "ID"),
+        on_scanned=lambda found: _skipped(p, found, written),
+    )
+    gen = done.generated
+    if not gen.imports:
+        p.echo(f"Nothing to import: every assistant and vector store on {endpoint.name} is managed.")
+        return
     kinds = [a.split(".", 1)[0] for a in gen.imports]
-    counts = {k: kinds.count(k) for k in ("file", "vector_store", "assistant")}
+    counts = {k: kinds.count(k) for k in REMOTE_KINDS}
     p.echo(
         f"Wrote {out}: {counts['file']} file(s), {counts['vector_store']} vector store(s), "
         f"{counts['assistant']} assistant(s)."
     )
-    _report(p, imported)
+    _report(p, done.imported)
     for note in gen.notes:
         p.echo(f"  note: {note}")
-    if state_rel:
-        p.echo(f"  note: .assistplan/state.json is another config's state; {out} keeps its own: {state_rel}")
-    if found.target != DEFAULT_TARGET:
+    if done.state_rel:
+        p.echo(
+            f"  note: .assistplan/state.json is another config's state; {out} keeps its own: {done.state_rel}"
+        )
+    if done.found.target != DEFAULT_TARGET:
         where = "README: Where your assistants live"
-        p.echo(f"  note: {out} sets `provider: {{target: {found.target}}}` ({where})")
+        p.echo(f"  note: {out} sets `provider: {{target: {done.found.target}}}` ({where})")
     then = (
         f"`{written.command('plan')}` shows the assistants' definitions to create (no API call)"
-        if declared
+        if done.declared
         else f"`{written.command('plan')}` shows no changes until you edit it"
     )
     p.echo(
         p.style("Import successful!", fg="green", bold=True)
-        + f" {len(imported)} object(s) are now managed by assistplan; nothing was changed remotely."
+        + f" {len(done.imported)} object(s) are now managed by assistplan; nothing was changed remotely."
         + f" Review {out}; {then}."
     )
-
-
-def _settings(config: Config | None) -> dict[str, str]:
-    """The provider settings besides target and base_url that FILE keeps (an Azure project...)."""
-    if config is None:
-        return {}
-    given = {
-        "project_endpoint": config.project_endpoint,
-        "api_version": config.api_version,
-        "agent_prefix": config.agent_prefix,
-    }
-    return {k: v for k, v in given.items() if v}
-
-
-def _on(st: State, endpoint: Endpoint) -> bool:
-    """Does `st` describe objects on `endpoint`?"""
-    return st.endpoint is None or normalize_endpoint(st.endpoint) == endpoint.name
 
 
 def _for_config(opts: Options, out: Path) -> Options:
@@ -252,10 +178,3 @@ def _skipped(p: Printer, found: onboard.Scan, written: Options) -> None:
 
     for why in found.skipped:
         p.echo(f"  skipped: {rendered(why, written.command)}")
-
-
-def _write_new(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
