@@ -314,7 +314,7 @@ class Applier:
             spec.purpose,
             c.address,
             progress=lambda sent, size: self.on_event(c.address, "uploading", f"{sent}/{size}"),
-            journal=_Journal(self, c.address, after["sha256"], spec.rel_path or spec.path.name),
+            journal=_Journal(self.rec, c.address, after["sha256"], spec.rel_path or spec.path.name),
         )
         return str(obj["id"])
 
@@ -525,15 +525,15 @@ class _Journal:
     """Writes an upload's progress into the address's intent, durably, as `Remote.upload_file`
     reports it (the record apply/uploads.py settles an interrupted upload from)."""
 
-    def __init__(self, applier: Applier, address: str, sha256: str, rel_path: str):
-        self.applier = applier
+    def __init__(self, rec: StateRecorder, address: str, sha256: str, rel_path: str):
+        self.rec = rec
         self.address = address
         self.sha256 = sha256  # what the plan uploads
         self.rel_path = rel_path
 
     def started(self, upload: dict[str, Any]) -> None:
         keep = {k: upload.get(k) for k in ("id", "created_at", "expires_at")}
-        self.applier.rec.note_intent(self.address, upload=keep)
+        self.rec.note_intent(self.address, upload=keep)
 
     def completing(self, part_ids: list[str], sha256: str, md5: str) -> None:
         if sha256 != self.sha256:
@@ -542,7 +542,7 @@ class _Journal:
                 "(the upload was cancelled); ",
                 *RERUN,
             )
-        self.applier.rec.note_intent(self.address, completing={"part_ids": part_ids, "md5": md5})
+        self.rec.note_intent(self.address, completing={"part_ids": part_ids, "md5": md5})
 
 
 def _error_text(vs_file: dict[str, Any]) -> str:
