@@ -130,9 +130,9 @@ def quiet_sandbox_env() -> None:
 
 def like_the_cli() -> None:
     """Process settings the `assistplan` entry point makes (the in-process benchmarks mirror it)."""
-    from assistplan.cli.main import tune_gc
+    from assistplan.cli import heap
 
-    tune_gc()
+    heap.one_shot_process()
 
 
 def cli(root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600) -> dict[str, Any]:

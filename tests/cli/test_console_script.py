@@ -91,7 +91,8 @@ before = gc.get_threshold()
 for module in pkgutil.walk_packages(assistplan.__path__, "assistplan."):
     importlib.import_module(module.name)
 print(gc.get_threshold() == before, gc.get_freeze_count())
-from assistplan.cli.main import GC_THRESHOLDS, main
+from assistplan.cli.heap import GC_THRESHOLDS
+from assistplan.cli.main import main
 sys.argv = ["assistplan", "--version"]
 try:
     main()

@@ -8,7 +8,6 @@ modules, named in `COMMANDS`, and those modules import the engine inside the com
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import click
 
 from assistplan import __version__
+from assistplan.cli import heap
 from assistplan.cli.errors import run_cli
 from assistplan.cli.session import Options
 from assistplan.errors import AssistplanError
@@ -108,28 +108,10 @@ def _complete_environment(ctx: click.Context, param: click.Parameter, incomplete
     return complete_environment(ctx, param, incomplete)
 
 
-# The engine builds large acyclic trees of JSON (config, state, API pages, plans). With CPython's
-# default thresholds the cyclic collector walks them again and again: a third of a no-op plan of
-# a few thousand resources. Cycles are still collected, only in larger batches.
-GC_THRESHOLDS = (50_000, 50, 50)
-
-
-def tune_gc() -> None:
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
-def skip_collection_at_exit() -> None:
-    """Freeze every object (`gc.freeze`) when the process is about to end: CPython's shutdown
-    would otherwise walk the whole heap for cycles (0.35 s after a 10,000-resource plan) only to
-    free memory the OS takes back anyway. For this process's end only: never call it from code
-    that may run inside an application."""
-    gc.freeze()
-
-
 def main() -> None:
     """The `assistplan` console script: this process runs one command, then ends."""
-    tune_gc()
+    heap.one_shot_process()
     try:
         run_cli(cli)
     finally:
-        skip_collection_at_exit()
+        heap.at_exit()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from assistplan.cli import heap
 from assistplan.cli.adoption import adoption_warning
 from assistplan.cli.common import lock_timeout_option, parallelism_option, pass_options, printer
 from assistplan.cli.complete import complete_address
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
     from assistplan.state.base import LockInfo
     from assistplan.state.manager import StateManager
     from assistplan.state.model import State
+
+
+def _load(manager: StateManager) -> State:
+    with heap.building():  # the state lives as long as the command
+        return manager.load()
 
 
 def _make_plan(
@@ -45,20 +51,22 @@ def _make_plan(
     from assistplan.plan.planner import make_plan
 
     ep = opts.endpoint(cfg)
-    the_plan = make_plan(
-        cfg,
-        state,
-        opts.remote(cfg, parallelism),
-        endpoint=ep.name,
-        prior_exists=state.serial > 0,
-        refresh_only=refresh_only,
-        targets=targets,
-        replace=replace,
-        parallelism=parallelism,
-        destroy=destroy,
-        warn=opts.printer().warn,
-        progress=opts.printer().refreshing(ep.name),
-    )
+    remote = opts.remote(cfg, parallelism)
+    with heap.building():  # the refreshed objects and the plan live as long as the command
+        the_plan = make_plan(
+            cfg,
+            state,
+            remote,
+            endpoint=ep.name,
+            prior_exists=state.serial > 0,
+            refresh_only=refresh_only,
+            targets=targets,
+            replace=replace,
+            parallelism=parallelism,
+            destroy=destroy,
+            warn=opts.printer().warn,
+            progress=opts.printer().refreshing(ep.name),
+        )
     the_plan = for_environment(the_plan, cfg, lambda env: opts.peer_state(cfg, env))
     adopt = adoption_warning(opts, cfg, the_plan)
     return dataclasses.replace(the_plan, warnings=(*the_plan.warnings, adopt)) if adopt else the_plan
@@ -112,7 +120,7 @@ def plan(
         cfg = opts.config()
         manager = opts.manager(cfg)
         with manager.locked("plan", parse_lock_timeout(lock_timeout)):
-            state = manager.load()
+            state = _load(manager)
             the_plan = _make_plan(
                 opts,
                 cfg,
@@ -295,12 +303,12 @@ def apply(
                 + opts.endpoint_advice(ep, the_plan.endpoint, "apply", str(planfile_path))
             )
         with manager.locked("apply", timeout) as lock:
-            state = manager.load()
+            state = _load(manager)
             planfile.check_applicable(the_plan, state, ep.name, cfg, parallelism, planfile_path)
             _run_apply(opts, cfg, the_plan, manager, parallelism, lock)
         return
     with manager.locked("apply", timeout) as lock:
-        state = manager.load()
+        state = _load(manager)
         the_plan = _make_plan(
             opts,
             cfg,
@@ -336,7 +344,7 @@ def destroy(opts: Options, auto_approve: bool, parallelism: int, lock_timeout: s
     manager = opts.manager(cfg)
     p = printer(opts)
     with manager.locked("destroy", parse_lock_timeout(lock_timeout)) as lock:
-        state = manager.load()
+        state = _load(manager)
         the_plan = _make_plan(opts, empty, state, parallelism=parallelism, destroy=True)
         if the_plan.errored:  # a refusal (prevent_destroy) first and alone: nothing is destroyed
             p.problems(the_plan)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from assistplan.cli import heap
 from assistplan.errors import AssistplanError
 
 if TYPE_CHECKING:
@@ -88,7 +89,8 @@ class Options:
             from assistplan.plan.guard import check_dangling
 
             self._check_config_exists()
-            cfg = load_config(self.config_path(), allow_dangling=not strict, env=self.env)
+            with heap.building():
+                cfg = load_config(self.config_path(), allow_dangling=not strict, env=self.env)
             if cfg.dangling:
                 # Judge what we can before any lock or sandbox is touched: with no state at all,
                 # every dangling reference is simply unknown.
