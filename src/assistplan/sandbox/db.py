@@ -8,7 +8,7 @@ process committed to the same database, so it can reload before trusting its in-
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import Path
 
 DB_FILE = "sandbox.sqlite3"
@@ -43,9 +43,12 @@ class Database:
     def data_version(self) -> int:
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
-    def rows(self) -> Iterator[tuple[str, str, str]]:
-        """``(kind, parent, json)`` of every record, oldest first."""
-        yield from self.conn.execute("SELECT kind, parent, data FROM objects ORDER BY seq")
+    def rows(self) -> list[tuple[str, str, str]]:
+        """``(kind, parent, json)`` of every record, oldest first (sorted here: SQLite would sort
+        the whole table, records and all, in a temporary b-tree)."""
+        rows = self.conn.execute("SELECT seq, kind, parent, data FROM objects").fetchall()
+        rows.sort(key=itemgetter(0))
+        return [(kind, parent, data) for _, kind, parent, data in rows]
 
     def begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")

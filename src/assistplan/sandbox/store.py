@@ -169,9 +169,12 @@ class Store:
         if self._db is None:
             return
         self._data_version = self._db.data_version()
+        rows = self._db.rows()
+        # One JSON array of every record: one decoder call rather than one per record.
+        records = json.loads("[" + ",".join(data for _, _, data in rows) + "]")
         by_kind: dict[str, list[tuple[str, Record]]] = {}
-        for kind, parent, data in self._db.rows():
-            by_kind.setdefault(kind, []).append((parent, json.loads(data)))
+        for (kind, parent, _), rec in zip(rows, records, strict=True):
+            by_kind.setdefault(kind, []).append((parent, rec))
         for _, rec in by_kind.get(ASSISTANT, ()):
             self._put_assistant(rec)
         for _, rec in by_kind.get(FILE, ()):
