@@ -300,7 +300,12 @@ class Remote:
     # The SDK's generic requests: its retries, headers and errors; the JSON as it came.
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         headers = BETA if path.startswith(("/assistants", "/vector_stores")) else {}
-        return self.client.get(path, cast_to=object, options={"params": params or {}, "headers": headers})
+        # The query goes into the URL, encoded by the SDK's own encoder: handed over as `params`,
+        # it is merged into the URL once more by the SDK and again by httpx (a URL parse each, a
+        # tenth of a request's cost on the in-process sandbox). Default queries still merge in.
+        query = self.client.qs.stringify(params) if params else ""
+        url = f"{path}?{query}" if query else path
+        return self.client.get(url, cast_to=object, options={"headers": headers})
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:
         headers = {} if path.startswith(("/files", "/uploads")) else BETA
