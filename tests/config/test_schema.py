@@ -95,8 +95,23 @@ def _instances() -> list[Any]:
         {"metadata": {str(i): "v" for i in range(15)}},
         {"name": None},
         {"tool_resources": {"file_search": {"vector_stores": []}}},
+        # enums of strings (checked by a set lookup): other strings, and values of other types
+        {"reasoning_effort": "low"},
+        {"reasoning_effort": "lowest"},
+        {"reasoning_effort": 1},
+        {"reasoning_effort": True},
+        {"reasoning_effort": ["low"]},
+        {"reasoning_effort": None},
+        {"tools": [{"type": "mcp"}]},
+        {"tools": [{"type": "mcp"}, {"type": "mcp "}]},
+        {"tools": [{"type": 0}]},
+        {"tools": [{}]},
     ]
     out += [{"version": 1, "assistants": {"a": {**bot, **v}}} for v in variants]
+    out += [
+        {"version": 1, "files": {"f": {"path": "a.txt", "purpose": purpose}}}
+        for purpose in ("assistants", "Assistants", 1, False, None, [])
+    ]
     out += [
         {"version": 1.0},
         {"version": True},

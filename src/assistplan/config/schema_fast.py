@@ -79,9 +79,7 @@ class _Compiler:
             checks.append(self.keyword(keyword, value, schema))
         if "properties" in schema or "additionalProperties" in schema:
             checks.append(self.object_properties(schema))
-        if len(checks) == 1:
-            return checks[0]
-        return lambda x: all(check(x) for check in checks)
+        return _all_of(checks)
 
     def keyword(self, keyword: str, value: Any, schema: dict[str, Any]) -> Check:
         if keyword == "$ref":
@@ -89,10 +87,15 @@ class _Compiler:
         if keyword == "type":
             names = [value] if isinstance(value, str) else list(value)
             tests = [_TYPES[n] for n in names]
+            if len(tests) == 1:
+                return tests[0]
             return lambda x: any(t(x) for t in tests)
         if keyword == "const":
             return lambda x: _json_equal(x, value)
         if keyword == "enum":
+            if all(type(v) is str for v in value):  # strings equal only strings: a set lookup
+                strings = frozenset(value)
+                return lambda x: type(x) is str and x in strings
             return lambda x: any(_json_equal(x, v) for v in value)
         if keyword == "pattern":
             rx = re.compile(value)
@@ -107,16 +110,43 @@ class _Compiler:
             low = keyword == "minimum"
             return lambda x: not _is_number(x) or (x >= value if low else x <= value)
         if keyword == "required":
-            return lambda x: not isinstance(x, dict) or all(k in x for k in value)
+            keys = tuple(value)
+
+            def required(x: Any) -> bool:
+                if isinstance(x, dict):
+                    for k in keys:
+                        if k not in x:
+                            return False
+                return True
+
+            return required
         if keyword == "items":
             item = self.compile(value)
-            return lambda x: not isinstance(x, list) or all(item(i) for i in x)
+
+            def items(x: Any) -> bool:
+                if isinstance(x, list):
+                    for i in x:
+                        if not item(i):
+                            return False
+                return True
+
+            return items
         if keyword == "propertyNames":
             name = self.compile(value)
             return lambda x: not isinstance(x, dict) or all(name(k) for k in x)
         if keyword == "oneOf":
             branches = [self.compile(s) for s in value]
-            return lambda x: sum(1 for b in branches if b(x)) == 1
+
+            def one_of(x: Any) -> bool:
+                passed = 0
+                for b in branches:
+                    if b(x):
+                        passed += 1
+                        if passed > 1:
+                            return False
+                return passed == 1
+
+            return one_of
         raise Unsupported(keyword)
 
     def object_properties(self, schema: dict[str, Any]) -> Check:
@@ -139,6 +169,20 @@ class _Compiler:
             return True
 
         return check
+
+
+def _all_of(checks: list[Check]) -> Check:
+    """Every check passes (a plain loop: these closures run a few times per config value)."""
+    if len(checks) == 1:
+        return checks[0]
+
+    def all_of(x: Any) -> bool:
+        for check in checks:
+            if not check(x):
+                return False
+        return True
+
+    return all_of
 
 
 def _bound(kind: type, size: Callable[[Any], int], low: bool, limit: int) -> Check:
