@@ -144,8 +144,21 @@ ROUTES = (
     # ... and its classic agents (the Assistants protocol, until 2027-03-31).
     *_under(PROJECT, ROUTES, api_version="any"),
 )
+
+
+class _MatchOnlyRule(Rule):
+    """The sandbox matches URLs and never builds one: werkzeug's URL builders, generated and
+    compiled per rule, are most of the route map's setup (30 ms of every command's start)."""
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        def build(*args: Any, **kwargs: Any) -> tuple[str, str]:
+            raise NotImplementedError("the sandbox's routes are never built into URLs")
+
+        return build
+
+
 _URL_MAP = Map(
-    [Rule(r.rule, methods=[r.method], endpoint=i) for i, r in enumerate(ROUTES)],
+    [_MatchOnlyRule(r.rule, methods=[r.method], endpoint=i) for i, r in enumerate(ROUTES)],
     strict_slashes=False,
     merge_slashes=False,
 )
