@@ -12,7 +12,8 @@ import pytest
 
 from assistplan.errors import EndpointRetiredError, RemoteError
 from assistplan.plan.refresh import Reader
-from assistplan.remote.api import Remote, retry_after
+from assistplan.remote.api import Remote, connect, retry_after
+from assistplan.remote.client import resolve_endpoint
 from assistplan.sandbox import SANDBOX_BASE_URL, Faults, http_client, open_store
 from assistplan.state.model import ResourceState, State
 
@@ -231,3 +232,38 @@ def test_progress_hears_every_managed_object_read(account, sizes):
     assert {t for _, t in heard} == {41}
     reads = [r for r, _ in heard]
     assert reads == sorted(reads) and reads[-1] >= 40  # a missing object counts when its GET answers
+
+
+@pytest.mark.parametrize(
+    ("env", "at_once"),
+    [
+        ({}, 1),  # the in-process sandbox answers without waiting: side by side overlaps nothing
+        ({"ASSISTPLAN_SANDBOX_LATENCY_MS": "5"}, 16),
+        ({"ASSISTPLAN_SANDBOX_RATE_LIMIT_RATE": "0.1"}, 16),  # retried after a pause
+        ({"ASSISTPLAN_SANDBOX_ERROR_RATE": "0.1"}, 16),
+    ],
+)
+def test_refresh_reads_side_by_side_only_where_requests_can_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], at_once: int
+) -> None:
+    for var in (
+        "ASSISTPLAN_SANDBOX_LATENCY_MS",
+        "ASSISTPLAN_SANDBOX_RATE_LIMIT_RATE",
+        "ASSISTPLAN_SANDBOX_ERROR_RATE",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    endpoint = resolve_endpoint(sandbox=True, base_url=None, config_base_url=None, config_dir=tmp_path)
+    remote = connect(endpoint, parallelism=16)
+    assert Reader(remote, State(), 16).pool_size == at_once
+
+
+def test_refresh_of_a_remote_endpoint_reads_side_by_side(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    endpoint = resolve_endpoint(
+        sandbox=False, base_url="http://127.0.0.1:9/v1", config_base_url=None, config_dir=tmp_path
+    )
+    assert Reader(connect(endpoint, parallelism=16), State(), 16).pool_size == 16

@@ -92,7 +92,7 @@ class Reader:
         self._read_lock = threading.Lock()
         self.target = target
         self.config = config  # the target's settings (names it gives)
-        self.pool_size = max(1, parallelism)
+        self.pool_size = remote.side_by_side(parallelism)
         self.strategy = strategy
         self.sizes = dict(state.account_sizes)  # updated by this refresh's listings
         self.to_addr = {rs.remote_id: a for a, rs in state.resources.items() if rs.remote_id}

@@ -151,10 +151,14 @@ class Remote:
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[str], None] | None = None,
         selected_by: str | None = None,
+        in_process: bool = False,
     ):
         """`on_retry(line)` hears of every retry the SDK is about to wait for (remote/retries.py);
-        `selected_by`: the flag or setting that chose the endpoint (for messages)."""
+        `selected_by`: the flag or setting that chose the endpoint (for messages); `in_process`:
+        every answer comes from this process without waiting (Clients.in_process), so reading
+        side by side gains nothing (`side_by_side`)."""
         self.client = client
+        self.in_process = in_process
         self.selected_by = selected_by
         self.agents_client = agents  # a Foundry project's agents routes (see module docstring)
         self._on_retry = on_retry
@@ -177,6 +181,11 @@ class Remote:
                 "request": [*hooks.get("request", []), self._before_request],
                 "response": [*hooks.get("response", []), self._after_response],
             }
+
+    def side_by_side(self, parallelism: int) -> int:
+        """How many reads a refresh runs at once: --parallelism, or one where nothing could
+        overlap (an in-process endpoint: threads would only take turns at the interpreter)."""
+        return 1 if self.in_process else max(1, parallelism)
 
     @property
     def calls(self) -> int:
@@ -631,4 +640,5 @@ def connect(
         agents=clients.agents,
         on_retry=on_retry,
         selected_by=endpoint.selected_by,
+        in_process=clients.in_process,
     )

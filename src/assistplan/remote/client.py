@@ -194,6 +194,9 @@ class Clients:
 
     client: openai.OpenAI
     agents: openai.OpenAI | None
+    # The in-process sandbox without latency or faults: its answers only wait for this process's
+    # interpreter, so requests sent side by side overlap nothing and contend for it (see Remote).
+    in_process: bool = False
 
 
 def make_clients(
@@ -218,6 +221,7 @@ def make_clients(
     if max_retries is None:
         max_retries = max_retries_from_env()
     key: str | Callable[[], str]
+    in_process = False
     if endpoint.azure and endpoint.is_sandbox:
         key = sandbox_token()
     elif endpoint.azure:
@@ -234,6 +238,7 @@ def make_clients(
         except ValueError as exc:
             raise RemoteError(f"invalid sandbox setting: {exc}") from None
         http = http_client(endpoint.sandbox_dir, faults, wrap=SentOnce)
+        in_process = not faults.waits
     else:
         import httpx2
 
@@ -253,4 +258,4 @@ def make_clients(
     agents = None
     if endpoint.agents_url:
         agents = main.with_options(base_url=endpoint.agents_url, default_query=version)
-    return Clients(main, agents)
+    return Clients(main, agents, in_process)

@@ -84,6 +84,12 @@ class Faults:
             shown, allowed = ", ".join(sorted(unknown)), ", ".join(sorted(RETIRABLE))
             raise ValueError(f"cannot retire {shown}: only {allowed} can be retired")
 
+    @property
+    def waits(self) -> bool:
+        """Whether a request can be kept waiting: injected latency, or answers (500, 429) that
+        the client retries after a pause. Without, requests only ever wait for the CPU."""
+        return self.latency_ms > 0 or self.error_rate > 0 or self.rate_limit_rate > 0
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Faults:
         """Read the ``ASSISTPLAN_SANDBOX_*`` variables; an override that is not None wins."""
