@@ -94,20 +94,33 @@ def walk(
     """Run `fn` on every node once its dependencies are done, at most `parallelism` at a time.
 
     After the first failure, or once `stop` is set, no new node starts (running ones finish);
-    the rest are skipped.
+    the rest are skipped. Ready nodes wait here, not in the pool's queue, so that holds for
+    them too; a node handed out just as the walk stops is skipped before `fn` runs.
     """
     dag.topo_order()  # raises on cycles before anything runs
     users = dag.dependents()
     pending = {n: len(needs) for n, needs in dag.deps.items()}
     ready = deque(n for n, c in pending.items() if c == 0)
     result: WalkResult[N] = WalkResult()
-    running: dict[Future[None], N] = {}
-    done: queue.SimpleQueue[Future[None]] = queue.SimpleQueue()  # finished steps, in order: O(1) each
-    with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+    workers = max(1, parallelism)
+    running: dict[Future[bool], N] = {}
+    done: queue.SimpleQueue[Future[bool]] = queue.SimpleQueue()  # finished steps, in order: O(1) each
+
+    def stopping() -> bool:
+        return bool(result.failed) or (stop is not None and stop.is_set())
+
+    def run(n: N) -> bool:
+        """False: not started, the walk stopped while `n` waited for its thread."""
+        if stopping():
+            return False
+        fn(n)
+        return True
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         while ready or running:
-            while ready and not result.failed and not (stop is not None and stop.is_set()):
+            while ready and len(running) < workers and not stopping():
                 n = ready.popleft()
-                fut = pool.submit(fn, n)
+                fut = pool.submit(run, n)
                 running[fut] = n
                 fut.add_done_callback(done.put)
             if not running:
@@ -120,12 +133,12 @@ def walk(
                 exc = fut.exception()
                 if exc is not None:
                     result.failed[n] = exc
-                    continue
-                result.done.append(n)
-                for u in users[n]:
-                    pending[u] -= 1
-                    if pending[u] == 0:
-                        ready.append(u)
+                elif fut.result():
+                    result.done.append(n)
+                    for u in users[n]:
+                        pending[u] -= 1
+                        if pending[u] == 0:
+                            ready.append(u)
     finished_nodes = set(result.done) | set(result.failed)
     result.skipped = [n for n in dag.deps if n not in finished_nodes]
     return result

@@ -1,4 +1,5 @@
 import threading
+import time
 
 import pytest
 
@@ -96,3 +97,60 @@ def test_walk_starts_nothing_new_once_stopped_and_lets_the_running_finish():
 
     result = walk(dag, fn, parallelism=2, stop=stop)
     assert ran == ["a", "b"] and result.done == ["a", "b"] and result.skipped == ["c"]
+
+
+def independent(count: int) -> DAG[int]:
+    dag: DAG[int] = DAG()
+    for i in range(count):
+        dag.add(i)
+    return dag
+
+
+def test_a_stop_leaves_queued_independent_nodes_unstarted():
+    """More ready nodes than workers: once `stop` is set while the first two run, none of the
+    others starts (they are not handed to the pool ahead of time)."""
+    dag = independent(20)
+    stop = threading.Event()
+    both_running = threading.Barrier(2, timeout=30)
+    ran: list[int] = []
+    lock = threading.Lock()
+
+    def fn(n: int) -> None:
+        with lock:
+            ran.append(n)
+            first = len(ran) <= 2
+        if first:
+            both_running.wait()  # both workers are busy: the other 18 wait for a worker
+            time.sleep(0.05)  # lets the walker hand out whatever it would (no assertion on time)
+            stop.set()  # as Ctrl-C would
+
+    result = walk(dag, fn, parallelism=2, stop=stop)
+    assert len(ran) == 2 and sorted(result.done) == sorted(ran)
+    assert len(result.skipped) == 18 and not result.failed
+
+
+def test_a_failure_leaves_queued_independent_nodes_unstarted():
+    dag = independent(20)
+    both_running = threading.Barrier(2, timeout=30)
+    other_may_finish = threading.Event()
+    ran: list[int] = []
+    lock = threading.Lock()
+
+    def fn(n: int) -> None:
+        with lock:
+            ran.append(n)
+            order = len(ran)
+        if order <= 2:
+            both_running.wait()
+        if order == 1:
+            try:
+                raise RuntimeError("boom")
+            finally:
+                other_may_finish.set()
+        if order == 2:
+            other_may_finish.wait(30)  # finishes after the failure is known
+
+    result = walk(dag, fn, parallelism=2)
+    assert len(ran) <= 3  # at most one more node started before the failure came back
+    assert len(result.failed) == 1 and len(result.done) == len(ran) - 1
+    assert len(result.skipped) == 20 - len(ran)

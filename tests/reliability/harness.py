@@ -23,14 +23,15 @@ from tests.sandbox.helpers import loopback_app
 
 
 def generate(root: Path, *, files: int, stores: int, assistants: int, per_store: int = 2) -> dict[str, int]:
-    """A config of files, vector stores (each `per_store` files) and assistants (half with file search)."""
+    """A config of files, vector stores (each `per_store` files) and assistants (half with file
+    search; with neither files nor stores, independent of everything)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "docs").mkdir(exist_ok=True)
-    lines = ["version: 1", "files:"]
+    lines = ["version: 1", "files:" if files else "files: {}"]
     for i in range(files):
         (root / "docs" / f"f{i}.md").write_text(f"# Document {i}\n" + "text " * (i + 1) + "\n")
         lines.append(f"  f{i}: {{path: docs/f{i}.md}}")
-    lines.append("vector_stores:")
+    lines.append("vector_stores:" if stores else "vector_stores: {}")
     for v in range(stores):
         members = ", ".join(f"f{(v * per_store + k) % files}" for k in range(per_store))
         lines.append(f"  vs{v}: {{name: Store {v}, files: [{members}]}}")
@@ -42,7 +43,7 @@ def generate(root: Path, *, files: int, stores: int, assistants: int, per_store:
         if a % 2 == 0 and stores:
             lines.append("    tools: [{type: file_search}]")
             lines.append(f"    tool_resources: {{file_search: {{vector_stores: [vs{a % stores}]}}}}")
-        else:
+        elif files:
             lines.append("    tools: [{type: code_interpreter}]")
             lines.append(f"    tool_resources: {{code_interpreter: {{files: [f{a % files}]}}}}")
     (root / "assistants.yaml").write_text("\n".join(lines) + "\n")

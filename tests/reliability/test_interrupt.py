@@ -94,6 +94,35 @@ def test_a_second_interrupt_stops_now_with_state_whole(tmp_path: Path) -> None:
         h.assert_converged(tmp_path, counts, url)
 
 
+def test_the_first_interrupt_starts_none_of_the_queued_independent_steps(tmp_path: Path) -> None:
+    """Thirty assistants that need nothing: all ready at once, far more than --parallelism 2
+    runs. Stopped at the third create, only the steps already under way may still finish."""
+    counts = h.generate(tmp_path, files=0, stores=0, assistants=30)
+    with h.gated_sandbox(tmp_path) as (gate, url):
+        gate.stop_at(3)
+        proc = h.start(tmp_path, "apply", "--auto-approve", "--parallelism", "2", base_url=url)
+        try:
+            err = Lines(proc)
+            assert gate.stopped.wait(120), "the apply never reached its third create"
+            proc.send_signal(signal.SIGINT)
+            err.wait_for(FIRST)
+            gate.release(drop=False)
+            assert proc.wait(120) == 130
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        said = err.rest()
+        made = {a["id"] for a in h.inventory(tmp_path)["assistants"]}
+        recorded = {r["remote_id"] for r in h.state(tmp_path)["resources"].values()}
+        # two creates done, at most 2 x 2 step threads under way (apply/executor.py)
+        assert made == recorded and 3 <= len(made) <= 2 + 4, said
+        assert f"{len(made)} done, {30 - len(made)} not started" in said, said
+        again = h.run(tmp_path, "apply", "--auto-approve", base_url=url)
+        assert again.returncode == 0, again.stdout + again.stderr
+        h.assert_converged(tmp_path, counts, url)
+
+
 READ = {"x86_64": 0, "aarch64": 63}  # the read(2) system call's number
 
 
