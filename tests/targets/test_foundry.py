@@ -429,12 +429,15 @@ def test_a_replace_keeps_the_agent_and_deletes_only_the_version_it_replaces(
     assert p.run("plan", "--detailed-exitcode").code == 0
 
 
-@pytest.mark.parametrize(("deposed", "versions"), [("hr-bot:1", ["2"]), ("hr-bot", ["2", "1"])])
+@pytest.mark.parametrize(
+    ("deposed", "versions"), [("hr-bot:1", ["2"]), ("hr-bot", ["2", "1"]), ("hr-bot:2", ["2", "1"])]
+)
 def test_a_replaced_version_left_deposed_is_deleted_alone_by_the_next_apply(
     project: Project, deposed: str, versions: list[str]
 ) -> None:
     """What a kill between a replace's new version and the old version's delete leaves (or, from
-    an earlier assistplan, the agent's own name as the deposed object: never deleted)."""
+    an earlier assistplan, the agent's own name or its current version as the deposed object:
+    never deleted)."""
     p = project
     p.ok("apply", "--auto-approve")
     p.edit("You answer from the handbook.", "You answer in one sentence.")
@@ -450,9 +453,40 @@ def test_a_replaced_version_left_deposed_is_deleted_alone_by_the_next_apply(
         for c in plan["resource_changes"]
         if c["actions"] != ["no-op"]
     ]
-    assert gone == ([("assistant.bot", ["delete"], deposed)] if ":" in deposed else [])
+    assert gone == ([("assistant.bot", ["delete"], deposed)] if deposed == "hr-bot:1" else [])
     p.ok("apply", "--auto-approve")
     remote = Foundry(p.root)
     assert remote.versions("hr-bot") == versions
     assert remote.latest("hr-bot")["definition"]["instructions"] == "You answer in one sentence."
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("    metadata: {team: hr}\n", "    metadata: {team: hr}\n    lifecycle: {prevent_destroy: true}\n"),
+        ("You answer from the handbook.", "You answer in one sentence."),
+    ],
+)
+def test_a_failed_replace_leaves_nothing_a_later_apply_deposes(
+    project: Project, monkeypatch: pytest.MonkeyPatch, edit: tuple[str, str]
+) -> None:
+    """The failed create's intent names the version it would have replaced; a later change of the
+    agent in place must not take that (current) version for a replaced one and delete it."""
+    p = project
+    p.ok("apply", "--auto-approve")
+    p.ok("plan", "--replace", "assistant.bot", "--out", "r.plan")
+    with monkeypatch.context() as env:  # the saved plan's create fails: nothing is made
+        env.setenv("ASSISTPLAN_MAX_RETRIES", "0")
+        env.setenv("ASSISTPLAN_SANDBOX_ERROR_RATE", "1")
+        failed = p.run("apply", "r.plan")
+        assert failed.code == 1 and "assistant.bot (create)" in failed.err, failed.err
+    p.edit(*edit)
+    p.ok("apply", "--auto-approve")
+    assert "deposed" not in p.state()["resources"]["assistant.bot"]["extra"]
+    plan = p.plan_json()
+    assert [c["address"] for c in plan["resource_changes"] if c["actions"] != ["no-op"]] == []
+    p.ok("apply", "--auto-approve")
+    remote = Foundry(p.root)
+    assert "hr-bot" in remote.agents() and remote.versions("hr-bot")[-1] == "1"
     assert p.run("plan", "--detailed-exitcode").code == 0

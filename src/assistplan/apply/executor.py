@@ -185,12 +185,23 @@ class Applier:
         attrs: dict[str, Any],
         *,
         replaces: dict[str, Any] | None = None,
+        settles_intent: bool = False,
         **extra: Any,
     ) -> None:
         """Record the object `c` made or changed (see StateRecorder.record)."""
         self.rec.record(
-            c, remote_id, attrs, prevent_destroy=self._prevent_destroy(c), replaces=replaces, **extra
+            c,
+            remote_id,
+            attrs,
+            prevent_destroy=self._prevent_destroy(c),
+            replaces=replaces,
+            settles_intent=settles_intent,
+            **extra,
         )
+
+    def _record_made(self, c: ResourceChange, remote_id: str, attrs: dict[str, Any], **extra: Any) -> None:
+        """Record what the create the pending intent of `c` announced made (or an adoption of it)."""
+        self._record(c, remote_id, attrs, settles_intent=True, **extra)
 
     def _prevent_destroy(self, c: ResourceChange) -> bool:
         if "@" in c.address or c.type in STATE_ONLY:
@@ -223,7 +234,7 @@ class Applier:
         # A file's adoption may come without the attributes read back (an upload we record).
         attrs = c.before if c.before is not None or c.type != "file" else dict(c.after or {})
         realised = self.target.adopt(self._realise(c), adopt_id).extra if c.type == "assistant" else {}
-        self._record(c, adopt_id, _given(c, attrs, "attributes read back"), **realised)
+        self._record_made(c, adopt_id, _given(c, attrs, "attributes read back"), **realised)
         if c.actions == ("update",):
             self._update(c)
 
@@ -249,10 +260,10 @@ class Applier:
                 if self.target.collection != "assistant":
                     raise  # the next plan claims it by its name
                 real = self.target.adopt(self._realise(c), str(self._settle_lost(c, lost)["id"]))
-            self._record(c, real.remote_id, dict(after), **real.extra)
+            self._record_made(c, real.remote_id, dict(after), **real.extra)
             return
         remote_id = getattr(self, f"_create_{c.type}")(c)
-        self._record(c, remote_id, dict(after))
+        self._record_made(c, remote_id, dict(after))
 
     def _intend(self, c: ResourceChange) -> None:
         """Write down, before the remote object exists, that we are about to create it.
@@ -335,7 +346,7 @@ class Applier:
             self.on_event(c.address, "note", f"deleted {made['id']}, an interrupted upload of older content")
             return False
         self.on_event(c.address, "note", f"kept {made['id']}, made by the upload an interrupted apply began")
-        self._record(c, str(made["id"]), attrs)
+        self._record_made(c, str(made["id"]), attrs)
         return True
 
     def _settle_lost(self, c: ResourceChange, lost: AnswerLost) -> dict[str, Any]:
@@ -375,7 +386,7 @@ class Applier:
             obj = self._settle_lost(c, lost)
         vs_id = str(obj["id"])
         # Record now: an object that exists must be in state even if waiting for it fails.
-        self._record(c, vs_id, {**a, "file_ids": sorted(a["file_ids"][:500])})
+        self._record_made(c, vs_id, {**a, "file_ids": sorted(a["file_ids"][:500])})
         if len(file_ids) > 500:
             self.remote.attach_files(vs_id, file_ids[500:], a["chunking_strategy"], c.address)
         self._wait_files(c, vs_id, file_ids)

@@ -55,12 +55,15 @@ class StateRecorder:
         *,
         prevent_destroy: bool,
         replaces: dict[str, Any] | None = None,
+        settles_intent: bool = False,
         **extra: Any,
     ) -> None:
         """`extra` for an assistant describes its realisation and replaces the one recorded.
 
-        A new id deposes the old object its create replaced (`replaces`, else the one the pending
-        intent names) in this same write: until then the old one is the address's object."""
+        A new id deposes the old object its create replaced (`replaces`; with `settles_intent`,
+        a record of what the pending intent's create made, else the one that intent names) in this
+        same write: until then the old one is the address's object. Any other record (an update)
+        leaves the intent's old object alone: a create that failed replaced nothing."""
         depends_on = norm.refs_of(c.type, attrs)
         if frozen(c.address):
             attrs = freeze(attrs, self.resolve)  # a snapshot keeps the file ids it was made with
@@ -70,7 +73,7 @@ class StateRecorder:
         with self.changing(c.address):
             prior = self.state.get(c.address)
             kept = dict(prior.extra) if prior else {}
-            if replaces is None and prior is not None:
+            if replaces is None and settles_intent and prior is not None:
                 replaces = intended_replacement(prior)
             if c.type == "assistant" and TARGET_KEY in extra:
                 kept = {k: v for k, v in kept.items() if k not in REALISATION_KEYS}

@@ -5,8 +5,9 @@
   `_intend`) and has not recorded it yet. For a replace it names the old object (`replaces`),
   which stays the address's object until the new one is recorded.
 - `deposed`: the ids of earlier objects of the address (replaced, kept while something uses
-  them). An id becomes deposed only in the state write that records its successor, so a
-  deposed id is never the address's current object.
+  them). An id becomes deposed only in the state write that records its successor (the create
+  or adoption its intent was for), and never one that names the object the entry records now
+  (`targets.current_ids`: for a Foundry agent, its name and its current version).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistplan.state.model import ResourceState, State
+from assistplan.targets import current_ids
 
 PENDING = "pending"
 REPLACES = "replaces"  # in a pending intent: {id, target?, keep?} of the object it replaces
@@ -35,14 +37,14 @@ def deposed_ids(state: State) -> set[str]:
 
 def depose(rs: ResourceState, replaces: dict[str, Any] | None) -> None:
     """Record `replaces` as deposed in `rs` (which holds its successor), and drop from the
-    deposed ids the object `rs` now is (older states could list it there)."""
+    deposed ids the object `rs` now is (older states, or a stale intent, could name it)."""
     targets = dict(rs.extra.get(DEPOSED_TARGETS, {}))
     ids = set(rs.extra.get(DEPOSED, []))
     if replaces is not None:
         ids.add(replaces["id"])
         if replaces.get("target"):
             targets[replaces["id"]] = replaces["target"]
-    _set_deposed(rs, ids - {rs.remote_id}, targets)
+    _set_deposed(rs, ids - current_ids(rs), targets)
 
 
 def drop_deposed(rs: ResourceState, remote_id: str) -> None:
@@ -68,5 +70,6 @@ def old_objects(rs: ResourceState, adopt_id: str | None = None) -> list[str]:
     replaces = intended_replacement(rs)
     if adopt_id is not None and replaces is not None and not replaces.get("keep"):
         ids.add(replaces["id"])
-    current = adopt_id if adopt_id is not None else rs.remote_id
-    return sorted(i for i in ids if i != current)
+    if adopt_id is not None:
+        return sorted(i for i in ids if i != adopt_id)
+    return sorted(ids - current_ids(rs))

@@ -55,6 +55,7 @@ __all__ = [
     "Refs",
     "Target",
     "deposed_target",
+    "current_ids",
     "describe",
     "entry_problems",
     "foreign_tools",
@@ -104,6 +105,14 @@ def describe(rs: ResourceState) -> dict[str, Any]:
     """An assistant's realisation as `output` shows it (its id aside)."""
     cls = TARGETS.get(recorded_target(rs))
     return cls.describe(rs) if cls is not None else {"target": recorded_target(rs)}
+
+
+def current_ids(rs: ResourceState) -> frozenset[str]:
+    """The ids that name what `rs` records as its object now (see Target.current_ids)."""
+    cls = TARGETS.get(recorded_target(rs)) if rs.type == "assistant" else None
+    if cls is not None:
+        return cls.current_ids(rs)
+    return frozenset({rs.remote_id} if rs.remote_id else ())
 
 
 def named_ids(rs: ResourceState) -> list[str]:

@@ -106,5 +106,9 @@ class AssistantsTarget:
         return rs.remote_id  # the new realisation has an id of its own
 
     @classmethod
+    def current_ids(cls, rs: ResourceState) -> frozenset[str]:
+        return frozenset({rs.remote_id} if rs.remote_id else ())
+
+    @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:
         return {"target": cls.name}

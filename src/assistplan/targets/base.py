@@ -217,6 +217,12 @@ class Target(Protocol):
         ...
 
     @classmethod
+    def current_ids(cls, rs: ResourceState) -> frozenset[str]:
+        """The ids that name the realisation `rs` records now (Foundry: the agent and its recorded
+        version): never deposed, never deleted as a replaced object of the address."""
+        ...
+
+    @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:
         """What `output` and `assistplan.published` show of a realisation, beside its id."""
         ...

@@ -394,6 +394,18 @@ class FoundryTarget:
         return version_id(rs.remote_id, str(version)) if version is not None else None
 
     @classmethod
+    def current_ids(cls, rs: ResourceState) -> frozenset[str]:
+        """The agent and the version state records: a deposed id of the same agent may be an older
+        version, never this one (the agent lives in it)."""
+        if rs.remote_id is None:
+            return frozenset()
+        agent = rs.extra.get("agent")
+        version = agent.get("version") if isinstance(agent, dict) else None
+        if version is None:
+            return frozenset({rs.remote_id})
+        return frozenset({rs.remote_id, version_id(rs.remote_id, str(version))})
+
+    @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:
         agent = rs.extra.get("agent")
         if not isinstance(agent, dict):

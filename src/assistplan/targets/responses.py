@@ -126,6 +126,10 @@ class ResponsesTarget:
         return rs.remote_id  # the new realisation has an id of its own
 
     @classmethod
+    def current_ids(cls, rs: ResourceState) -> frozenset[str]:
+        return frozenset({rs.remote_id} if rs.remote_id else ())
+
+    @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:
         attrs = rs.attributes
         out: dict[str, Any] = {"target": cls.name, "revision": rs.extra.get("revision")}
