@@ -130,8 +130,13 @@ class EndpointRetiredError(RemoteError):
 
 class AnswerLost(RemoteError):
     """A request that makes an object was sent once and its answer never came (the connection
-    broke, or it timed out): the object may exist. It is not sent again; the caller settles it by
-    the marker the object carries."""
+    broke, or it timed out) or was an error a gateway gives after the create may have been carried
+    out (`status`: a 5xx, 408 or 409): the object may exist. It is not sent again as it stands;
+    the caller settles it by the marker the object carries."""
+
+    def __init__(self, *parts: str | Command, status: int | None = None) -> None:
+        super().__init__(*parts)
+        self.status = status
 
 
 class ApplyError(AssistplanError):

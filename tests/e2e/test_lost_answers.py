@@ -71,6 +71,25 @@ def test_a_create_whose_answer_is_lost_is_sent_once_and_its_object_taken(
     assert p.run("plan", "--detailed-exitcode").code == 0
 
 
+@pytest.mark.parametrize("route", ["POST /v1/assistants", "POST /v1/vector_stores"])
+def test_a_create_answered_502_after_it_was_carried_out_is_not_sent_again(
+    tmp_path: Path, monkeypatch, route: str
+) -> None:
+    """A gateway's 502 (or 504) may come after the upstream made the object: the SDK would retry
+    it, making a copy per retry; it is settled by the marker instead, as a lost answer."""
+    p = project(tmp_path)
+    monkeypatch.setenv("ASSISTPLAN_SANDBOX_GATEWAY_ERRORS", route)  # every answer on it, retries too
+    r = p.ok("apply", "--auto-approve")
+    assert "the create's answer was lost, its marker found it" in r.out
+    assert {n: len(ids) for n, ids in assistants(p).items()} == {"Bot": 1, "Helper": 1}
+    assert len(stores(p)) == 1
+    made = {*(i for ids in assistants(p).values() for i in ids), *stores(p)}
+    assert set(p.ids().values()) == made | {p.ids()["file.faq"]}
+    assert not any(r["extra"].get("pending") for r in p.state()["resources"].values())
+    monkeypatch.delenv("ASSISTPLAN_SANDBOX_GATEWAY_ERRORS")
+    assert p.run("plan", "--detailed-exitcode").code == 0
+
+
 def test_copies_a_create_sent_twice_made_are_deleted_and_one_adopted(tmp_path: Path) -> None:
     """What an assistplan that let the SDK send a create again left: two objects with one marker."""
     p = project(tmp_path)

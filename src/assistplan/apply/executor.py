@@ -48,11 +48,13 @@ from assistplan.plan.model import LIFECYCLE, REPLACE_CBD, Plan, ResourceChange
 from assistplan.plan.refresh import Reader
 from assistplan.remote import normalize as norm
 from assistplan.remote.api import Remote
+from assistplan.remote.client import max_retries_from_env
 from assistplan.settings import processing_timeout
 from assistplan.state.manager import StateManager
 from assistplan.state.model import ResourceState, State
 from assistplan.targets import (
     Realise,
+    Realised,
     Target,
     deposed_target,
     open_target,
@@ -254,12 +256,11 @@ class Applier:
             return
         self._intend(c)
         if c.type == "assistant":
-            try:
-                real = self.target.create(self._realise(c))
-            except AnswerLost as lost:
-                if self.target.collection != "assistant":
-                    raise  # the next plan claims it by its name
-                real = self.target.adopt(self._realise(c), str(self._settle_lost(c, lost)["id"]))
+            if self.target.collection == "assistant":
+                made = self._sent_once(c, lambda: self.target.create(self._realise(c)).remote_id)
+                real = self.target.adopt(self._realise(c), made)
+            else:  # its identity is a name: sent again, the target takes what a lost answer made
+                real = self._named_create(c)
             self._record_made(c, real.remote_id, dict(after), **real.extra)
             return
         remote_id = getattr(self, f"_create_{c.type}")(c)
@@ -349,25 +350,68 @@ class Applier:
         self._record_made(c, str(made["id"]), attrs)
         return True
 
-    def _settle_lost(self, c: ResourceChange, lost: AnswerLost) -> dict[str, Any]:
-        """A create whose answer was lost made its object, or did not: what carries the address's
+    def _sent_once(self, c: ResourceChange, send: Callable[[], str]) -> str:
+        """The id of what `send` (a create, sent once: remote/retries.py `SentOnce`) made.
+
+        A create whose answer was lost made its object, or did not: what carries the address's
         marker (and state does not account for) is what it made. The first made is taken, and any
-        other (a create sent twice) deleted, before the intent is settled by recording it."""
-        found = self.reader.marked(c.type, c.address, self.rec.accounted())
-        if not found:
-            raise RemoteError(
-                lost.message,
-                ", and no object carrying its marker exists (yet); run `",
-                command("apply"),
-                "` again: it adopts the object if it appears, or creates it",
-            ) from None
+        other (a create sent twice) deleted, before the intent is settled by recording it. When
+        nothing carries it after an error answer (`AnswerLost.status`: a 502 may come before the
+        work as well as after), the create is sent again, as the SDK would have, up to
+        ASSISTPLAN_MAX_RETRIES times; made then, any earlier copy that appeared goes too."""
+        budget = max_retries_from_env()
+        attempt = 0
+        while True:
+            try:
+                made = send()
+            except AnswerLost as lost:
+                found = self.reader.marked(c.type, c.address, self.rec.accounted())
+                if found:
+                    return self._keep_first(c, found, "the create's answer was lost, its marker found it")
+                if lost.status is None or attempt >= budget:
+                    raise RemoteError(
+                        lost.message,
+                        ", and no object carrying its marker exists (yet); run `",
+                        command("apply"),
+                        "` again: it adopts the object if it appears, or creates it",
+                    ) from None
+                attempt += 1
+                self._sending_again(c, lost, attempt, budget)
+                continue
+            if attempt:  # an earlier attempt may have made one after all
+                self._delete_copies(c, self.reader.marked(c.type, c.address, self.rec.accounted() | {made}))
+            return made
+
+    def _named_create(self, c: ResourceChange) -> Realised:
+        """An assistant whose identity is a name (Foundry's agents), created once: after an error
+        answer that may have come after the work, it is sent again, and the target takes the
+        version the first made (it reads the agent before it makes one)."""
+        budget = max_retries_from_env()
+        attempt = 0
+        while True:
+            try:
+                return self.target.create(self._realise(c))
+            except AnswerLost as lost:
+                if lost.status is None or attempt >= budget:
+                    raise  # the next plan claims it by its name
+                attempt += 1
+                self._sending_again(c, lost, attempt, budget)
+
+    def _sending_again(self, c: ResourceChange, lost: AnswerLost, attempt: int, budget: int) -> None:
+        self.remote.resending(f"{c.address}: create", lost.status or 0, attempt, budget)
+
+    def _keep_first(self, c: ResourceChange, found: list[dict[str, Any]], why: str) -> str:
+        """The id of the first of `found` (objects carrying the address's marker); the others,
+        copies made by the same create sent more than once, are deleted."""
         made, *copies = found
+        self._delete_copies(c, copies)
+        self.on_event(c.address, "note", f"took {made['id']}: {why}")
+        return str(made["id"])
+
+    def _delete_copies(self, c: ResourceChange, copies: list[dict[str, Any]]) -> None:
         for obj in copies:
             self.remote.delete(c.type, str(obj["id"]), c.address)
             self.on_event(c.address, "note", f"deleted {obj['id']}, a second object made by the same create")
-        found_it = "the create's answer was lost, its marker found it"
-        self.on_event(c.address, "note", f"took {made['id']}: {found_it}")
-        return made
 
     def _create_vector_store(self, c: ResourceChange) -> str:
         a = _given(c, c.after, "attributes")
@@ -380,11 +424,7 @@ class Applier:
         if file_ids:
             params["chunking_strategy"] = a["chunking_strategy"]
             params["file_ids"] = file_ids[:500]
-        try:
-            obj = self.remote.create("vector_store", params, c.address)
-        except AnswerLost as lost:
-            obj = self._settle_lost(c, lost)
-        vs_id = str(obj["id"])
+        vs_id = self._sent_once(c, lambda: str(self.remote.create("vector_store", params, c.address)["id"]))
         # Record now: an object that exists must be in state even if waiting for it fails.
         self._record_made(c, vs_id, {**a, "file_ids": sorted(a["file_ids"][:500])})
         if len(file_ids) > 500:

@@ -74,6 +74,14 @@ def sandbox() -> None:
     help="Carry out requests on this route, then close the connection without answering "
     "[env ASSISTPLAN_SANDBOX_DROP_RESPONSES, comma-separated].",
 )
+@click.option(
+    "--gateway-error",
+    "gateway_errors",
+    type=click.Choice(DROPPABLE),
+    multiple=True,
+    help="Carry out requests on this route, then answer 502 Bad Gateway "
+    "[env ASSISTPLAN_SANDBOX_GATEWAY_ERRORS, comma-separated].",
+)
 def serve_cmd(
     host: str,
     port: int,
@@ -85,6 +93,7 @@ def serve_cmd(
     seed: int | None,
     retire: tuple[str, ...],
     drop_responses: tuple[str, ...],
+    gateway_errors: tuple[str, ...],
 ) -> None:
     """Serve the sandbox on HOST:PORT until interrupted (SIGINT/SIGTERM)."""
     import sqlite3
@@ -100,6 +109,7 @@ def serve_cmd(
             seed=seed,
             retired=frozenset(retire) if retire else None,
             drop_responses=frozenset(drop_responses) if drop_responses else None,
+            gateway_errors=frozenset(gateway_errors) if gateway_errors else None,
         )
         processing_ms_from_env()
     except ValueError as exc:

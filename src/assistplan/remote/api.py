@@ -26,6 +26,7 @@ import contextlib
 import email.utils
 import functools
 import os
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,6 +49,7 @@ PAGE = {"assistants": 100, "vector_stores": 100, "files": 10_000, "vector_store_
 BETA = {"OpenAI-Beta": "assistants=v2"}  # what the SDK sends on /assistants* and /vector_stores*
 MAX_PAUSE = 120.0  # the SDK does not retry after a longer retry-after; neither do we wait longer
 DEFAULT_PAUSE = 1.0  # a 429 that names no delay
+INITIAL_RESEND_DELAY, MAX_RESEND_DELAY = 0.5, 8.0  # the SDK's backoff, for a create apply sends again
 
 
 def _retryable(exc: openai.APIStatusError) -> bool:
@@ -213,6 +215,18 @@ class Remote:
     def _redact(self, text: str) -> str:
         return redact(text)
 
+    def resending(self, what: str, status: int, attempt: int, budget: int) -> None:
+        """Before a create is sent again (by apply: the SDK never resends one, remote/retries.py
+        `SentOnce`) after an error answer that left nothing made: told as the SDK's retries are,
+        after the SDK's backoff."""
+        delay = min(INITIAL_RESEND_DELAY * 2 ** (attempt - 1), MAX_RESEND_DELAY) * (
+            1 - 0.25 * random.random()
+        )
+        if self._on_retry is not None:
+            wait = f" in {delay:.0f}s" if delay >= 1 else ""
+            self._on_retry(redact(f"retrying {what} after HTTP {status}{wait} ({attempt}/{budget})…"))
+        self._sleep(delay)
+
     @overload
     def _call(
         self, what: str, fn: Callable[[], T], *, missing_ok: Literal[False] = False, urgent: bool = False
@@ -252,7 +266,8 @@ class Remote:
                 self._redact(
                     f"{what}: its answer was lost ({exc.message}); it is not sent again, as it may have "
                     "been carried out"
-                )
+                ),
+                status=exc.status,
             ) from None
         except openai.APIConnectionError as exc:
             raise self._error(what, exc) from None

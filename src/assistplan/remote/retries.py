@@ -7,8 +7,10 @@ answered is not waited for at all.
   connection errors are blips and the SDK retries them as usual.
 - `SentOnce` (a transport around the real one): a request made in a `sent_once()` block (a create:
   sent twice, it makes two objects) whose answer is lost after it went out (the connection broke,
-  a read timed out) ends in `Unanswered`, which the SDK does not retry; one that never went out
-  (refused, connect timeout) is retried as usual.
+  a read timed out) ends in `Unanswered`, which the SDK does not retry; so does an answer the SDK
+  would retry that may come after the create was carried out (a gateway's 502 or 504, a 500,
+  408 or 409: `answered_maybe_done`). One that never went out (refused, connect timeout) or was
+  refused before any work (429, 503) is retried as usual.
 - `announce_retries`: the SDK logs every retry it is about to wait for (`openai._base_client`,
   "Retrying request in %f seconds (retry %i of %s)", from inside the `except` that caught the
   failure). A handler turns that into one line for the `Remote` call being made in this thread
@@ -118,8 +120,19 @@ def sent_once() -> Iterator[None]:
         _SENT_ONCE.reset(token)
 
 
+def answered_maybe_done(status: int) -> bool:
+    """An answer the SDK retries that does not say the request was left undone: a gateway's
+    502/504 (its upstream may have finished), a 500, 408 or 409. A 429 or 503 refuses the request."""
+    return status in (408, 409) or (status >= 500 and status != 503)
+
+
 class Unanswered(openai.APIConnectionError):
-    """A request made in a `sent_once()` block went out and its answer never came."""
+    """A request made in a `sent_once()` block went out and its answer never came (`status`:
+    None), or was one that leaves it unknown whether it was carried out (`answered_maybe_done`)."""
+
+    def __init__(self, *, message: str, request: httpx2.Request, status: int | None = None) -> None:
+        super().__init__(message=message, request=request)
+        self.status = status
 
 
 class SentOnce(httpx2.BaseTransport):
@@ -131,13 +144,18 @@ class SentOnce(httpx2.BaseTransport):
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         try:
-            return self._inner.handle_request(request)
+            response = self._inner.handle_request(request)
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout):
             raise  # it never went out: sending it again makes nothing twice
         except httpx2.TransportError as exc:
             if not _SENT_ONCE.get():
                 raise
             raise Unanswered(message=_cause(exc), request=request) from exc
+        if _SENT_ONCE.get() and answered_maybe_done(response.status_code):
+            response.close()
+            status = response.status_code
+            raise Unanswered(message=f"answered HTTP {status}", request=request, status=status)
+        return response
 
     def close(self) -> None:
         self._inner.close()

@@ -4,7 +4,8 @@ A ``/v1`` request goes through, in order: stats, injected latency (slept outside
 auth (401), retired families (404), routing (404/405), injected 500/429 (decided before the
 handler runs, so a faulted request changes nothing), the ``OpenAI-Beta`` header (400), body
 parsing (400), then the operation; on a route whose responses are dropped, the answer is then
-replaced by :class:`ResponseDropped` (a closed connection). ``/_sandbox/stats`` is outside all of
+replaced by :class:`ResponseDropped` (a closed connection), and on one with gateway errors, by a
+502 (the operation done all the same). ``/_sandbox/stats`` is outside all of
 that.
 
 Azure AI Foundry projects live under ``/api/projects/{project}/`` (any project name; each has
@@ -275,6 +276,9 @@ class SandboxApp:
         if route is not None and self.injector.drops(key):
             response.close()
             raise ResponseDropped(f"{key}: the answer was dropped (ASSISTPLAN_SANDBOX_DROP_RESPONSES)")
+        if route is not None and response.status_code == 200 and self.injector.bad_gateway(key):
+            response.close()
+            response = Response("502 Bad Gateway\n", status=502, content_type="text/plain")
         response.headers.update(headers)
         return response
 

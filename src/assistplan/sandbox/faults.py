@@ -20,6 +20,7 @@ ENV_RATE_LIMIT_RATE = "ASSISTPLAN_SANDBOX_RATE_LIMIT_RATE"
 ENV_SEED = "ASSISTPLAN_SANDBOX_SEED"
 ENV_RETIRED = "ASSISTPLAN_SANDBOX_RETIRED"
 ENV_DROP_RESPONSES = "ASSISTPLAN_SANDBOX_DROP_RESPONSES"
+ENV_GATEWAY_ERRORS = "ASSISTPLAN_SANDBOX_GATEWAY_ERRORS"
 _ROUTES = ", ".join(DROPPABLE)
 
 Fault = Literal["server_error", "rate_limit"]
@@ -50,7 +51,9 @@ class Faults:
     switched-off routes do (only ``"assistants"``); on the routes in ``drop_responses`` (as
     ``/_sandbox/stats`` names them, e.g. ``"POST /v1/uploads/{upload_id}/complete"``) the
     operation is carried out and then the connection is closed without an answer, so the
-    client cannot tell whether it happened (its retries are dropped the same way).
+    client cannot tell whether it happened (its retries are dropped the same way); on the routes
+    in ``gateway_errors`` the operation is carried out and answered ``502 Bad Gateway``, as a
+    gateway whose upstream answer was lost answers (its retries too).
     """
 
     latency_ms: float = 0
@@ -59,6 +62,7 @@ class Faults:
     seed: int | None = None
     retired: frozenset[str] = frozenset()
     drop_responses: frozenset[str] = frozenset()
+    gateway_errors: frozenset[str] = frozenset()
 
     def to_json(self) -> dict[str, Any]:
         """The faults in effect (`GET /_sandbox/faults`), sets as sorted lists."""
@@ -67,10 +71,15 @@ class Faults:
     def __post_init__(self) -> None:
         object.__setattr__(self, "retired", _parse_retired(self.retired))
         object.__setattr__(self, "drop_responses", _parse_routes(self.drop_responses))
-        unknown_routes = self.drop_responses - set(DROPPABLE)
-        if unknown_routes:
-            shown = ", ".join(repr(r) for r in sorted(unknown_routes))
-            raise ValueError(f"cannot drop the responses of {shown}: one of {_ROUTES}")
+        object.__setattr__(self, "gateway_errors", _parse_routes(self.gateway_errors))
+        for routes, what in (
+            (self.drop_responses, "drop the responses"),
+            (self.gateway_errors, "answer 502"),
+        ):
+            unknown_routes = routes - set(DROPPABLE)
+            if unknown_routes:
+                shown = ", ".join(repr(r) for r in sorted(unknown_routes))
+                raise ValueError(f"cannot {what} of {shown}: one of {_ROUTES}")
         if not self.latency_ms >= 0:
             raise ValueError(f"latency_ms must be a number >= 0, got {self.latency_ms!r}")
         for name in ("error_rate", "rate_limit_rate"):
@@ -106,6 +115,7 @@ class Faults:
             ("seed", ENV_SEED, int, "an integer"),
             ("retired", ENV_RETIRED, _parse_retired, "a comma-separated list of: assistants"),
             ("drop_responses", ENV_DROP_RESPONSES, _parse_routes, "a comma-separated list of: " + _ROUTES),
+            ("gateway_errors", ENV_GATEWAY_ERRORS, _parse_routes, "a comma-separated list of: " + _ROUTES),
         ):
             raw = env.get(var, "").strip()
             if not raw:
@@ -150,6 +160,10 @@ class FaultInjector:
     def drops(self, route: str) -> bool:
         """Whether the answer to a request on ``route`` ("METHOD /v1/template") is to be dropped."""
         return route in self.faults.drop_responses
+
+    def bad_gateway(self, route: str) -> bool:
+        """Whether a request on ``route`` carried out is answered 502 all the same."""
+        return route in self.faults.gateway_errors
 
     def is_retired(self, path: str) -> bool:
         """A retired family answers 404 under /v1 and, as a project's classic agents, under a project."""

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from assistplan.addrs import NAME_RE, Address
 from assistplan.config.messages import where
 from assistplan.config.model import Config
-from assistplan.errors import ApplyError, Message, RemoteError, command
+from assistplan.errors import AnswerLost, ApplyError, Message, RemoteError, command
 from assistplan.remote import normalize as norm
 from assistplan.state.model import ResourceState
 from assistplan.targets import mapping
@@ -214,8 +214,19 @@ class FoundryTarget:
         return self._realised(name, self.api.create_agent_version(name, body, r.address), r.address)
 
     def update(self, r: Realise, remote_id: str) -> Realised:
-        """A new version: the old ones stay."""
-        version = self.api.create_agent_version(remote_id, self._body(r), r.address)
+        """A new version: the old ones stay. An error answer that may have come after the version
+        was made (AnswerLost.status) is settled by the agent's latest version: this body, it is
+        the one made; else the version is sent once more."""
+        body = self._body(r)
+        try:
+            version = self.api.create_agent_version(remote_id, body, r.address)
+        except AnswerLost as lost:
+            agent = self.api.agent(remote_id, r.address) if lost.status is not None else None
+            if agent is None:
+                raise
+            if self._same(_latest(agent), body):
+                return self._realised(remote_id, _latest(agent), r.address)
+            version = self.api.create_agent_version(remote_id, body, r.address)
         return self._realised(remote_id, version, r.address)
 
     def adopt(self, r: Realise, remote_id: str) -> Realised:
