@@ -143,3 +143,26 @@ def test_a_deposed_object_carrying_the_marker_is_never_adopted(tmp_path: Path) -
     assert p.ids()["assistant.helper"] == made
     assert assistants(p)["Helper"] == [made]  # the replaced and the deposed one deleted
     assert p.run("plan", "--detailed-exitcode").code == 0
+
+
+def test_the_intent_of_a_replace_that_made_nothing_is_dropped_by_the_next_apply(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A failed replace leaves its intent naming the old object, still the address's own; once a
+    plan's marker scan finds nothing made, the intent goes (no later write may take it up)."""
+    p = project(tmp_path)
+    p.ok("apply", "--auto-approve")
+    p.ok("plan", "--replace", "assistant.helper", "--out", "r.plan")
+    with monkeypatch.context() as env:
+        env.setenv("ASSISTPLAN_MAX_RETRIES", "0")
+        env.setenv("ASSISTPLAN_SANDBOX_ERROR_RATE", "1")
+        assert p.run("apply", "r.plan").code == 1
+    helper = p.state()["resources"]["assistant.helper"]
+    assert helper["extra"]["pending"]["replaces"] == {"id": helper["remote_id"]}
+    p.edit("instructions: hi", "instructions: hello")  # a change elsewhere: the helper stays as it is
+    p.ok("apply", "--auto-approve")
+    after = p.state()["resources"]["assistant.helper"]
+    assert after["remote_id"] == helper["remote_id"] and "pending" not in after["extra"]
+    assert "deposed" not in after["extra"]
+    assert {n: len(ids) for n, ids in assistants(p).items()} == {"Bot": 1, "Helper": 1}
+    assert p.run("plan", "--detailed-exitcode").code == 0

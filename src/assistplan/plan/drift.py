@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assistplan.addrs import frozen
 from assistplan.plan.diff import changed_paths, resource_change
+from assistplan.plan.intents import PENDING
 from assistplan.plan.model import DELETE, UPDATE, ResourceChange
 from assistplan.plan.reasons import Reason
 from assistplan.plan.refresh import Refreshed
@@ -12,7 +13,8 @@ from assistplan.state.model import State
 
 
 def refreshed_state(state: State, refreshed: Refreshed) -> State:
-    """Prior state with what the remote says now: attributes refreshed, vanished objects dropped.
+    """Prior state with what the remote says now: attributes refreshed, vanished objects dropped,
+    intents of creates that made nothing (`Refreshed.unmade`) dropped.
 
     Not for release snapshots: state is the only record of what they must be (their config is
     the release), so drift or a deletion never reaches it; the plan reverts or re-creates them.
@@ -27,6 +29,10 @@ def refreshed_state(state: State, refreshed: Refreshed) -> State:
         if rs is not None and not frozen(addr):
             rs.attributes = act.attrs
             rs.depends_on = norm.refs_of(rs.type, act.attrs)
+    for addr in refreshed.unmade:  # the create it announced made nothing: nothing to settle
+        rs = prior.get(addr)
+        if rs is not None:
+            rs.extra.pop(PENDING, None)
     prior.account_sizes = {**prior.account_sizes, **refreshed.account_sizes}
     return prior
 

@@ -56,6 +56,9 @@ class Refreshed:
     # (read while the config moves them to another target: they cannot be read or deleted).
     retired: set[str] = field(default_factory=set)
     account_sizes: dict[str, int] = field(default_factory=dict)  # per kind, for the next refresh's choice
+    # Addresses with an object whose pending create (a replace that failed) the marker scan found
+    # nothing of: their intent is settled (plan/drift.py refreshed_state drops it).
+    unmade: set[str] = field(default_factory=set)
 
 
 def oldest_first(obj: dict[str, Any]) -> tuple[int, str]:
@@ -217,6 +220,10 @@ class Reader:
                     out.missing.add(addr)
                 else:
                     out.actual[addr] = self._actual(kind, addr, obj, members.get(rid))
+            for addr in adopt[kind] - set(marked):
+                entry = self.state.resources.get(addr)
+                if entry is not None and entry.remote_id and PENDING in entry.extra:
+                    out.unmade.add(addr)
             for addr, ours in marked.items():
                 ours = sorted(ours, key=oldest_first)
                 if addr in desired:  # the oldest is adopted; any other is a copy of it
