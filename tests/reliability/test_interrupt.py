@@ -29,13 +29,18 @@ class Lines:
         self.seen: list[str] = []
         self._lines: queue.Queue[str] = queue.Queue()
         stream = proc.stderr
-        threading.Thread(target=lambda: [self._lines.put(line) for line in stream], daemon=True).start()
+        self._reader = threading.Thread(
+            target=lambda: [self._lines.put(line) for line in stream], daemon=True
+        )
+        self._reader.start()
 
     def wait_for(self, text: str, timeout: float = 60) -> None:
         while not any(text in line for line in self.seen):
             self.seen.append(self._lines.get(timeout=timeout))
 
     def rest(self) -> str:
+        """Everything said, up to the end of the stream (call it once the process has exited)."""
+        self._reader.join(60)
         while not self._lines.empty():
             self.seen.append(self._lines.get())
         return "".join(self.seen)
