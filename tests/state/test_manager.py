@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -363,6 +364,71 @@ def test_group_commit_retries_what_a_failed_record_held(tmp_path: Path) -> None:
     commits.wait(change(state, lock, commits, "b"))  # the next record takes file.a along
     assert [sorted(r.put) for r in backend.records] == [["file.a", "file.b"]]
     assert backend.records[0].serial == 2
+
+
+class HaltingBackend(LocalBackend):
+    """Runs `during_write` (once) in the middle of the next whole write, as a signal handler
+    interrupting the writing thread would."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.during_write: Callable[[], None] | None = None
+
+    def write(self, state: State) -> None:
+        hook, self.during_write = self.during_write, None
+        if hook is not None:
+            hook()
+        super().write(state)
+
+
+def test_closing_from_inside_a_whole_save_does_not_wait_on_that_save(tmp_path: Path) -> None:
+    backend = HaltingBackend(tmp_path / "state.json")
+    manager = StateManager(backend, "sandbox")
+    state = manager.load()
+    lock = threading.Lock()
+    commits = GroupCommit(manager, state, lock)
+    commits.save()
+    state.put(file_rs("a"))
+    closed = threading.Event()
+
+    def halt() -> None:  # the second Ctrl-C, on the thread that holds the write
+        commits.close(timeout=120)
+        closed.set()
+
+    backend.during_write = halt
+    refused: list[StateError] = []
+
+    def run() -> None:  # the whole save interrupted by halt(), then one more attempt
+        commits.save()
+        state.put(file_rs("b"))
+        try:
+            commits.save()
+        except StateError as exc:
+            refused.append(exc)
+
+    saver = threading.Thread(target=run, daemon=True)
+    saver.start()
+    assert closed.wait(30), "close() waited for the write its own thread is making"
+    saver.join(30)
+    assert not saver.is_alive()
+    assert [str(e) for e in refused] == ["state writes were stopped: the process is exiting"]
+    stored = LocalBackend(backend.path).read()  # whole: the write under way completed, no other
+    assert stored is not None and stored.serial == 2 and set(stored.resources) == {"file.a"}
+
+
+def test_closing_stops_writes_after_the_one_in_progress(tmp_path: Path) -> None:
+    backend, state, lock, commits = committer(tmp_path)
+    backend.release.clear()
+    first = threading.Thread(target=lambda: commits.wait(change(state, lock, commits, "a")), daemon=True)
+    first.start()
+    assert backend.entered.wait(30)
+    closer = threading.Thread(target=commits.close, args=(120,), daemon=True)
+    closer.start()
+    backend.release.set()  # the write in progress finishes, then close() holds the writes
+    closer.join(30)
+    first.join(30)
+    assert not closer.is_alive() and not first.is_alive()
+    assert [list(r.put) for r in backend.records] == [["file.a"]]
 
 
 # -- lock context ---------------------------------------------------------------------------------

@@ -299,7 +299,10 @@ class GroupCommit:
         self.state = state
         self.lock = lock  # guards `state`; held only while a record is taken from it
         self.records = 0  # journal records written
-        self._write = threading.Lock()  # one write at a time
+        # One write at a time. Reentrant so that `close` from a signal handler on the thread
+        # that is writing (the main thread, in `save`) does not wait on its own write.
+        self._write = threading.RLock()
+        self._closed = False
         self._issued = 0  # tickets handed out (changes made)
         self._durable = 0  # every change up to this ticket is on disk
         self._dirty: set[str] = set()  # addresses changed since the last record was taken
@@ -312,12 +315,24 @@ class GroupCommit:
 
     def close(self, timeout: float) -> None:
         """Let a write in progress finish (up to `timeout`), then write nothing more: for a process
-        about to exit while workers still run. A worker saving after this waits for ever."""
-        self._write.acquire(timeout=timeout)
+        about to exit while workers still run. A worker saving after this waits for ever.
+
+        Called on the thread that is writing (a signal handler interrupting `save`), it returns at
+        once: that write cannot finish before the handler returns, and the process exits from
+        there; the backends' writes are atomic, so the stored state stays the previous one.
+        """
+        self._write.acquire(timeout=timeout)  # never released: no write starts after this
+        self._closed = True
+
+    def _check_open(self) -> None:
+        """Call holding `_write`: the closing thread itself would get past it (it is reentrant)."""
+        if self._closed:
+            raise StateError("state writes were stopped: the process is exiting")
 
     def wait(self, ticket: int) -> None:
         """Return once the change behind `ticket` is saved; call without holding `lock`."""
         with self._write:
+            self._check_open()
             if self._durable >= ticket:
                 return  # a write that started after our change took it along
             with self.lock:
@@ -342,6 +357,7 @@ class GroupCommit:
         """Persist the whole state (at the start and end of a run, while no worker runs): writes
         it if it differs from what is stored, else folds the journal into the document."""
         with self._write, self.lock:
+            self._check_open()
             upto = self._issued
             self.manager.persist(self.state)
             self._dirty.clear()
