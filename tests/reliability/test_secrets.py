@@ -294,3 +294,31 @@ def test_one_redaction_masks_each_spelling_and_keeps_stored_content_whole(monkey
     assert secrets.redact_stored(f"instructions: {password}") == f"instructions: {password}"
     monkeypatch.setenv("OPENAI_API_KEY", KEY)  # counted before anything reads it
     assert secrets.redact_stored(f'{{"name": "{KEY}"}}') == '{"name": "***"}'
+
+
+@pytest.mark.parametrize("key", ["file", "vs0"])
+def test_a_placeholder_key_masks_no_ids_or_addresses(tmp_path: Path, key: str) -> None:
+    """Compatible servers take any key; a short one is no credential, and masking it as a word
+    would corrupt ids (`file-...`), names and addresses (`vector_store.vs0`)."""
+    h.generate(tmp_path, files=2, stores=1, assistants=1)
+    environ = h.env(OPENAI_API_KEY=key)
+    assert h.run(tmp_path, "apply", "--auto-approve", environ=environ).returncode == 0
+    shown = h.run(tmp_path, "output", environ=environ).stdout
+    ids = {r["remote_id"] for r in h.state(tmp_path)["resources"].values()}
+    assert ids and all(i in shown for i in ids) and "***" not in shown
+    plan = json.loads(h.run(tmp_path, "plan", "--json", environ=environ).stdout)
+    assert "***" not in json.dumps(plan)
+    assert "vector_store.vs0" in json.dumps(plan)
+
+
+def test_short_secrets_are_masked_only_where_they_stand_as_credentials() -> None:
+    secrets.register("postgres", "hr-docs")
+    hint = "run the postgres state backend for hr-docs"
+    assert secrets.redact(hint) == hint  # words, not credentials
+    assert secrets.redact("connect to postgresql://ci:postgres@db/states failed") == (
+        "connect to postgresql://ci:***@db/states failed"
+    )
+    dsn_error = "invalid dsn: host=db password=postgres bogus"
+    assert secrets.redact(dsn_error) == "invalid dsn: host=db password=*** bogus"
+    assert secrets.redact("bad key: Bearer hr-docs") == "bad key: Bearer ***"
+    assert secrets.redact("password=postgres-other") == "password=postgres-other"  # another value
