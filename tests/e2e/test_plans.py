@@ -141,6 +141,18 @@ def test_target_limits_the_plan_to_the_address_and_what_it_needs(make_project):
     )
 
 
+def test_replace_and_target_refuse_what_they_cannot_take(make_project):
+    p = make_project("hr-pilot")
+    record = p.run("plan", "--replace", "experiment.hr-pilot")
+    assert record.code == 1 and record.err.startswith(
+        "Error: --replace: experiment.hr-pilot: experiments are records in state, with no remote "
+        "object to replace; --replace takes files, vector stores and assistants (assistant.hr-bot, "
+    )
+    for flag in ("--target", "--replace"):
+        empty = p.run("plan", flag, "")
+        assert empty.code == 1 and empty.err.startswith(f"Error: {flag}: an empty address; give one such as")
+
+
 def test_replace_forces_a_replacement(make_project):
     p = make_project("math-tutor")
     p.ok("apply", "--auto-approve")

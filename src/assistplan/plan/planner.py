@@ -21,7 +21,7 @@ from assistplan.plan.refresh import Progress, Reader
 from assistplan.plan.refusals import protected_errors, published_errors, refused_destroys, unexpressible
 from assistplan.plan.releases import build_releases, restore_deleted_files
 from assistplan.plan.retention import retain_in_use
-from assistplan.plan.targeting import check_addresses, targeted
+from assistplan.plan.targeting import check_addresses, check_replaceable, targeted
 from assistplan.remote.api import Remote
 from assistplan.state.model import State
 from assistplan.targets import open_target, unknown_targets
@@ -64,7 +64,7 @@ def make_plan(
     desired = {**working, **book.desired}
     known = set(desired) | set(state.resources)
     check_addresses("target", targets, known)
-    check_addresses("replace", replace, set(desired))
+    check_replaceable(replace, desired)
     verdict = guard.check(config, state, desired)
     for v in verdict.cascaded:  # archived with the family: the version and all its snapshots
         va = Address.parse(v)

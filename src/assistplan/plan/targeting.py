@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from assistplan.config.messages import did_you_mean
 from assistplan.errors import PlanError, command
 from assistplan.plan.desired import Desired
+from assistplan.plan.diff import STATE_ONLY
 from assistplan.plan.model import ResourceChange
 
 
@@ -49,6 +50,14 @@ LISTED_AT_MOST = 20  # known addresses an unknown one's error lists (beyond: `st
 
 
 def check_addresses(kind: str, addrs: Iterable[str], known: set[str]) -> None:
+    """Refuse empty and unknown addresses given to `--KIND`, naming the known ones."""
+    addrs = list(addrs)
+    if any(not a.strip() for a in addrs):
+        raise PlanError(
+            f"--{kind}: an empty address; give one such as assistant.NAME (the config and `",
+            command("state", "list"),
+            "` name the known ones)",
+        )
     bad = [a for a in addrs if a not in known]
     if not bad:
         return
@@ -62,3 +71,19 @@ def check_addresses(kind: str, addrs: Iterable[str], known: set[str]) -> None:
     raise PlanError(
         f"{head}; the config and `", command("state", "list"), f"` name the {len(known)} known ones"
     )
+
+
+def check_replaceable(addrs: Iterable[str], desired: dict[str, Desired]) -> None:
+    """Refuse `--replace` of what is not in the config, or is only a record in state."""
+    check_addresses("replace", addrs, set(desired))
+    records = [a for a in addrs if desired[a].type in STATE_ONLY]
+    if records:
+        kinds = " and ".join(sorted({desired[a].type.replace("_", " ") + "s" for a in records}))
+        replaceable = sorted(a for a in desired if desired[a].type not in STATE_ONLY)
+        more = ", …" if len(replaceable) > LISTED_AT_MOST else ""
+        listed = ", ".join(replaceable[:LISTED_AT_MOST]) + more
+        raise PlanError(
+            f"--replace: {', '.join(records)}: {kinds} are records in state, with no remote object "
+            "to replace; --replace takes files, vector stores and assistants"
+            + (f" ({listed})" if listed else "")
+        )
