@@ -27,15 +27,16 @@ def published(
 ) -> dict[str, Any]:
     """`{"version": N, "assistants": {NAME: {"target", "id", ...}}}` for the experiment's published
     version. Raises NotPublishedError when nothing is published (no state yet, no such experiment
-    applied, or no version published), other AssistplanErrors when the config or state is bad (an
+    applied, no version published, or one whose assistants an interrupted apply left without an
+    id), other AssistplanErrors when the config or state is bad (an
     undeclared environment, or a state of another environment, included)."""
     env = env if env is not None else (os.environ.get(ENV_VAR) or None)
     cfg = load_config(Path(config), allow_dangling=True, env=env)
     path = f"{config} (environment {env})" if env else str(config)
     backend = config_backend(cfg)
     state = backend.read()
+    apply = f"assistplan --env {env} apply" if env else "assistplan apply"
     if state is None:
-        apply = f"assistplan --env {env} apply" if env else "assistplan apply"
         raise NotPublishedError(f"{path}: nothing is applied yet (no state): run `{apply}` first")
     check_environment(state, cfg.environment, backend.describe())
     experiments = outputs(state)["experiments"]
@@ -48,5 +49,13 @@ def published(
         raise NotPublishedError(
             f"{path}: experiment {experiment!r} has no published version: set "
             f"experiments.{experiment}.published to one of its releases and apply"
+        )
+    record = state.get(f"experiment.{experiment}@v{version['version']}")
+    names = record.attributes.get("assistants", {}) if record is not None else {}
+    lacking = sorted(set(names) - set(version["assistants_detail"]))
+    if lacking:  # an apply was interrupted before recording them: never hand out an entry without id
+        raise NotPublishedError(
+            f"{path}: experiment {experiment!r} version {version['version']} has no recorded object for "
+            f"{', '.join(lacking)}: run `{apply}` to finish it"
         )
     return {"version": version["version"], "assistants": version["assistants_detail"]}

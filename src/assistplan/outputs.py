@@ -1,6 +1,8 @@
 """What applications read: `output --json` (DESIGN.md sections 6 and 9) and `assistplan.published`.
 
-Built from state alone (no API call). Every assistant entry has its `id` and `target`; a
+Built from state alone (no API call). An entry without an id (a create an interrupted apply
+began) is left out: applications only ever get objects that exist. Every assistant entry has
+its `id` and `target`; a
 `responses` definition adds `definition` (the `POST /v1/responses` parameters), `revision`
 and its labels. Experiment versions list their assistants' ids under `assistants` and the
 same entries under `assistants_detail`.
@@ -16,20 +18,19 @@ from assistplan.targets import describe
 
 
 def assistant_entry(state: State, address: str) -> dict[str, Any] | None:
-    """`{id, target, ...}` of the assistant (or snapshot) at `address`; None when state lacks it."""
+    """`{id, target, ...}` of the assistant (or snapshot) at `address`; None when state lacks it
+    or records no object for it yet."""
     rs = state.get(address)
-    if rs is None:
+    if rs is None or rs.remote_id is None:
         return None
     return {"id": rs.remote_id, **describe(rs)}
 
 
 def _assistants(state: State, addresses: dict[str, str]) -> dict[str, Any]:
     """`assistants: {NAME: id}` and `assistants_detail: {NAME: {...}}` for NAME -> address."""
-    detail = {name: assistant_entry(state, addr) for name, addr in sorted(addresses.items())}
-    return {
-        "assistants": {name: entry["id"] if entry else None for name, entry in detail.items()},
-        "assistants_detail": detail,
-    }
+    every = {name: assistant_entry(state, addr) for name, addr in sorted(addresses.items())}
+    detail = {name: entry for name, entry in every.items() if entry is not None}  # never one without id
+    return {"assistants": {name: entry["id"] for name, entry in detail.items()}, "assistants_detail": detail}
 
 
 def _working(state: State, exp: dict[str, Any]) -> dict[str, str]:
@@ -50,6 +51,8 @@ def outputs(state: State) -> dict[str, Any]:
     for addr in sorted(state.resources):
         rs = state.resources[addr]
         a = Address.parse(addr)
+        if a.kind in REMOTE_KINDS and rs.remote_id is None:
+            continue  # no object (yet): nothing an application could call
         if a.kind == "assistant" and not a.is_snapshot:
             doc["assistants"][a.name] = assistant_entry(state, addr)
         elif a.kind in REMOTE_KINDS and not a.is_snapshot:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+import assistplan
+from assistplan.errors import NotPublishedError
+from assistplan.state import LocalBackend
 from tests.e2e.conftest import changes
 
 # These tests call the deprecated assistants methods of the plain SDK on purpose (changes "behind our back").
@@ -296,3 +301,19 @@ def test_plan_json_on_an_api_error_still_prints_one_json_object(make_project, mo
     assert r.code == 1
     doc = json.loads(r.out)
     assert doc["errored"] is True and doc["applyable"] is False and "HTTP 500" in doc["errors"][0]
+
+
+def test_no_application_is_handed_an_assistant_without_an_id(make_project):
+    p = make_project("hr-pilot")
+    p.ok("apply", "--auto-approve")
+    backend = LocalBackend(p.root / ".assistplan" / "state.json")
+    state = backend.read()
+    assert state is not None
+    snapshot = state.resources["assistant.hr-bot@hr-pilot.v2"]  # of the published version
+    snapshot.remote_id, snapshot.extra["pending"] = None, {"since": 0}  # as an interrupted create leaves it
+    backend.write(state)
+    with pytest.raises(NotPublishedError, match="version 2 has no recorded object for hr-bot: run"):
+        assistplan.published("hr-pilot", config=p.root / "assistants.yaml")
+    shown = json.loads(p.ok("output", "--json").out)
+    assert "null" not in json.dumps(shown["experiments"]["hr-pilot"]["versions"])
+    assert shown["experiments"]["hr-pilot"]["published"]["assistants"] == {}

@@ -4,6 +4,7 @@ the object goes too: found by its marker (assistants, vector stores) or by its u
 
 from __future__ import annotations
 
+import json
 import signal
 from pathlib import Path
 
@@ -62,3 +63,25 @@ def test_destroy_takes_what_an_interrupted_create_made(tmp_path: Path, kind: str
         done = h.run(tmp_path, "destroy", "--auto-approve", base_url=url)
         assert done.returncode == 0, done.stdout + done.stderr
     assert_nothing_left(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["assistant", "vector_store"])
+def test_a_removed_leftover_is_reported_as_what_apply_does_with_it(tmp_path: Path, kind: str) -> None:
+    with h.gated_sandbox(tmp_path) as (gate, url):
+        killed_after_create(tmp_path, kind, gate, url)
+        (made,) = [o["id"] for objs in h.inventory(tmp_path).values() for o in objs]
+        (address,) = h.state(tmp_path)["resources"]
+        (tmp_path / "assistants.yaml").write_text("version: 1\n")
+        status = h.run(tmp_path, "status", base_url=url).stdout
+        said = " ".join(status.split())
+        assert f"an interrupted apply made it ({made}) and it is no longer in the configuration" in said
+        assert "apply deletes it" in said
+        assert "not created yet" not in status
+        shown = h.run(tmp_path, "output", base_url=url)
+        assert shown.returncode == 0 and address.split(".")[1] not in shown.stdout  # no entry without an id
+        assert json.loads(h.run(tmp_path, "output", "--json", base_url=url).stdout)[f"{kind}s"] == {}
+        plan = h.run(tmp_path, "plan", base_url=url).stdout
+        assert f"# {address} will be removed from state" in plan
+        assert "Plan: 0 to add, 0 to change, 0 to replace, 1 to destroy." in plan  # one object
+        summary = json.loads(h.run(tmp_path, "plan", "--json", base_url=url).stdout)["summary"]
+        assert summary["delete"] == 1

@@ -262,7 +262,7 @@ def _alerts(plan: Plan, changes: list[ResourceChange], command: CommandLine) -> 
         for e in plan.errors:
             out.append(f"> - {_esc(rendered(e, command))}")
         out.append("")
-    gone = [c for c in changes if "delete" in c.actions or c.actions == ARCHIVE]
+    gone = [c for c in changes if ("delete" in c.actions or c.actions == ARCHIVE) and not c.drops_record]
     if gone:
         out.append("> [!WARNING]")
         out.append("> This plan destroys or replaces remote objects:")

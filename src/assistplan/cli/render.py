@@ -179,6 +179,8 @@ class Printer:
         verb = VERB.get(c.actions, "will change")
         if c.actions == NO_OP and c.adopt_id:
             sym, verb = "~", "will be recorded in state"
+        if c.drops_record:
+            verb = "will be removed from state"
         if c.retain_old:
             verb = "must be replaced (created anew, consumers repointed; the old one stays)"
         elif c.forget_old:

@@ -164,6 +164,12 @@ class ResourceChange:
         )
 
     @property
+    def drops_record(self) -> bool:
+        """Only a record goes: a create an interrupted apply began and recorded no object for.
+        What that create made, if anything, is a change of its own (DELETE_LEFTOVER)."""
+        return self.reason is Reason.DELETE_INTERRUPTED_CREATE and self.forget and self.remote_id is None
+
+    @property
     def forget_old(self) -> bool:
         """A replace whose old object is only forgotten: apply neither deletes nor keeps it."""
         return self.old_object in (OLD_FORGOTTEN, OLD_RETIRED)
@@ -269,7 +275,7 @@ class ResourceChange:
 def summarize(changes: tuple[ResourceChange, ...]) -> dict[str, int]:
     out = {"create": 0, "update": 0, "replace": 0, "delete": 0, "archive": 0, "no-op": 0}
     for c in changes:
-        if c.refused:
+        if c.refused or c.drops_record:  # the object a dropped record stood for is counted on its own
             continue
         if c.actions == REPLACE_CBD:
             out["replace"] += 1

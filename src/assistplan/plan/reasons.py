@@ -77,8 +77,8 @@ TEXT: dict[Reason, str] = {
     Reason.DELETE_NOT_IN_CONFIG: "no longer in the configuration",
     Reason.DELETE_BY_DESTROY: "destroy deletes every object this state manages",
     Reason.DELETE_INTERRUPTED_CREATE: (
-        "an interrupted apply began creating it and recorded no object: its record goes, and what "
-        "that apply made is deleted beside it"
+        "an interrupted apply began creating it and recorded no object: its record goes (what that "
+        "apply made, if the API shows it, is destroyed beside it)"
     ),
     Reason.FORGET_NOT_MANAGED: "forgotten from state only (referenced by id: the remote file stays)",
     Reason.FORGET_RETIRED: (

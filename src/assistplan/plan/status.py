@@ -119,6 +119,10 @@ def _status_of(
             f"the endpoint no longer serves the Assistants API: apply realises it through target {target}"
         )
         return ResourceStatus(addr, kind, MISSING, rs.remote_id if rs else None, note=retired)
+    if d is None and rs is not None and rs.remote_id is None and refreshed.leftovers.get(addr):
+        ids = refreshed.leftovers[addr]
+        made = f"an interrupted apply made it ({', '.join(ids)}) and it is no longer in the configuration: "
+        return ResourceStatus(addr, kind, DRIFTED, ids[0], note=made + "apply deletes it")
     adopting = act is None and addr in refreshed.adoptable and (rs is None or PENDING in rs.extra)
     if adopting:
         act = refreshed.adoptable[addr]
@@ -165,6 +169,18 @@ def _why_missing(d: Desired | None, rs: ResourceState | None) -> str:
     if d is not None and d.external:
         return f"the remote file {d.attrs['id']} it names does not exist"
     pending = rs.extra.get(PENDING) if rs is not None else None
+    if d is None and pending is not None:  # a create cut short, for an address that left the config
+        upload = pending.get("upload") if isinstance(pending, dict) else None
+        if isinstance(upload, dict):
+            return (
+                f"an interrupted apply began uploading it (upload {upload.get('id')}) and it is no longer "
+                "in the configuration: apply deletes the file that upload made, if the API shows one, "
+                "and forgets it"
+            )
+        return (
+            "an interrupted apply began creating it, made nothing the API shows, and it is no longer "
+            "in the configuration: apply forgets it"
+        )
     if isinstance(pending, dict) and pending.get("upload"):
         return (
             f"an interrupted apply began uploading it (upload {pending['upload'].get('id')}): apply keeps "
