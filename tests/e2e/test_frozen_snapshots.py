@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.conftest import Project, changes
 from tests.e2e.test_guard import assistant, experiment, write
+from tests.e2e.test_snapshot_repair import released_project
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
 
@@ -26,14 +27,7 @@ HELPER = "  helper:\n    model: gpt-4.1\n    instructions: I help.\n    tools: [
 @pytest.fixture
 def released(tmp_path: Path) -> Project:
     """bot (file search over docs) released as pilot v1 and published, plus a helper, applied."""
-    root = tmp_path / "proj"
-    root.mkdir()
-    (root / "handbook.md").write_text("# Handbook\nCore hours are 10 to 4.\n")
-    (root / "policy.md").write_text("# Policy\n28 days of leave.\n")
-    p = Project(root)
-    write(p, assistants=assistant("bot", search=True) + HELPER, rest=experiment("bot"))
-    p.ok("apply", "--auto-approve")
-    return p
+    return released_project(tmp_path, HELPER)
 
 
 def recorded(p: Project, address: str) -> dict[str, Any]:

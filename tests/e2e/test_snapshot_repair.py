@@ -20,17 +20,22 @@ SNAP_ASSISTANT = "assistant.bot@pilot.v1"
 SNAP_STORE = "vector_store.docs@pilot.v1"
 
 
-@pytest.fixture
-def released(tmp_path: Path) -> Project:
-    """bot (file search over docs) released as pilot v1, published, applied."""
+def released_project(tmp_path: Path, more_assistants: str = "") -> Project:
+    """bot (file search over docs) released as pilot v1, published, applied; with
+    `more_assistants` (config lines) declared beside it."""
     root = tmp_path / "proj"
     root.mkdir()
     (root / "handbook.md").write_text("# Handbook\nCore hours are 10 to 4.\n")
     (root / "policy.md").write_text("# Policy\n28 days of leave.\n")
     p = Project(root)
-    write(p, assistants=assistant("bot", search=True), rest=experiment("bot"))
+    write(p, assistants=assistant("bot", search=True) + more_assistants, rest=experiment("bot"))
     p.ok("apply", "--auto-approve")
     return p
+
+
+@pytest.fixture
+def released(tmp_path: Path) -> Project:
+    return released_project(tmp_path)
 
 
 def store_files(p: Project, vs_id: str) -> set[str]:
