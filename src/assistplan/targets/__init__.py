@@ -28,6 +28,7 @@ from assistplan.targets.base import (
     Refs,
     Target,
     deposed_target,
+    own_ids,
     recorded_target,
 )
 from assistplan.targets.foundry import FoundryTarget
@@ -112,7 +113,7 @@ def current_ids(rs: ResourceState) -> frozenset[str]:
     cls = TARGETS.get(recorded_target(rs)) if rs.type == "assistant" else None
     if cls is not None:
         return cls.current_ids(rs)
-    return frozenset({rs.remote_id} if rs.remote_id else ())
+    return own_ids(rs)
 
 
 def named_ids(rs: ResourceState) -> list[str]:

@@ -14,6 +14,7 @@ from assistplan.targets.base import (
     Claim,
     Fetched,
     Models,
+    OwnIds,
     Path,
     Realise,
     Realised,
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from assistplan.remote.api import Remote
 
 
-class AssistantsTarget:
+class AssistantsTarget(OwnIds):
     name: ClassVar[str] = "assistants"
     remote: ClassVar[bool] = True
     collection: ClassVar[str | None] = "assistant"
@@ -96,18 +97,6 @@ class AssistantsTarget:
             return openai_endpoint_settings(provider, {})
         why = "only with target: foundry, or with api_version (Azure's classic agents)"
         return openai_endpoint_settings(provider, {"project_endpoint": why})
-
-    @classmethod
-    def renamed(cls, config: Config, rs: ResourceState) -> str | None:
-        return None  # ids are not names
-
-    @classmethod
-    def replaced(cls, config: Config, rs: ResourceState) -> str | None:
-        return rs.remote_id  # the new realisation has an id of its own
-
-    @classmethod
-    def current_ids(cls, rs: ResourceState) -> frozenset[str]:
-        return frozenset({rs.remote_id} if rs.remote_id else ())
 
     @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:

@@ -38,6 +38,28 @@ def deposed_target(rs: ResourceState, remote_id: str) -> str:
     return str(found or recorded_target(rs))
 
 
+def own_ids(rs: ResourceState) -> frozenset[str]:
+    """An entry's own remote id, when it records one: what it names as its object now."""
+    return frozenset({rs.remote_id} if rs.remote_id else ())
+
+
+class OwnIds:
+    """Target methods for realisations that each have an id of their own, never a name taken
+    from the config (assistants, responses): nothing renames them, a replace deletes the old id."""
+
+    @classmethod
+    def renamed(cls, config: Config, rs: ResourceState) -> str | None:
+        return None  # ids are not names
+
+    @classmethod
+    def replaced(cls, config: Config, rs: ResourceState) -> str | None:
+        return rs.remote_id  # the new realisation has an id of its own
+
+    @classmethod
+    def current_ids(cls, rs: ResourceState) -> frozenset[str]:
+        return own_ids(rs)
+
+
 def openai_endpoint_settings(provider: dict[str, Any], refused: dict[str, str]) -> list[tuple[str, str]]:
     """The provider settings a target that speaks an OpenAI endpoint (not a Foundry project)
     refuses: the Foundry-only ones, its own `refused` (KEY -> why), and base_url beside a

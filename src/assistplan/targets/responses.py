@@ -20,6 +20,7 @@ from assistplan.targets.base import (
     Claim,
     Fetched,
     Models,
+    OwnIds,
     Path,
     Realise,
     Realised,
@@ -45,7 +46,7 @@ def revision(definition: dict[str, Any], labels: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-class ResponsesTarget:
+class ResponsesTarget(OwnIds):
     name: ClassVar[str] = "responses"
     remote: ClassVar[bool] = False
     collection: ClassVar[str | None] = None
@@ -116,18 +117,6 @@ class ResponsesTarget:
         except mapping.Unmappable as exc:
             return [mapping.unexpressible(where(exc.path), cls.name, exc.why)]
         return []
-
-    @classmethod
-    def renamed(cls, config: Config, rs: ResourceState) -> str | None:
-        return None  # ids are not names
-
-    @classmethod
-    def replaced(cls, config: Config, rs: ResourceState) -> str | None:
-        return rs.remote_id  # the new realisation has an id of its own
-
-    @classmethod
-    def current_ids(cls, rs: ResourceState) -> frozenset[str]:
-        return frozenset({rs.remote_id} if rs.remote_id else ())
 
     @classmethod
     def describe(cls, rs: ResourceState) -> dict[str, Any]:
