@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import threading
 import warnings
@@ -171,6 +172,20 @@ def gated_sandbox(root: Path, faults: Faults | None = None) -> Iterator[tuple[Ga
             yield gate, url
         finally:
             gate.release(drop=True)
+
+
+def kill_held_apply(root: Path, gate: Gate, url: str, never_held: str) -> None:
+    """Start `apply --auto-approve`, wait until `gate` holds one of its requests (else fail with
+    `never_held`), SIGKILL it there, then drop what was held (never carried out)."""
+    proc = start(root, "apply", "--auto-approve", base_url=url)
+    try:
+        assert gate.stopped.wait(120), never_held
+        assert proc.poll() is None  # held at the gate: it cannot have finished
+    finally:
+        proc.kill()
+        out, err = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, out + err
+    gate.release(drop=True)
 
 
 def force_unlock_if_locked(root: Path, base_url: str | None = None) -> bool:

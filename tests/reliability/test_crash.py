@@ -9,7 +9,6 @@ the apply has finished and test nothing).
 from __future__ import annotations
 
 import random
-import signal
 from pathlib import Path
 
 import pytest
@@ -43,15 +42,7 @@ def test_kill_at_any_point_then_apply_converges(
     counts = h.generate(tmp_path, **SHAPE)
     with h.gated_sandbox(tmp_path, LATENCY) as (gate, url):
         gate.stop_at(stop_at, answered=answered)
-        proc = h.start(tmp_path, "apply", "--auto-approve", base_url=url)
-        try:
-            assert gate.stopped.wait(120), f"the apply made fewer than {stop_at} writes"
-            assert proc.poll() is None  # held at the gate: it cannot have finished
-        finally:
-            proc.kill()
-            out, err = proc.communicate()
-        assert proc.returncode == -signal.SIGKILL, out + err
-        gate.release(drop=True)
+        h.kill_held_apply(tmp_path, gate, url, f"the apply made fewer than {stop_at} writes")
         if (tmp_path / ".assistplan" / "state.json").exists():
             h.state(tmp_path)  # never corrupt: parses whatever the moment of the kill
         h.force_unlock_if_locked(tmp_path, url)

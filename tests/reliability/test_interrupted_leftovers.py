@@ -5,7 +5,6 @@ the object goes too: found by its marker (assistants, vector stores) or by its u
 from __future__ import annotations
 
 import json
-import signal
 from pathlib import Path
 
 import pytest
@@ -27,14 +26,7 @@ def killed_after_create(root: Path, kind: str, gate: h.Gate, url: str) -> None:
     (root / "docs" / "f0.md").write_text("# Document 0\n")
     (root / "assistants.yaml").write_text("version: 1\n" + config)
     gate.stop_at(write, answered=True)
-    proc = h.start(root, "apply", "--auto-approve", base_url=url)
-    try:
-        assert gate.stopped.wait(120), "the apply never made its object"
-    finally:
-        proc.kill()
-        out, err = proc.communicate()
-    assert proc.returncode == -signal.SIGKILL, out + err
-    gate.release(drop=True)
+    h.kill_held_apply(root, gate, url, "the apply never made its object")
     (entry,) = h.state(root)["resources"].values()
     assert entry["extra"].get("pending"), "the kill came too late to test"
     assert sum(map(len, h.inventory(root).values())) == 1  # made remotely, its id never recorded

@@ -4,7 +4,6 @@ so the next apply still puts it back, and then the plan is a no-op."""
 
 from __future__ import annotations
 
-import signal
 import warnings
 from pathlib import Path
 
@@ -35,14 +34,7 @@ def test_a_kill_before_the_revert_leaves_the_snapshot_as_released(tmp_path: Path
             warnings.simplefilter("ignore", DeprecationWarning)
             h.sdk(tmp_path).beta.assistants.update(frozen["remote_id"], instructions="edited by hand")
         gate.stop_at(1)  # the revert's request: held, then the apply is killed
-        proc = h.start(tmp_path, "apply", "--auto-approve", base_url=url)
-        try:
-            assert gate.stopped.wait(120), "the apply made no write"
-        finally:
-            proc.kill()
-            out, err = proc.communicate()
-        assert proc.returncode == -signal.SIGKILL, out + err
-        gate.release(drop=True)
+        h.kill_held_apply(tmp_path, gate, url, "the apply made no write")
         assert h.state(tmp_path)["resources"][SNAP] == frozen
         h.force_unlock_if_locked(tmp_path, url)
         again = h.run(tmp_path, "apply", "--auto-approve", base_url=url)

@@ -3,7 +3,6 @@ the next apply never adopts the look-alike, and exactly one file of ours remains
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +31,7 @@ def kill_once_uploading(root: Path, gate: h.Gate, url: str) -> dict[str, Any]:
     upload was created) and SIGKILL it there: state holds the upload id (or, for an apply that
     records none, the intent to upload), and no file exists yet."""
     gate.stop_at(2)
-    proc = h.start(root, "apply", "--auto-approve", base_url=url)
-    try:
-        assert gate.stopped.wait(120), "the apply never started uploading"
-        assert proc.poll() is None  # held at the gate: it cannot have finished
-    finally:
-        proc.kill()
-        out, err = proc.communicate()
-    assert proc.returncode == -signal.SIGKILL, out + err  # killed mid-upload, not after it finished
-    gate.release(drop=True)
+    h.kill_held_apply(root, gate, url, "the apply never started uploading")  # mid-upload, not after
     intent = _intent(root)
     assert intent is not None and (intent.get("upload") or "upload" not in intent), intent
     return intent
