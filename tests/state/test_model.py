@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from assistplan.state.model import ResourceState, State
 
@@ -30,6 +31,22 @@ def test_a_copy_has_every_field_and_shares_nothing_mutable() -> None:
     copied.account_sizes["file"] = 4
     copied.put(ResourceState("file.new", "file"))
     assert state.to_json() == sample_state_like(state).to_json()
+
+
+def test_a_copy_takes_given_attributes_as_they_are_and_copies_the_rest() -> None:
+    state = sample_state(serial=7)
+    before = json.dumps(state.to_json())  # text: to_json shares the entries' dicts
+    fresh = {"name": "read just now"}
+    copied = state.copy({"assistant.support": fresh})
+    rs = copied.get("assistant.support")
+    assert rs is not None and rs.attributes is fresh  # the refreshed attributes, not a copy
+    assert rs.extra == state.resources["assistant.support"].extra
+    others = [a for a in state.resources if a != "assistant.support"]
+    assert others and all(copied.resources[a].attributes == state.resources[a].attributes for a in others)
+    rs.extra["history"].append(4)
+    for a in others:
+        copied.resources[a].attributes["changed"] = True
+    assert json.dumps(state.to_json()) == before
 
 
 def sample_state_like(state: State) -> State:

@@ -20,15 +20,14 @@ def refreshed_state(state: State, refreshed: Refreshed) -> State:
     the release), so drift or a deletion never reaches it; the plan reverts or re-creates them.
     An apply that does not get to them (`--target`, a failed step, a kill) leaves them as frozen.
     """
-    prior = state.copy()
+    fresh = {a: act.attrs for a, act in refreshed.actual.items() if a in state.resources and not frozen(a)}
+    prior = state.copy(fresh)
     for addr in refreshed.missing:
         if not frozen(addr):
             prior.remove(addr)
-    for addr, act in refreshed.actual.items():
-        rs = prior.get(addr)
-        if rs is not None and not frozen(addr):
-            rs.attributes = act.attrs
-            rs.depends_on = norm.refs_of(rs.type, act.attrs)
+    for addr, attrs in fresh.items():
+        rs = prior.resources[addr]
+        rs.depends_on = norm.refs_of(rs.type, attrs)
     for addr in refreshed.unmade:  # the create it announced made nothing: nothing to settle
         rs = prior.get(addr)
         if rs is not None:

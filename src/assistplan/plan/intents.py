@@ -66,6 +66,8 @@ def old_objects(rs: ResourceState, adopt_id: str | None = None) -> list[str]:
     """The earlier objects of an address a plan may delete: its deposed ids and, when the plan
     adopts (`adopt_id`) what an interrupted replace made, the object that replace deposes (unless
     it is kept after the replace); never the object the address is, or becomes by the adoption."""
+    if DEPOSED not in rs.extra and PENDING not in rs.extra:
+        return []  # most entries: nothing earlier (asked for every entry of every plan)
     ids = {i for i in rs.extra.get(DEPOSED, []) if isinstance(i, str)}
     replaces = intended_replacement(rs)
     if adopt_id is not None and replaces is not None and not replaces.get("keep"):

@@ -160,6 +160,8 @@ class Remote:
         every answer comes from this process without waiting (Clients.in_process), so reading
         side by side gains nothing (`side_by_side`)."""
         self.client = client
+        # Requests name their whole URL: a path relative to it costs the SDK a URL merge each.
+        self._base = str(client.base_url).rstrip("/") + "/"
         self.in_process = in_process
         self.selected_by = selected_by
         self.agents_client = agents  # a Foundry project's agents routes (see module docstring)
@@ -328,7 +330,7 @@ class Remote:
         # it is merged into the URL once more by the SDK and again by httpx (a URL parse each, a
         # tenth of a request's cost on the in-process sandbox). Default queries still merge in.
         query = self.client.qs.stringify(params) if params else ""
-        url = f"{path}?{query}" if query else path
+        url = f"{self._base}{path.lstrip('/')}" + (f"?{query}" if query else "")
         return self.client.get(url, cast_to=object, options={"headers": headers})
 
     def _post(self, path: str, body: dict[str, Any]) -> Any:

@@ -12,6 +12,7 @@ import json
 import marshal
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from assistplan.errors import StateError
@@ -81,17 +82,21 @@ class State:
     # The environment (`--env`) this state belongs to; None: the default state, as before environments.
     environment: str | None = None
 
-    def copy(self) -> State:
+    def copy(self, attributes: Mapping[str, dict[str, Any]] | None = None) -> State:
         """A deep copy. The entries' nested data is plain JSON, copied in one pass by `marshal`:
         several times faster than `copy.deepcopy`, which a plan of 10,000 resources spent a
-        fifth of its time in."""
+        fifth of its time in. `attributes`: new attributes for some entries (e.g. refreshed
+        ones), taken as they are instead of copies of the old."""
+        fresh = attributes or {}
         entries = list(self.resources.values())
-        nested = marshal.loads(marshal.dumps([(rs.attributes, rs.extra) for rs in entries]))
+        nested = marshal.loads(
+            marshal.dumps([(None if rs.address in fresh else rs.attributes, rs.extra) for rs in entries])
+        )
         resources = {
             rs.address: dataclasses.replace(
-                rs, attributes=attributes, extra=extra, depends_on=list(rs.depends_on)
+                rs, attributes=fresh.get(rs.address, attrs), extra=extra, depends_on=list(rs.depends_on)
             )
-            for rs, (attributes, extra) in zip(entries, nested, strict=True)
+            for rs, (attrs, extra) in zip(entries, nested, strict=True)
         }
         return dataclasses.replace(
             self, resources=resources, forgotten=list(self.forgotten), account_sizes=dict(self.account_sizes)
