@@ -26,8 +26,8 @@ def refreshed_state(state: State, refreshed: Refreshed) -> State:
         if not frozen(addr):
             prior.remove(addr)
     for addr, attrs in fresh.items():
-        rs = prior.resources[addr]
-        rs.depends_on = norm.refs_of(rs.type, attrs)
+        if addr in prior.resources:
+            prior.resources[addr].depends_on = norm.refs_of(prior.resources[addr].type, attrs)
     for addr in refreshed.unmade:  # the create it announced made nothing: nothing to settle
         rs = prior.get(addr)
         if rs is not None:

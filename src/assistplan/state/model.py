@@ -11,8 +11,8 @@ import dataclasses
 import json
 import marshal
 import uuid
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistplan.errors import StateError
