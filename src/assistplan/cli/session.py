@@ -200,7 +200,8 @@ class Options:
     def remote(self, config: Config, parallelism: int) -> Remote:
         from assistplan.remote.api import connect
 
-        return connect(self.endpoint(config), parallelism=parallelism, on_retry=self.printer().notice)
+        with heap.building():  # the in-process sandbox loads its store: it lives as long as the command
+            return connect(self.endpoint(config), parallelism=parallelism, on_retry=self.printer().notice)
 
 
 def say_waiting_for_lock(holder: str, timeout: float) -> None:
