@@ -542,6 +542,29 @@ CASES: list[Case] = [
         BOT + "    temperature: " + "9" * 5000 + "\n",
         ["5:18: invalid int '9999", "5:18: assistants.bot.temperature: expected a number, got null"],
     ),
+    Case(
+        # Each use of a plain scalar that fails to construct is reported (resolved values are
+        # reused by spelling; failures must not be).
+        "huge_integer_twice",
+        BOT + "    temperature: " + "9" * 5000 + "\n    top_p: " + "9" * 5000 + "\n",
+        [
+            "5:18: invalid int '9999",
+            "5:18: assistants.bot.temperature: expected a number, got null",
+            "6:12: invalid int '9999",
+            "6:12: assistants.bot.top_p: expected a number, got null",
+        ],
+    ),
+    Case(
+        # PyYAML's constructors raise IndexError/KeyError here: a diagnostic, not a traceback.
+        "tagged_scalar_unconstructible",
+        BOT + "    temperature: !!int\n    top_p: !!bool maybe\n",
+        [
+            "5:18: invalid int ''",
+            "5:18: assistants.bot.temperature: expected a number, got null",
+            "6:12: invalid bool 'maybe'",
+            "6:12: assistants.bot.top_p: expected a number, got null",
+        ],
+    ),
     Case("empty_key", V + "'': x\n", ["2:1: empty mapping key"]),
     Case(
         "complex_key", V + "? [a]\n: b\n", ["2:3: mapping keys must be plain scalars, not lists or mappings"]

@@ -37,6 +37,9 @@ _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp", "value")}
 _MERGE_TAG = f"{_TAG}merge"
 _CONTAINER_TAGS = {None, "!", f"{_TAG}map", f"{_TAG}seq"}
+_SCALAR_EVENT, _ALIAS_EVENT = yaml.ScalarEvent, yaml.AliasEvent
+_MAP_START, _MAP_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_SEQ_START, _SEQ_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 _resolver = Resolver()
 _constructor = SafeConstructor()
 
@@ -81,6 +84,7 @@ class Document:
 
 _MERGE = object()  # pending key: a `<<` merge key
 _SKIP = object()  # pending key: a duplicate or invalid key whose value is dropped
+_UNSEEN = object()
 _HIDDEN = "\x00"  # path part for merged or dropped values: never looked up
 # Plain scalars that may resolve to something other than a string (YAML 1.1 as SafeLoader):
 # numbers, timestamps, `<<`, `=`, `~` by their first character; bools and nulls by spelling.
@@ -101,7 +105,7 @@ class _Frame:
         self.anchor = anchor
         self.size = 1
         self.pending: Any = None  # mapping: the key waiting for its value
-        self.merges: list[dict[str, Any]] = []
+        self.merges: list[dict[str, Any]] | None = None
 
 
 def _copy(value: Any) -> Any:
@@ -113,6 +117,14 @@ def _copy(value: Any) -> Any:
     return value
 
 
+def _plain_string(ev: Any) -> bool:
+    """A scalar that can only be a string: quoted, or plain and not spelt like another type."""
+    text = ev.value
+    return ev.tag is None and (
+        not ev.implicit[0] or (bool(text) and text[0] not in _TYPED_FIRST and text not in _TYPED_WORDS)
+    )
+
+
 class _Builder:
     def __init__(self) -> None:
         self.doc = Document(data=None)
@@ -121,12 +133,26 @@ class _Builder:
         self.aliases = 0
         self.expanded = 0
         self.done = False
+        # Plain scalars resolved to another type (`0.2`, `true`), by spelling: YAML resolves a
+        # plain scalar from its text alone, and the values are immutable.
+        self.typed: dict[str, Any] = {}
 
     def problem(self, pos: tuple[int, int], message: str) -> None:
         self.doc.problems.append((Pos(*pos), message))
 
     def scalar(self, ev: Any, pos: tuple[int, int]) -> Any:
         """The slow path: implicit types (int, bool...) and explicit tags."""
+        if ev.tag is None and ev.implicit[0]:
+            typed = self.typed.get(ev.value, _UNSEEN)
+            if typed is _UNSEEN:
+                found = len(self.doc.problems)
+                typed = self.resolve(ev, pos)
+                if len(self.doc.problems) == found:  # a value in error is reported at every use
+                    self.typed[ev.value] = typed
+            return typed
+        return self.resolve(ev, pos)
+
+    def resolve(self, ev: Any, pos: tuple[int, int]) -> Any:
         tag = ev.tag
         if tag is None or tag == "!":
             tag = _resolver.resolve(ScalarNode, ev.value, ev.implicit)
@@ -139,7 +165,7 @@ class _Builder:
             return None
         try:
             return _constructor.yaml_constructors[tag](_constructor, ScalarNode(tag, ev.value))
-        except (ValueError, yaml.YAMLError):
+        except (ValueError, LookupError, yaml.YAMLError):  # `!!int ''`, `!!bool maybe`...
             shown = ev.value if len(ev.value) <= 40 else ev.value[:37] + "..."
             self.problem(pos, f"invalid {tag.rsplit(':', 1)[-1]} '{shown}'")
             return None
@@ -211,80 +237,118 @@ class _Builder:
         if not all(isinstance(s, dict) for s in sources):
             self.problem(pos, "a merge key '<<' takes a mapping or a list of mappings")
             return
-        top.merges.extend(sources)
-
-    def fast_place(self, top: _Frame, value: str, pos: tuple[int, int]) -> bool:
-        """The common cases of `child_path` + `place` for a plain string scalar, inlined."""
-        pending = top.pending
-        if not top.is_map:
-            self.doc.positions[(*top.path, len(top.value))] = pos
-            top.value.append(value)
-        elif pending is None:
-            if not value or value in top.value:
-                return False  # an empty or duplicate key: the general path reports it
-            self.doc.key_positions[(*top.path, value)] = pos
-            top.pending = value
-        elif pending is _MERGE or pending is _SKIP:
-            return False
-        else:
-            self.doc.positions[(*top.path, pending)] = pos
-            top.value[pending] = value
-            top.pending = None
-        top.size += 1
-        return True
+        top.merges = [*(top.merges or ()), *sources]
 
     def run(self, loader: Any) -> None:
+        """Build the root node from the events. The common events (a string as a list item, a new
+        key or a key's value; a container's start and end) are handled inline, without a call."""
         get_event = loader.get_event
-        positions = self.doc.positions
-        scalar_event = yaml.ScalarEvent
-        while not self.done:
+        positions, key_positions = self.doc.positions, self.doc.key_positions
+        stack = self.stack
+        top: _Frame | None = None
+        while True:
             ev = get_event()
             kind = ev.__class__
-            mark = ev.start_mark
-            pos = (mark.line + 1, mark.column + 1)
-            if kind is scalar_event:
+            if kind is _SCALAR_EVENT:
                 text = ev.value
-                # Fast path: quoted scalars, and plain ones that can only be strings.
-                if ev.tag is None and (
-                    not ev.implicit[0] or (text and text[0] not in _TYPED_FIRST and text not in _TYPED_WORDS)
-                ):
-                    value: Any = text
-                    top = self.stack[-1] if self.stack else None
-                    if top is not None and not ev.anchor and self.fast_place(top, value, pos):
+                if (
+                    top is not None
+                    and ev.tag is None
+                    and not ev.anchor
+                    and (
+                        not ev.implicit[0]
+                        or (text and text[0] not in _TYPED_FIRST and text not in _TYPED_WORDS)
+                    )
+                ):  # a string (as _plain_string, inlined)
+                    if not top.is_map:
+                        items = top.value
+                        mark = ev.start_mark
+                        positions[(*top.path, len(items))] = (mark.line + 1, mark.column + 1)
+                        items.append(text)
+                        top.size += 1
                         continue
+                    pending = top.pending
+                    if pending is None:
+                        if text and text not in top.value:
+                            mark = ev.start_mark
+                            key_positions[(*top.path, text)] = (mark.line + 1, mark.column + 1)
+                            top.pending = text
+                            top.size += 1
+                            continue
+                    elif pending is not _MERGE and pending is not _SKIP:
+                        mark = ev.start_mark
+                        positions[(*top.path, pending)] = (mark.line + 1, mark.column + 1)
+                        top.value[pending] = text
+                        top.pending = None
+                        top.size += 1
+                        continue
+                self.scalar_event(ev)  # anything else, e.g. an empty or duplicate key
+            elif kind is _MAP_START or kind is _SEQ_START:
+                if top is None or ev.anchor or ev.tag is not None or len(stack) >= MAX_DEPTH:
+                    self.start(ev, kind is _MAP_START)
                 else:
-                    value = self.scalar(ev, pos)
-                path = self.child_path()
-                if path is not None:
+                    if not top.is_map:
+                        path = (*top.path, len(top.value))
+                    else:
+                        pending = top.pending
+                        if pending is None or pending is _MERGE or pending is _SKIP:
+                            self.start(ev, kind is _MAP_START)
+                            top = stack[-1]
+                            continue
+                        path = (*top.path, pending)
+                    mark = ev.start_mark
+                    pos = (mark.line + 1, mark.column + 1)
                     positions[path] = pos
-                    if value is _MERGE:  # `<<` merges only as a key
-                        value = "<<"
-                    elif value is None and text == "" and not ev.style:
-                        self.doc.empty.add(path)
-                if ev.anchor:
-                    self.anchors[ev.anchor] = (value, 1)
-                self.place(value, pos, 1, text, True)
-            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                self.start(ev, pos, kind is yaml.MappingStartEvent)
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                frame = self.stack.pop()
-                if frame.merges:
-                    # YAML merge keys: explicit keys win, then the earlier merged mapping wins.
-                    merged: dict[str, Any] = {}
-                    for source in frame.merges:
-                        for k, v in source.items():
-                            merged.setdefault(k, v)
-                    merged.update(frame.value)
-                    frame.value = merged
-                if frame.anchor:
-                    self.anchors[frame.anchor] = (frame.value, frame.size)
-                self.place(frame.value, frame.pos, frame.size, None, False)
-            elif kind is yaml.AliasEvent:
-                self.alias(ev, pos)
+                    stack.append(_Frame(kind is _MAP_START, path, pos, None))
+                top = stack[-1]
+                continue
+            elif kind is _MAP_END or kind is _SEQ_END:
+                frame = stack[-1]
+                parent = stack[-2] if len(stack) > 1 else None
+                if frame.merges is None and frame.anchor is None and parent is not None:
+                    pending = parent.pending
+                    if not parent.is_map:
+                        parent.value.append(frame.value)
+                    elif pending is not None and pending is not _MERGE and pending is not _SKIP:
+                        parent.value[pending] = frame.value
+                        parent.pending = None
+                    else:
+                        self.end()  # a container as a key, or merged in
+                        top = parent
+                        continue
+                    stack.pop()
+                    parent.size += frame.size
+                    top = parent
+                    continue
+                self.end()
+                top = stack[-1] if stack else None
+            elif kind is _ALIAS_EVENT:
+                self.alias(ev)
             else:  # stream/document events cannot occur inside the root node
-                raise YamlFatal(Pos(*pos), "unexpected YAML event")
+                mark = ev.start_mark
+                raise YamlFatal(Pos(mark.line + 1, mark.column + 1), "unexpected YAML event")
+            if self.done:
+                return
 
-    def start(self, ev: Any, pos: tuple[int, int], is_map: bool) -> None:
+    def scalar_event(self, ev: Any) -> None:
+        mark = ev.start_mark
+        pos = (mark.line + 1, mark.column + 1)
+        text = ev.value
+        value = text if _plain_string(ev) else self.scalar(ev, pos)
+        path = self.child_path()
+        if path is not None:
+            self.doc.positions[path] = pos
+            if value is _MERGE:  # `<<` merges only as a key
+                value = "<<"
+            elif value is None and text == "" and not ev.style:
+                self.doc.empty.add(path)
+        if ev.anchor:
+            self.anchors[ev.anchor] = (value, 1)
+        self.place(value, pos, 1, text, True)
+
+    def start(self, ev: Any, is_map: bool) -> None:
+        mark = ev.start_mark
+        pos = (mark.line + 1, mark.column + 1)
         if len(self.stack) >= MAX_DEPTH:
             raise YamlFatal(Pos(*pos), f"nesting deeper than {MAX_DEPTH} levels")
         if ev.tag not in _CONTAINER_TAGS:
@@ -296,7 +360,23 @@ class _Builder:
             self.doc.positions[path] = pos
         self.stack.append(_Frame(is_map, path, pos, ev.anchor))
 
-    def alias(self, ev: Any, pos: tuple[int, int]) -> None:
+    def end(self) -> None:
+        frame = self.stack.pop()
+        if frame.merges:
+            # YAML merge keys: explicit keys win, then the earlier merged mapping wins.
+            merged: dict[str, Any] = {}
+            for source in frame.merges:
+                for k, v in source.items():
+                    merged.setdefault(k, v)
+            merged.update(frame.value)
+            frame.value = merged
+        if frame.anchor:
+            self.anchors[frame.anchor] = (frame.value, frame.size)
+        self.place(frame.value, frame.pos, frame.size, None, False)
+
+    def alias(self, ev: Any) -> None:
+        mark = ev.start_mark
+        pos = (mark.line + 1, mark.column + 1)
         self.aliases += 1
         if self.aliases > MAX_ALIASES:
             raise YamlFatal(Pos(*pos), f"too many YAML aliases (more than {MAX_ALIASES})")
