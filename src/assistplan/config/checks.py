@@ -16,7 +16,7 @@ from assistplan.addrs import NAME_RE, noun
 from assistplan.addrs import SECTIONS as KIND_SECTIONS
 from assistplan.config.messages import Finding, hint, short, where
 from assistplan.config.model import DEFAULT_TARGET, Pos
-from assistplan.config.paths import PathProblem, confine, existing_file, read_text_file
+from assistplan.config.paths import Dirs, PathProblem, confine, existing_file, read_text_file
 from assistplan.config.yaml_positions import Document
 
 RESERVED_METADATA_KEY = "assistplan"  # the managed-object marker assistplan writes itself
@@ -53,7 +53,7 @@ class _Checker:
             for i in range(len(f.path) + 1):
                 self.broken.add(f.path[:i])
         self.names = {s: self.section(s) for s in SECTIONS}
-        self.dirs: dict[str, str] = {}  # resolved folders, shared by all path checks
+        self.dirs: Dirs = {}  # resolved folders, shared by all path checks
         self.texts: dict[str, tuple[str, bytes] | PathProblem] = {}  # instructions files read so far
 
     def add(self, path: Path_, message: str, at_key: bool = False) -> None:
