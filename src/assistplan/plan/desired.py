@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,14 +28,20 @@ class Desired:
     external: bool = False  # a file declared by id: referenced, never uploaded or deleted
 
 
-def sha256_file(path: Path) -> tuple[str, int]:
-    """Streaming sha256 and size: constant memory whatever the file's size."""
-    h = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
+def sha256_file(path: Path | str) -> tuple[str, int]:
+    """Streaming sha256 and size: constant memory whatever the file's size. Unbuffered reads
+    into the hash: a small file costs an open, two reads and a close."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        chunk = os.read(fd, CHUNK)
+        h = hashlib.sha256(chunk)
+        size = len(chunk)
+        while chunk:
+            chunk = os.read(fd, CHUNK)
             h.update(chunk)
             size += len(chunk)
+    finally:
+        os.close(fd)
     return h.hexdigest(), size
 
 

@@ -1,0 +1,32 @@
+"""The desired graph's file hashes: a streamed sha256 and size, whatever the file's size."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from assistplan.config import load_config
+from assistplan.plan.desired import CHUNK, build_desired, sha256_file
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 7])
+def test_sha256_file_matches_hashlib_at_chunk_boundaries(tmp_path: Path, size: int) -> None:
+    data = bytes(i * 7 % 251 for i in range(size))
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    assert sha256_file(path) == (hashlib.sha256(data).hexdigest(), size)
+
+
+def test_build_desired_hashes_every_local_file(tmp_path: Path) -> None:
+    contents = {f"f{i}": f"document {i}\n".encode() * (i + 1) for i in range(12)}
+    for name, data in contents.items():
+        (tmp_path / f"{name}.txt").write_bytes(data)
+    files = "".join(f"  {name}: {{path: {name}.txt}}\n" for name in contents)
+    (tmp_path / "assistants.yaml").write_text(f"version: 1\nfiles:\n{files}  ext: {{id: file-abc}}\n")
+    desired = build_desired(load_config(tmp_path / "assistants.yaml"), parallelism=4)
+    for name, data in contents.items():
+        attrs = desired[f"file.{name}"].attrs
+        assert (attrs["sha256"], attrs["bytes"]) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert desired["file.ext"].external and desired["file.ext"].attrs == {"id": "file-abc"}
