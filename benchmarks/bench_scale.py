@@ -13,7 +13,8 @@ state backend wrote: whole documents should be few, a step should cost what it c
 The no-op plan is `assistplan --sandbox plan --detailed-exitcode` of the applied config in a child
 process (interpreter start, imports from the package's compiled bytecode as installed, config load
 with file hashes, state, refresh against the in-process sandbox without added latency, diff,
-output), `--repeat` times; median and best.
+output), `--repeat` times; median and best. `config_cpu` is the config's share of it, timed in this
+process: parsing, the whole load, and the desired graph with file hashes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import statistics
 import sys
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,30 @@ def noop_plan(root: Path, repeat: int) -> dict[str, Any]:
     }
 
 
+def config_load(root: Path, repeat: int) -> dict[str, Any]:
+    """CPU seconds (process time, all threads; medians) of the config's share of that plan, in this
+    process: the YAML parsed with positions, the whole `load_config` (parse, schema, checks,
+    model), and the desired graph (file hashes included)."""
+    from assistplan.config import load_config
+    from assistplan.config.yaml_positions import parse_yaml
+    from assistplan.plan.desired import build_desired
+
+    path = root / "assistants.yaml"
+    text = path.read_text(encoding="utf-8")
+    runs: dict[str, list[float]] = {"parse_yaml_s": [], "load_config_s": [], "build_desired_s": []}
+    for _ in range(repeat):
+        started = time.process_time()
+        parse_yaml(text)
+        parsed = time.process_time()
+        config = load_config(path)
+        loaded = time.process_time()
+        build_desired(config)
+        runs["parse_yaml_s"].append(parsed - started)
+        runs["load_config_s"].append(loaded - parsed)
+        runs["build_desired_s"].append(time.process_time() - loaded)
+    return {name: round(statistics.median(times), 3) for name, times in runs.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assistants", type=int, default=4000)
@@ -90,6 +116,7 @@ def main() -> None:
             "parallelism": a.parallelism,
             "apply": apply_from_scratch(root, a.latency_ms, a.parallelism),
             "noop_plan_process": noop_plan(root, repeat),
+            "config_cpu": config_load(root, repeat),
         }
     out["machine"] = machine()
     out["machine"]["note"] = "2 cores shared with other work: medians; figures vary with the load"

@@ -64,6 +64,7 @@ def test_scale_harness() -> None:
     assert apply["in_state"] == out["resources"] == 100
     assert apply["state_documents"] == 2  # the start and the end; every step in between is a record
     assert len(out["noop_plan_process"]["runs_s"]) == 2
+    assert set(out["config_cpu"]) == {"parse_yaml_s", "load_config_s", "build_desired_s"}
 
 
 def test_startup_harness() -> None:
