@@ -10,6 +10,7 @@ import httpx2
 import pytest
 
 from assistplan.sandbox import http_client
+from assistplan.sandbox.ordered import OrderedIndex
 
 from .helpers import IGNORE_ASSISTANTS_DEPRECATION, raw, sdk, upload
 
@@ -159,3 +160,14 @@ def test_sdk_auto_pagination_sees_every_object(populated: tuple[httpx2.Client, d
     assert [a.id for a in client.beta.assistants.list(limit=100, order="asc")] == world["assistants"]
     assert [f.id for f in client.vector_stores.files.list(world["vs"], limit=33)] == world["files"][::-1]
     assert [f.id for f in client.files.list(limit=50, order="asc")] == world["files"]
+
+
+def test_an_index_built_at_once_equals_one_built_by_adding() -> None:
+    entries = [("c", (5, 3)), ("a", (1, 9)), ("b", (5, 1)), ("a", (7, 2)), ("d", (0, 4))]
+    added = OrderedIndex()
+    for id_, key in entries:
+        added.add(id_, key)
+    built = OrderedIndex.of(entries)
+    assert list(built) == list(added) == ["d", "b", "c", "a"]
+    assert [built.cursor_key(i) for i in "abcd"] == [added.cursor_key(i) for i in "abcd"]
+    assert built.page(limit=2, order="asc", after=(1, 9)).ids == ["b", "c"]

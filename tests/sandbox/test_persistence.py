@@ -153,3 +153,26 @@ def test_sandbox_serve_stops_cleanly_on_sigterm_and_sigint(tmp_path: Path) -> No
         assert httpx2.get(url + "/files", headers=HEADERS).status_code == 200
         proc.send_signal(sig)
         assert proc.wait(10) == 0
+
+
+def test_a_reloaded_store_sees_uploads_and_numbers_new_records_after_them(tmp_path: Path) -> None:
+    """Uploads load on first use, not with everything else: they must still count when the store
+    numbers new records, and a reload (another process wrote) must forget the ones it had."""
+    data_dir = tmp_path / "sandbox"
+    with raw(data_dir) as client:
+        upload(client, "a.md", b"# a\n")
+        body = {"filename": "b.md", "purpose": "assistants", "bytes": 3, "mime_type": "text/markdown"}
+        last = client.post("/v1/uploads", json=body).json()  # the newest record is an upload
+    open_store(data_dir).close()
+    store = open_store(data_dir)
+    newest = store.uploads[last["id"]]["seq"]
+    assert store.next_seq() == newest + 1
+
+    other = Store(data_dir.resolve())  # a second process's view of the same data dir
+    try:
+        with other.write():
+            other.put_upload({**other.uploads[last["id"]], "id": "upload_other", "seq": other.next_seq()})
+    finally:
+        other.close()
+    with store.read():
+        assert set(store.uploads) >= {last["id"], "upload_other"}

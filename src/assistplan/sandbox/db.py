@@ -43,12 +43,24 @@ class Database:
     def data_version(self) -> int:
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
-    def rows(self) -> list[tuple[str, str, str]]:
-        """``(kind, parent, json)`` of every record, oldest first (sorted here: SQLite would sort
-        the whole table, records and all, in a temporary b-tree)."""
-        rows = self.conn.execute("SELECT seq, kind, parent, data FROM objects").fetchall()
+    def rows(self, *, only: str | None = None, skip: str | None = None) -> list[tuple[int, str, str, str]]:
+        """``(seq, kind, parent, json)`` of every record (of kind ``only``, or of all kinds but
+        ``skip``), oldest first (sorted here: SQLite would sort the whole table, records and all,
+        in a temporary b-tree)."""
+        if only is not None:
+            cursor = self.conn.execute("SELECT seq, kind, parent, data FROM objects WHERE kind = ?", (only,))
+        elif skip is not None:
+            cursor = self.conn.execute("SELECT seq, kind, parent, data FROM objects WHERE kind != ?", (skip,))
+        else:
+            cursor = self.conn.execute("SELECT seq, kind, parent, data FROM objects")
+        rows = cursor.fetchall()
         rows.sort(key=itemgetter(0))
-        return [(kind, parent, data) for _, kind, parent, data in rows]
+        return rows
+
+    def max_seq(self, kind: str) -> int:
+        """The highest ``seq`` among the records of ``kind`` (0 when there are none)."""
+        row = self.conn.execute("SELECT max(seq) FROM objects WHERE kind = ?", (kind,)).fetchone()
+        return int(row[0] or 0)
 
     def begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")

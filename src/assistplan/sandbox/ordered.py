@@ -8,7 +8,7 @@ monotonic insertion sequence breaks ties. Every operation is O(log n) plus the p
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 Key = tuple[int, int]
@@ -37,6 +37,17 @@ class OrderedIndex:
         self._ids: list[str] = []
         self._key_of: dict[str, Key] = {}
         self._tombstones: dict[str, Key] = {}
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[str, Key]]) -> OrderedIndex:
+        """An index of ``(id, key)`` entries built with one sort (as loading a store needs);
+        a later entry for the same id replaces the earlier one, as with :meth:`add`."""
+        index = cls()
+        index._key_of = dict(entries)
+        pairs = sorted((key, id_) for id_, key in index._key_of.items())
+        index._keys = [key for key, _ in pairs]
+        index._ids = [id_ for _, id_ in pairs]
+        return index
 
     def __len__(self) -> int:
         return len(self._ids)

@@ -12,6 +12,7 @@ are replaced), so a rendered response can be serialised outside the lock.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
@@ -40,6 +41,26 @@ FILE_STATUSES = ("in_progress", "completed", "failed", "cancelled")
 _STALE_BLOB_SECONDS = 3600
 
 Record = dict[str, Any]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a store loads: its tens of thousands of new dicts would
+    set off collection after collection over the whole heap (a third of the load's time), and
+    none of them is garbage."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _decode(rows: list[tuple[int, str, str, str]]) -> list[Record]:
+    """The records of ``(seq, kind, parent, json)`` rows: one JSON array, so one decoder call
+    rather than one per record (and object keys are shared between records)."""
+    return json.loads("[" + ",".join([row[3] for row in rows]) + "]") if rows else []
 
 
 def sort_key(rec: Record) -> Key:
@@ -158,7 +179,7 @@ class Store:
         self.vector_stores: dict[str, VectorStoreState] = {}
         self.vector_store_index = OrderedIndex()
         self.stores_of_file: dict[str, set[str]] = {}
-        self.uploads: dict[str, Record] = {}
+        self._uploads: dict[str, Record] | None = None  # loaded on first use (see `uploads`)
         self.parts: dict[str, dict[str, Record]] = {}  # upload id -> part id -> part
         self.agents: dict[str, AgentState] = {}
         self.agent_index = OrderedIndex()
@@ -168,17 +189,21 @@ class Store:
         self._clear()
         if self._db is None:
             return
-        self._data_version = self._db.data_version()
-        rows = self._db.rows()
-        # One JSON array of every record: one decoder call rather than one per record.
-        records = json.loads("[" + ",".join(data for _, _, data in rows) + "]")
+        with _gc_paused():
+            self._load_rows(self._db)
+
+    def _load_rows(self, db: Database) -> None:
+        self._data_version = db.data_version()
+        rows = db.rows(skip=UPLOAD)
         by_kind: dict[str, list[tuple[str, Record]]] = {}
-        for (kind, parent, _), rec in zip(rows, records, strict=True):
+        for (_, kind, parent, _), rec in zip(rows, _decode(rows), strict=True):
             by_kind.setdefault(kind, []).append((parent, rec))
-        for _, rec in by_kind.get(ASSISTANT, ()):
-            self._put_assistant(rec)
-        for _, rec in by_kind.get(FILE, ()):
-            self._put_file(rec)
+        assistants = [rec for _, rec in by_kind.get(ASSISTANT, ())]
+        self.assistants = {rec["id"]: rec for rec in assistants}
+        self.assistant_index = OrderedIndex.of((rec["id"], sort_key(rec)) for rec in assistants)
+        files = [rec for _, rec in by_kind.get(FILE, ())]
+        self.files = {rec["id"]: rec for rec in files}
+        self.file_index = OrderedIndex.of((rec["id"], sort_key(rec)) for rec in files)
         for _, rec in by_kind.get(VECTOR_STORE, ()):
             self._put_vector_store(rec)
         for parent, rec in by_kind.get(FILE_BATCH, ()):
@@ -187,8 +212,6 @@ class Store:
         for parent, rec in by_kind.get(VECTOR_STORE_FILE, ()):
             if parent in self.vector_stores and rec["id"] in self.files:
                 self._attach(self.vector_stores[parent], rec)
-        for _, rec in by_kind.get(UPLOAD, ()):
-            self.uploads[rec["id"]] = rec
         for parent, rec in by_kind.get(UPLOAD_PART, ()):
             self.parts.setdefault(parent, {})[rec["id"]] = rec
         for _, rec in by_kind.get(AGENT, ()):
@@ -197,8 +220,18 @@ class Store:
             agent = self.agents.get(parent.removeprefix("agent:"))
             if agent is not None:
                 self._put_version(agent, rec)
-        seqs = [rec["seq"] for recs in by_kind.values() for _, rec in recs]
-        self._seq = max(seqs, default=0)
+        self._seq = max(rows[-1][0] if rows else 0, db.max_seq(UPLOAD))
+
+    @property
+    def uploads(self) -> dict[str, Record]:
+        """Uploads by id. Only the Uploads operations read them (a plan never does), so a store
+        loads them from disk on first use rather than with everything else."""
+        if self._uploads is None:
+            self._uploads = {}
+            if self._db is not None:
+                with _gc_paused():
+                    self._uploads = {rec["id"]: rec for rec in _decode(self._db.rows(only=UPLOAD))}
+        return self._uploads
 
     def _sync(self) -> None:
         """Reload when another process committed to our database since we last looked."""
