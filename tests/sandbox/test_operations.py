@@ -301,3 +301,25 @@ def test_the_sandbox_imports_nothing_else_from_assistplan() -> None:
                 assert node.level == 1 or not (node.module or "").startswith("assistplan"), module.name
             elif isinstance(node, ast.Import):
                 assert not any(alias.name.startswith("assistplan") for alias in node.names), module.name
+
+
+def test_answers_carry_werkzeugs_status_line_and_headers_and_head_has_no_body(tmp_path: Path) -> None:
+    """JSON answers skip werkzeug's Response: they must still read as it would have sent them."""
+    with http_client(tmp_path / "sandbox") as client:
+        client.headers.update({"Authorization": "Bearer sk-test", "OpenAI-Beta": "assistants=v2"})
+        for name in ("a", "b", "c"):
+            client.post("/v1/assistants", json={"model": "gpt-4.1", "name": name}).raise_for_status()
+        vs = client.post("/v1/vector_stores", json={"name": "s"})
+        assert list(vs.headers)[:3] == ["openai-poll-after-ms", "content-type", "content-length"]
+        assert vs.headers["content-type"] == "application/json"
+        assert int(vs.headers["content-length"]) == len(vs.content)
+
+        got = client.get("/v1/assistants", params=[("limit", "1"), ("limit", "50")])  # the first value counts
+        assert len(got.json()["data"]) == 1 and got.json()["has_more"] is True
+        head = client.head("/v1/assistants", params={"limit": "1"})
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == got.headers["content-length"]
+
+        missing = client.get("/v1/assistants/asst_missing")
+        assert missing.status_code == 404
+        assert list(missing.headers) == ["content-type", "content-length", "x-request-id"]

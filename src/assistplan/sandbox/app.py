@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -163,6 +164,16 @@ _URL_MAP = Map(
     strict_slashes=False,
     merge_slashes=False,
 )
+# Bound once: the map matches paths alone (no host matching, no redirects), so binding it to
+# each request's environ (half the cost of matching) would only work out the same thing again.
+_ROUTER = _URL_MAP.bind("sandbox.invalid")
+
+
+def _match(request: Request) -> tuple[int, Mapping[str, Any]]:
+    """The route's index and its URL arguments; raises NotFound or MethodNotAllowed."""
+    if "HTTP_UPGRADE" in request.environ:  # werkzeug tells websocket upgrades apart (and refuses them)
+        return _URL_MAP.bind_to_environ(request.environ).match()
+    return _ROUTER.match(request.path, request.method)
 
 
 class _Request(Request):
@@ -208,9 +219,36 @@ def processing_ms_from_env(env: dict[str, str] | None = None) -> float:
     return value
 
 
-def _json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    return Response(data, status=status, headers=headers, content_type="application/json")
+_encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class JsonResponse:
+    """A JSON answer, sent to WSGI as werkzeug's ``Response`` would send it (same status line,
+    headers in the same order, no body to a HEAD) for a tenth of its cost per request.
+    ``headers`` may be added to until it is sent."""
+
+    __slots__ = ("status_code", "headers", "data")
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        self.status_code = status
+        self.data = _encode_json(body).encode()
+        self.headers = {
+            **(headers or {}),
+            "Content-Type": "application/json",
+            "Content-Length": str(len(self.data)),
+        }
+
+    def close(self) -> None:
+        pass
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        status = f"{self.status_code} {HTTP_STATUS_CODES.get(self.status_code, 'unknown').upper()}"
+        start_response(status, list(self.headers.items()))
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [self.data]
+
+
+_json_response = JsonResponse
+Answer = Response | JsonResponse
 
 
 def _reject_constant(name: str) -> Any:
@@ -246,13 +284,13 @@ class SandboxApp:
             request.close()
         return response(environ, start_response)
 
-    def _respond(self, request: Request) -> Response:
+    def _respond(self, request: Request) -> Answer:
         if request.path.startswith("/_sandbox/"):
             return self._control(request)
         route, allowed = None, False
         args: Mapping[str, Any] = {}
         try:
-            endpoint, args = _URL_MAP.bind_to_environ(request.environ).match()
+            endpoint, args = _match(request)
             route = ROUTES[endpoint]
         except MethodNotAllowed:
             allowed = True
@@ -284,7 +322,7 @@ class SandboxApp:
 
     def _handle(
         self, request: Request, route: Route | None, args: Mapping[str, Any], allowed: bool
-    ) -> Response:
+    ) -> Answer:
         self._authenticate(request)
         method, path = request.method, request.path
         if self.injector.is_retired(path):
@@ -375,7 +413,7 @@ class SandboxApp:
         except ValueError:
             raise invalid(_BAD_JSON) from None
 
-    def _control(self, request: Request) -> Response:
+    def _control(self, request: Request) -> Answer:
         if request.path == "/_sandbox/stats" and request.method == "GET":
             return _json_response(200, self.store.stats.snapshot())
         if request.path == "/_sandbox/stats/reset" and request.method == "POST":

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request
 
 from .errors import invalid
@@ -31,9 +31,11 @@ class Call:
     processing_ms: float
     now: float
 
-    @property
-    def query(self) -> MultiDict[str, str]:
-        return self.request.args
+    @cached_property
+    def query(self) -> dict[str, str]:
+        """Each query parameter's first value. (A werkzeug MultiDict answers ``get`` of a missing
+        name by raising and catching an HTTP exception: a list call asks for four that are.)"""
+        return dict(self.request.args.items())
 
     @property
     def created_at(self) -> int:
@@ -53,7 +55,7 @@ class ListQuery:
     before: str | None
 
 
-def _int_param(query: MultiDict[str, str], name: str, default: int, maximum: int) -> int:
+def _int_param(query: Mapping[str, str], name: str, default: int, maximum: int) -> int:
     raw = query.get(name)
     if raw is None or raw == "":
         return default
@@ -82,7 +84,7 @@ def _int_param(query: MultiDict[str, str], name: str, default: int, maximum: int
 
 
 def enum_param(
-    query: MultiDict[str, str], name: str, allowed: tuple[str, ...], default: str | None
+    query: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str | None
 ) -> str | None:
     value = query.get(name) or default
     if value is not None and value not in allowed:
@@ -94,7 +96,7 @@ def enum_param(
 
 
 def list_query(
-    query: MultiDict[str, str], *, max_limit: int = 100, default_limit: int = 20, before: bool = True
+    query: Mapping[str, str], *, max_limit: int = 100, default_limit: int = 20, before: bool = True
 ) -> ListQuery:
     """Parse ``limit``/``order``/``after``/``before``; the files list has no ``before`` (ignored)."""
     return ListQuery(
