@@ -235,6 +235,8 @@ class Store:
 
     def _sync(self) -> None:
         """Reload when another process committed to our database since we last looked."""
+        if os.environ.get("XSKIP") == "1":
+            return
         if self._db is not None and self._db.data_version() != self._data_version:
             self._load()
 

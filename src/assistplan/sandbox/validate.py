@@ -26,6 +26,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any, cast
 
 from .errors import ApiError, invalid
+from .fastcheck import Check, compile_check
 
 if TYPE_CHECKING:  # loaded by the first request that carries a body: a sandbox that only reads never needs it
     from jsonschema import Draft202012Validator
@@ -113,16 +114,27 @@ class _Rewriter:
 
 
 @cache
+def _schemas() -> dict[str, Any]:
+    """Every component schema, rewritten as the module docstring says."""
+    raw = spec()["components"]["schemas"]
+    rewriter = _Rewriter(raw)
+    return {name: rewriter.schema(s) for name, s in raw.items()}
+
+
+@cache
 def _registry() -> Registry:
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
-    raw = spec()["components"]["schemas"]
-    rewriter = _Rewriter(raw)
-    document = {"components": {"schemas": {name: rewriter.schema(s) for name, s in raw.items()}}}
+    document = {"components": {"schemas": _schemas()}}
     return Registry().with_resource(
         _SPEC_URI, Resource.from_contents(document, default_specification=DRAFT202012)
     )
+
+
+@cache
+def _passes(schema_name: str) -> Check | None:
+    return compile_check(_schemas(), schema_name)
 
 
 @cache
@@ -308,6 +320,9 @@ def _api_error(err: ValidationError) -> ApiError:
 
 def validate_schema(schema_name: str, body: Any) -> None:
     """Raise an :class:`ApiError` for the most relevant way ``body`` breaks the named schema."""
+    passes = _passes(schema_name)
+    if passes is not None and passes(body):
+        return  # valid for sure; jsonschema would only find no error, ten times slower
     from jsonschema.exceptions import best_match
 
     err = best_match(_validator(schema_name).iter_errors(body))
