@@ -96,5 +96,6 @@ def test_genconfig_writes_a_valid_config(tmp_path: Path, script: str) -> None:
 
 
 def test_sandbox_harness() -> None:
-    out = run("bench_sandbox.py", "--requests", "20")
-    assert {"in_process", "loopback", "in_process_openai_sdk"} <= set(out)
+    out = run("bench_sandbox.py", "--requests", "20", "--resources", "100")
+    assert {"in_process", "loopback", "in_process_openai_sdk", "sandbox_cpu"} <= set(out)
+    assert out["sandbox_cpu"]["store_open_ms"] > 0 and len(out["sandbox_cpu"]["request_us"]) == 5
