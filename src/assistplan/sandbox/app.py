@@ -40,6 +40,7 @@ from . import agents, assistants, files, models, uploads, vector_store_files, ve
 from .common import Body, Call
 from .errors import ApiError, invalid, invalid_url, rate_limited, server_error
 from .faults import FaultInjector, Faults, ResponseDropped
+from .multipart import FormDataParser
 from .store import Store, open_store
 
 ENV_PROCESSING_MS = "ASSISTPLAN_SANDBOX_PROCESSING_MS"
@@ -181,6 +182,7 @@ class _Request(Request):
 
     max_content_length = files.MAX_FILE_BYTES + 16 * 1024 * 1024
     max_form_memory_size = 1024 * 1024
+    form_data_parser_class = FormDataParser
     spool_dir: Path | None = None
 
     def __init__(self, environ: dict[str, Any]) -> None:

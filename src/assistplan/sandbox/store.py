@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -362,7 +363,7 @@ class Store:
 
     # --- files --------------------------------------------------------------------------------
 
-    @property
+    @cached_property
     def upload_dir(self) -> Path | None:
         """Where uploads are spooled, so a finished upload becomes its blob by a rename."""
         return self.data_dir / BLOB_DIR if self.data_dir is not None else None
