@@ -88,6 +88,28 @@ def test_complete_checks_the_byte_count_the_parts_and_the_md5_and_then_makes_not
     assert r.status_code == 200 and r.json()["status"] == "completed"
 
 
+def test_a_one_part_upload_becomes_its_file_and_a_refused_complete_keeps_the_part(tmp_path: Path) -> None:
+    """One part is taken as the file without a copy: the part must survive a refused complete,
+    and once completed, the file's bytes must be the only copy left (no part, no temp file)."""
+    blobs = tmp_path / "sandbox" / "blobs"
+    with raw(tmp_path / "sandbox") as client:
+        up = create(client, 5)
+        only = part_id(client, up["id"], b"hello")
+        url = f"/v1/uploads/{up['id']}/complete"
+        refused = client.post(url, json={"part_ids": [only], "md5": "0" * 32})
+        assert refused.status_code == 400 and "does not match" in error_of(refused)["message"]
+        assert sorted(os.listdir(blobs)) == [only]
+        md5 = hashlib.md5(b"hello").hexdigest()
+        done = client.post(url, json={"part_ids": [only], "md5": md5}).json()
+        assert done["status"] == "completed" and done["file"]["bytes"] == 5
+        assert client.get(f"/v1/files/{done['file']['id']}").json()["bytes"] == 5
+    assert sorted(os.listdir(blobs)) == [done["file"]["id"]]
+    assert (blobs / done["file"]["id"]).read_bytes() == b"hello"
+    assert os.stat(blobs / done["file"]["id"]).st_nlink == 1
+    _, reloaded = snapshot(tmp_path / "sandbox")
+    assert reloaded["parts"] == {} and reloaded["blobs"][done["file"]["id"]] == b"hello".hex()
+
+
 def test_a_second_complete_answers_the_same_file_and_a_cancel_of_it_is_refused(client: httpx2.Client) -> None:
     up = create(client, 3)
     pid = part_id(client, up["id"], b"abc")
