@@ -7,7 +7,7 @@ order is canonicalised here, so a plain `==` between the two sides is the diff.
 
 from __future__ import annotations
 
-import json
+import marshal
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +43,7 @@ def split_marker(metadata: dict[str, Any] | None) -> tuple[dict[str, str], str |
 
 def normalize_tool(tool: dict[str, Any]) -> dict[str, Any]:
     """Drop what equals the server's defaults so `{type: file_search}` matches what the API echoes."""
-    t = json.loads(json.dumps(tool))
+    t = marshal.loads(marshal.dumps(tool))  # a deep copy of plain JSON: several times cheaper than json's
     if t.get("type") == "file_search":
         fs = dict(t.get("file_search") or {})
         if fs.get("max_num_results") == 20:
