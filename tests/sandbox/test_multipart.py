@@ -8,8 +8,10 @@ import io
 import random
 from typing import Any
 
+from werkzeug import formparser
 from werkzeug.wrappers import Request
 
+from assistplan.sandbox import multipart
 from assistplan.sandbox.multipart import FormDataParser
 
 _BCHARS = b"abcXYZ0123456789'()+_,-./:=? "  # what RFC 2046 allows in a boundary
@@ -63,3 +65,21 @@ def test_every_body_parses_as_werkzeug_parses_it() -> None:
         assert ours == _parsed(Request, body, boundary), (boundary, body[:300])
         parts += len(ours[0]) + len(ours[1])
     assert parts > 300  # the bodies were read, not all refused
+
+
+def test_werkzeugs_own_parser_reads_uploads_when_the_fast_one_cannot_be_built_or_disagrees() -> None:
+    class Misreads(formparser.FormDataParser):
+        def parse(self, *args: Any, **kwargs: Any) -> Any:
+            stream, form, files = super().parse(*args, **kwargs)
+            return stream, form, type(files)()  # loses the files
+
+    def broken() -> Any:
+        raise AttributeError("type object 'MultiPartParser' has no attribute 'parse'")  # a release renamed it
+
+    assert multipart.choose(broken) is formparser.FormDataParser
+    assert multipart.choose(lambda: Misreads) is formparser.FormDataParser
+    assert multipart.parse_sample(Misreads) != multipart.parse_sample(formparser.FormDataParser)
+    assert multipart.choose(lambda: FormDataParser) is FormDataParser  # agrees: taken
+    assert multipart.parse_sample(FormDataParser)[1] == [
+        ("file", "a.txt", b"x\r\n--q1-sampl\r\n--q1-sample-\r\ny")
+    ]

@@ -10,6 +10,7 @@ functions are rebuilt to see this decoder in place of theirs (werkzeug itself is
 
 from __future__ import annotations
 
+import io
 import re
 import types
 from functools import cache
@@ -67,11 +68,47 @@ def _rebound(function: Any, **names: Any) -> Any:
     return clone
 
 
-class _MultiPartParser(formparser.MultiPartParser):
-    parse = _rebound(formparser.MultiPartParser.parse, MultipartDecoder=_Decoder)
+def _fast_parser() -> type[formparser.FormDataParser]:
+    class _MultiPartParser(formparser.MultiPartParser):
+        parse = _rebound(formparser.MultiPartParser.parse, MultipartDecoder=_Decoder)
+
+    class _FormDataParser(formparser.FormDataParser):
+        _parse_multipart = _rebound(
+            formparser.FormDataParser._parse_multipart, MultiPartParser=_MultiPartParser
+        )
+
+    return _FormDataParser
 
 
-class FormDataParser(formparser.FormDataParser):
-    """werkzeug's form parser, its multipart decoder as above."""
+_SAMPLE_BOUNDARY = b"q1-sample"
+_SAMPLE = (
+    b'a preamble\r\n--q1-sample\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants'
+    b'\r\n--q1-sample\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
+    b"x\r\n--q1-sampl\r\n--q1-sample-\r\ny\r\n--q1-sample--\r\n"
+)
 
-    _parse_multipart = _rebound(formparser.FormDataParser._parse_multipart, MultiPartParser=_MultiPartParser)
+
+def parse_sample(parser_class: type[formparser.FormDataParser]) -> Any:
+    """What `parser_class` reads of a body with a preamble, a field, a file holding delimiter
+    look-alikes, and the closing delimiter."""
+    stream, form, files = parser_class().parse(
+        io.BytesIO(_SAMPLE), "multipart/form-data", len(_SAMPLE), {"boundary": _SAMPLE_BOUNDARY.decode()}
+    )
+    return list(form.items(multi=True)), [(k, f.filename, f.read()) for k, f in files.items(multi=True)]
+
+
+def choose(candidate: Any) -> type[formparser.FormDataParser]:
+    """`candidate()` (the fast parser) if it builds and reads the sample as werkzeug does, else
+    werkzeug's own: the fast one leans on werkzeug internals a release may change, and the
+    sandbox must keep reading uploads then, only slower."""
+    try:
+        fast: type[formparser.FormDataParser] = candidate()
+        if parse_sample(fast) == parse_sample(formparser.FormDataParser):
+            return fast
+    except Exception:  # noqa: BLE001 - any failure of the internals it leans on means: not here
+        pass
+    return formparser.FormDataParser
+
+
+FormDataParser = choose(_fast_parser)
+"""werkzeug's form parser, its multipart decoder as above (werkzeug's own where that fails)."""
