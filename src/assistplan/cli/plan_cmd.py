@@ -47,11 +47,11 @@ def _make_plan(
     replace: tuple[str, ...] = (),
     destroy: bool = False,
 ) -> Plan:
+    ep = opts.endpoint(cfg)
+    remote = opts.remote(cfg, parallelism)  # first: it loads the SDK, which the planner imports too
     from assistplan.plan.environments import for_environment
     from assistplan.plan.planner import make_plan
 
-    ep = opts.endpoint(cfg)
-    remote = opts.remote(cfg, parallelism)
     with heap.building():  # the refreshed objects and the plan live as long as the command
         the_plan = make_plan(
             cfg,

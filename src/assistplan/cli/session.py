@@ -198,9 +198,10 @@ class Options:
         return f"this run's endpoint comes from {ours.selected_by}; to use {theirs}: `{use}`"
 
     def remote(self, config: Config, parallelism: int) -> Remote:
-        from assistplan.remote.api import connect
+        # The SDK's modules (on first use) and the in-process sandbox's store live as long as the command.
+        with heap.building():
+            from assistplan.remote.api import connect
 
-        with heap.building():  # the in-process sandbox loads its store: it lives as long as the command
             return connect(self.endpoint(config), parallelism=parallelism, on_retry=self.printer().notice)
 
 
