@@ -71,6 +71,8 @@ def test_werkzeugs_own_parser_reads_uploads_when_the_fast_one_cannot_be_built_or
     class Misreads(formparser.FormDataParser):
         def parse(self, *args: Any, **kwargs: Any) -> Any:
             stream, form, files = super().parse(*args, **kwargs)
+            for upload in files.values():
+                upload.close()
             return stream, form, type(files)()  # loses the files
 
     def broken() -> Any:

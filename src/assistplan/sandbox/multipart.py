@@ -94,7 +94,13 @@ def parse_sample(parser_class: type[formparser.FormDataParser]) -> Any:
     stream, form, files = parser_class().parse(
         io.BytesIO(_SAMPLE), "multipart/form-data", len(_SAMPLE), {"boundary": _SAMPLE_BOUNDARY.decode()}
     )
-    return list(form.items(multi=True)), [(k, f.filename, f.read()) for k, f in files.items(multi=True)]
+    read = []
+    for name, upload in files.items(multi=True):
+        try:
+            read.append((name, upload.filename, upload.read()))
+        finally:
+            upload.close()
+    return list(form.items(multi=True)), read
 
 
 def choose(candidate: Any) -> type[formparser.FormDataParser]:
