@@ -32,9 +32,9 @@ def _parsed(request_class: type[Request], body: bytes, boundary: bytes) -> Any:
         "CONTENT_LENGTH": str(len(body)),
         "CONTENT_TYPE": f'multipart/form-data; boundary="{boundary.decode()}"',
     }
-    request = request_class(environ)
-    files = [(k, f.filename, f.read(), dict(f.headers)) for k, f in request.files.items(multi=True)]
-    return list(request.form.items(multi=True)), files
+    with request_class(environ) as request:  # closes the files it read
+        files = [(k, f.filename, f.read(), dict(f.headers)) for k, f in request.files.items(multi=True)]
+        return list(request.form.items(multi=True)), files
 
 
 def _body(rng: random.Random, boundary: bytes) -> bytes:
