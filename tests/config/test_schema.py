@@ -1,5 +1,5 @@
 """The schema file: valid 2020-12, shipped in the package, linked from schema/, and the fast
-yes/no validator agrees with jsonschema."""
+yes/no check (jsonschema-rs) agrees with jsonschema."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from assistplan.config import load_schema
-from assistplan.config.schema_fast import Unsupported, compile_schema
+from assistplan.config.schema import _parts
+from assistplan.config.schema_fast import compile_check
 from assistplan.config.yaml_positions import YamlFatal, parse_yaml
 
 from .corpus import CASES
@@ -121,12 +122,69 @@ def _instances() -> list[Any]:
 
 
 @pytest.mark.parametrize("index", range(len(_instances())))
-def test_fast_validator_agrees_with_jsonschema(index: int) -> None:
+def test_fast_check_agrees_with_jsonschema(index: int) -> None:
     schema = load_schema()
     instance = _instances()[index]
-    assert compile_schema(schema)(instance) == Draft202012Validator(schema).is_valid(instance)
+    check = compile_check(schema)
+    assert check is not None
+    assert check(instance) == Draft202012Validator(schema).is_valid(instance)
 
 
-def test_fast_validator_refuses_unknown_keywords() -> None:
-    with pytest.raises(Unsupported):
-        compile_schema({"$defs": {}, "anyOf": [{"type": "string"}]})
+def test_fast_checks_of_the_parts_agree_with_jsonschema() -> None:
+    """What the loader runs: the top level with sections open, then each entry on its own."""
+    top, sections = _parts()
+    seen = {True: 0, False: 0}
+    for instance in _instances():
+        units = [(top, instance)]
+        if isinstance(instance, dict):
+            units += [
+                (part, entry)
+                for section, part in sections.items()
+                if isinstance(instance.get(section), dict)
+                for entry in instance[section].values()
+            ]
+        for part, value in units:
+            assert part.fast is not None
+            valid = Draft202012Validator(part.schema).is_valid(value)
+            assert part.fast(value) == valid, value
+            seen[valid] += 1
+    assert seen[True] and seen[False]
+
+
+DEFS: dict[str, Any] = {"$defs": {}}
+
+
+@pytest.mark.parametrize(
+    ("schema", "instance"),
+    [
+        # Rust's \S matches U+001F (a separator Python counts as space): re decides, as jsonschema
+        ({"type": "string", "pattern": "^https?://\\S+$"}, "https://a\x1fb"),
+        # ... and its \s matches U+FEFF, Python's does not
+        ({"propertyNames": {"pattern": "^\\s$"}}, {"\ufeff": 1}),
+        # not JSON-shaped: YAML's non-string keys
+        ({"type": "object", "properties": {"1": {"type": "string"}}, "additionalProperties": False}, {1: 2}),
+    ],
+)
+def test_fast_check_is_never_laxer_than_jsonschema(schema: dict[str, Any], instance: Any) -> None:
+    check = compile_check({**schema, **DEFS})
+    assert check is not None
+    assert not Draft202012Validator(schema).is_valid(instance)
+    assert not check(instance)
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"multipleOf": 0.1},  # jsonschema-rs takes 0.3, jsonschema does not
+        {"type": "string", "format": "email"},
+        {"patternProperties": {"^a": {"type": "string"}}},
+        {"anyOf": [{"$ref": "#/$defs/missing"}]},
+        {"$ref": "https://example.com/schema.json"},
+        {"properties": {"a": {"$dynamicRef": "#node"}}},
+        {"$schema": "http://json-schema.org/draft-04/schema#"},
+        {"unknownKeyword": 1},
+        {"pattern": "(?<=a"},  # a regex jsonschema-rs rejects
+    ],
+)
+def test_a_schema_it_cannot_vouch_for_gets_no_fast_check(schema: dict[str, Any]) -> None:
+    assert compile_check({**schema, **DEFS}) is None

@@ -2,8 +2,8 @@
 
 `assistplan.schema.json` is the one definition of the language. Validation is split per
 resource: the top level is checked with every section's entries left open, then each entry
-against its own definition. A compiled yes/no check (schema_fast) runs first; jsonschema
-only runs on what failed it, so valid configs are checked in linear time, quickly.
+against its own definition. A yes/no check compiled by jsonschema-rs (schema_fast) runs first;
+jsonschema only runs on what failed it, to find and word the errors.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
 from assistplan.config.messages import TYPE_NAMES, Finding, hint, join_or, kind_of, short, where
-from assistplan.config.schema_fast import Check, Unsupported, compile_schema
+from assistplan.config.schema_fast import Check, compile_check
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -52,10 +52,7 @@ class _Part:
     def __init__(self, root: dict[str, Any], schema: dict[str, Any]):
         self.schema = {**schema, "$defs": root["$defs"]}
         self._validator: Draft202012Validator | None = None
-        try:
-            self.fast: Check | None = compile_schema(root, schema)
-        except Unsupported:
-            self.fast = None
+        self.fast: Check | None = compile_check(self.schema)
 
     def errors(self, instance: Any) -> list[ValidationError]:
         if self.fast is not None and self.fast(instance):
