@@ -1,4 +1,5 @@
-"""Every benchmark in turn (start-up, plan, apply, no-op plan, 10,000 resources, upload), one JSON object.
+"""Every benchmark in turn (start-up, plan, apply, no-op plan, 10,000 resources, upload, schema
+checks), one JSON object.
 
 Run: ``python benchmarks/run_all.py [--quick]`` (a few minutes in full on 2 cores; seconds quick).
 """
@@ -20,6 +21,7 @@ SCRIPTS = (
     "bench_noop.py",
     "bench_scale.py",
     "bench_upload.py",
+    "bench_schema.py",
 )
 
 

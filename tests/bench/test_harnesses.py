@@ -99,3 +99,16 @@ def test_sandbox_harness() -> None:
     out = run("bench_sandbox.py", "--requests", "20", "--resources", "100")
     assert {"in_process", "loopback", "in_process_openai_sdk", "sandbox_cpu"} <= set(out)
     assert out["sandbox_cpu"]["store_open_ms"] > 0 and len(out["sandbox_cpu"]["request_us"]) == 5
+
+
+def test_schema_harness() -> None:
+    out = run("bench_schema.py", "--quick")
+    assert out["benchmark"] == "schema"
+    assert out["resources"] == 100
+    assert isinstance(out["config_schema_ms"], float)
+    assert set(out["body_check_us"]) == {
+        "CreateAssistantRequest",
+        "CreateVectorStoreRequest",
+        "CreateUploadRequest",
+        "CompleteUploadRequest",
+    }
