@@ -3,6 +3,7 @@ reads, file lists of vector stores, a 429 pausing every request, and the hint ke
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 
@@ -91,6 +92,23 @@ def test_a_missing_assistant_read_by_get_is_reported_after_one_probe(account):
     out = Reader(remote, state_of([ids[0], "asst_gone"], {"assistant": 250})).refresh({})
     assert out.missing == {"assistant.m1"} and set(out.actual) == {"assistant.m0"}
     assert requests(data) == {"GET /v1/assistants": 1, "GET /v1/assistants/{assistant_id}": 2}
+
+
+@pytest.mark.parametrize("hint", [{"assistant": 250}, {}], ids=["listing", "gets"])
+def test_one_read_at_a_time_reads_in_this_thread_what_side_by_side_reads_read(account, hint):
+    data, ids = account
+    managed = [ids[0], ids[120], "asst_gone", ids[249]]
+    reads = {}
+    for parallelism in (1, 10):
+        remote = make_remote(data, parallelism=parallelism)
+        threads: set[int] = set()
+        hook = functools.partial(lambda seen, _request: seen.add(threading.get_ident()), threads)
+        remote.client._client.event_hooks["request"].append(hook)
+        out = Reader(remote, state_of(managed, dict(hint)), parallelism).refresh({})
+        reads[parallelism] = ({a: x.remote_id for a, x in out.actual.items()}, out.missing, remote.calls)
+        assert (threads == {threading.get_ident()}) == (parallelism == 1), threads
+    assert reads[1] == reads[10]
+    assert reads[1][1] == {"assistant.m2"} and len(reads[1][0]) == 3
 
 
 def test_a_retired_endpoint_is_told_apart_from_deleted_objects(account):

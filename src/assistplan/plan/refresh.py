@@ -14,9 +14,9 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from assistplan.addrs import REMOTE_KINDS, SECTIONS
 from assistplan.config.model import DEFAULT_TARGET, Config
@@ -64,6 +64,23 @@ class Refreshed:
 def oldest_first(obj: dict[str, Any]) -> tuple[int, str]:
     """Of several objects an interrupted apply made for one address, the first made is kept."""
     return (int(obj.get("created_at") or 0), str(obj["id"]))
+
+
+T = TypeVar("T")
+
+
+class Inline(Executor):
+    """Runs each task at once, in the caller's thread: the reads of one request at a time (an
+    in-process endpoint, or --parallelism 1), where threads would only take turns and cost the
+    hand-offs between them."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - handed over as a thread pool would
+            future.set_exception(exc)
+        return future
 
 
 class Reader:
@@ -166,9 +183,10 @@ class Reader:
         lock = threading.Lock()
         # Kinds are read side by side; the Remote's semaphore bounds requests in flight (and
         # serves collection pages first: the longest chain of pages sets the wall time).
+        side_by_side = self.pool_size > 1
         with (
-            ThreadPoolExecutor(max_workers=self.pool_size) as pool,
-            ThreadPoolExecutor(len(REMOTE_KINDS)) as kinds,
+            ThreadPoolExecutor(max_workers=self.pool_size) if side_by_side else Inline() as pool,
+            ThreadPoolExecutor(len(REMOTE_KINDS)) if side_by_side else Inline() as kinds,
         ):
 
             def list_members(vs_id: str) -> None:
@@ -318,7 +336,7 @@ class Reader:
         kind: str,
         ids: dict[str, str],
         adopt: set[str],
-        pool: ThreadPoolExecutor,
+        pool: Executor,
         listing: bool,
         on_read: Callable[[dict[str, Any]], None] | None = None,
     ) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
