@@ -5,7 +5,7 @@ Reads and JSON writes go through the SDK's generic request methods (`client.get/
 with `cast_to=object`): the same retries, headers and errors as its resource methods, but the
 JSON is returned as is instead of being built into pydantic models object by object (the
 biggest CPU cost of a large refresh), and the assistants resources (deprecated, and a third of
-a second to import) are never loaded. Only the multipart upload parts use a resource method.
+a second to import) are never loaded; nor are the upload parts' (multipart, the same request).
 
 Files go up through the Uploads API (`upload_file`): the Upload's id exists before any byte is
 sent, so an apply can write it down first and later learn from it what became of the upload
@@ -113,30 +113,49 @@ def _message(exc: openai.APIStatusError) -> str:
 
 class _Slots:
     """--parallelism as a semaphore with two queues: an urgent request (a page of a collection
-    list, which the next page waits for) takes the next free slot before any other waiting one."""
+    list, which the next page waits for) takes the next free slot before any other waiting one.
+
+    A freed slot wakes only the waiters that can take one (urgent ones first), not every waiter:
+    with many step threads queued, waking them all on each answer costs more CPU than a request.
+    """
 
     def __init__(self, n: int) -> None:
         self._free = max(1, n)
         self._urgent = 0  # urgent requests waiting
-        self._cond = threading.Condition()
+        lock = threading.Lock()
+        self._urgent_turn = threading.Condition(lock)
+        self._ordinary_turn = threading.Condition(lock)
 
     @contextlib.contextmanager
     def __call__(self, urgent: bool = False) -> Iterator[None]:
-        with self._cond:
+        turn = self._urgent_turn if urgent else self._ordinary_turn
+        with turn:
             self._urgent += urgent
+            taken = False
             try:
                 # An ordinary request leaves as many free slots as there are urgent ones waiting.
                 while self._free <= (0 if urgent else self._urgent):
-                    self._cond.wait()
+                    turn.wait()
+                self._free -= 1
+                taken = True
             finally:
                 self._urgent -= urgent
-            self._free -= 1
+                if urgent and not taken:
+                    self._wake()  # an urgent waiter gave up: its share goes to the others
         try:
             yield
         finally:
-            with self._cond:
+            with turn:
                 self._free += 1
-                self._cond.notify_all()
+                self._wake()
+
+    def _wake(self) -> None:
+        """Wake as many waiters as can take a free slot (call holding the lock). A woken waiter
+        that finds its slot taken meanwhile waits again; no free slot is left unclaimed."""
+        if self._urgent:
+            self._urgent_turn.notify(min(self._free, self._urgent))
+        if self._free > self._urgent:
+            self._ordinary_turn.notify(self._free - self._urgent)
 
 
 class Remote:
@@ -477,11 +496,18 @@ class Remote:
             raise RemoteError(f"{label}: upload {upload_id} was completed but the API named no file")
         return dict(made)
 
-    def _add_part(self, upload_id: str, filename: str, part: FilePart) -> dict[str, Any]:
-        # A FilePart is a RawIOBase, which the SDK sends as it sends any binary stream; typeshed's
-        # IO[bytes] (the SDK's FileContent) names only the buffered kind.
-        made = self.client.uploads.parts.create(upload_id, data=(filename, part))  # type: ignore[arg-type]
-        return made.to_dict()
+    def _add_part(self, upload_id: str, filename: str, part: FilePart) -> Any:
+        # The request `client.uploads.parts.create` makes, byte for byte, without building the
+        # answer into a model and back (a fifth of the part's cost in the SDK). A FilePart is a
+        # RawIOBase, which the SDK sends as it sends any binary stream; typeshed's IO[bytes] (the
+        # SDK's FileContent) names only the buffered kind.
+        return self.client.post(  # type: ignore[call-overload]
+            f"/uploads/{_seg(upload_id)}/parts",
+            cast_to=object,
+            body={},
+            files=[("data", (filename, part))],
+            options={"headers": {"Content-Type": "multipart/form-data"}},
+        )
 
     def _required(self, what: str, fn: Callable[[], Any]) -> dict[str, Any]:
         return _an_object(self._call(what, fn), what)
