@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from typing import Any
 
 from werkzeug import formparser
@@ -85,3 +86,20 @@ def test_werkzeugs_own_parser_reads_uploads_when_the_fast_one_cannot_be_built_or
     assert multipart.parse_sample(FormDataParser)[1] == [
         ("file", "a.txt", b"x\r\n--q1-sampl\r\n--q1-sample-\r\ny")
     ]
+
+
+def test_werkzeugs_own_parser_reads_uploads_when_a_release_changes_its_delimiters(monkeypatch) -> None:
+    from werkzeug.sansio import multipart as werkzeug_multipart
+
+    assert multipart.same_delimiters()  # the werkzeug installed: the fast decoder matches it
+
+    class Stricter(werkzeug_multipart.MultipartDecoder):  # e.g. no blanks after a delimiter
+        def __init__(self, boundary: bytes, *args: Any, **kwargs: Any) -> None:
+            super().__init__(boundary, *args, **kwargs)
+            self.boundary_re = re.compile(
+                rb"(?:\r\n|\n|\r)--%s(--(?:\r\n|\n|\r)?|(?:\r\n|\n|\r))" % re.escape(boundary)
+            )
+
+    monkeypatch.setattr(multipart, "MultipartDecoder", Stricter)  # as that release would have it
+    assert not multipart.same_delimiters()
+    assert multipart.choose(lambda: FormDataParser) is formparser.FormDataParser

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -176,3 +177,31 @@ def test_a_reloaded_store_sees_uploads_and_numbers_new_records_after_them(tmp_pa
         other.close()
     with store.read():
         assert set(store.uploads) >= {last["id"], "upload_other"}
+
+
+def test_loading_a_store_leaves_the_collector_to_the_application(tmp_path: Path) -> None:
+    """The sandbox is a library too: its loads never pause the process's garbage collector (the
+    `assistplan` command pauses it around whole stages itself, see cli/heap.py)."""
+    data_dir = tmp_path / "sandbox"
+    with raw(data_dir) as client:
+        for i in range(300):
+            client.post("/v1/assistants", json={"model": "m", "name": f"a{i}"})
+    collections: list[str] = []
+    thresholds = gc.get_threshold()
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(phase)
+
+    gc.set_threshold(100)
+    gc.callbacks.append(count)
+    try:
+        store = Store(data_dir.resolve())  # loaded anew (open_store hands out this process's store)
+        loaded = len(store.assistants)
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*thresholds)
+    assert loaded == 300 and gc.isenabled()
+    # The collector ran as the application set it (every 100 new objects) while 300 records were
+    # built: many times, where a paused collector runs at most once, outside the load.
+    assert len(collections) > 5

@@ -42,7 +42,7 @@ def _confine(base: Path, rel: str, cache: Dirs | None) -> tuple[Path, str, os.st
     root = str(base)
     known: tuple[str, Path] | None = None
     st: os.stat_result | None = None
-    name = rel.rpartition("/")[2]  # as os.path.split(os.path.join(root, rel)) would name it
+    name = rel.rpartition("/")[2]  # as os.path.split(os.path.join(root, rel)) names it on POSIX
     try:
         if name in ("", ".", ".."):
             resolved = os.path.realpath(os.path.join(root, rel))

@@ -13,6 +13,9 @@ but never laxer. Where the two could disagree, it keeps jsonschema's meaning or 
   gets no fast check (None): jsonschema checks every config;
 - a value that is not JSON-shaped (YAML's non-string keys) makes jsonschema-rs raise: a no.
   Instances are what the YAML parser builds (no tuples, which jsonschema-rs takes as arrays).
+
+sandbox/fastcheck.py does the same for request bodies (the sandbox imports nothing from the
+engine): a fix to one of these rules belongs in both.
 """
 
 from __future__ import annotations
@@ -79,20 +82,24 @@ def compile_check(schema: dict[str, Any]) -> Check | None:
     jsonschema-rs could be laxer than jsonschema or cannot compile it."""
     if not _trusted(schema):
         return None
-    import jsonschema_rs
-
+    try:
+        import jsonschema_rs
+    except ImportError:  # no wheel for this platform: jsonschema checks everything, only slower
+        return None
     try:
         validator = jsonschema_rs.Draft202012Validator(
             schema, validate_formats=False, offline=True, keywords={"pattern": _PythonPattern}
         )
     except (ValueError, re.error):  # its ValidationError: a schema (or regex) it does not take
         return None
+    except TypeError:  # a release that renamed an option: step aside rather than fail the load
+        return None
     is_valid = validator.is_valid
 
     def check(instance: Any) -> bool:
         try:
             return is_valid(instance)
-        except ValueError:  # not JSON-shaped (a non-string key, a lone surrogate): jsonschema says
+        except (ValueError, TypeError):  # not JSON-shaped (a non-string key, a lone surrogate)
             return False
 
     return check

@@ -103,13 +103,28 @@ def parse_sample(parser_class: type[formparser.FormDataParser]) -> Any:
     return list(form.items(multi=True)), read
 
 
+def same_delimiters() -> bool:
+    """Whether werkzeug's decoder still compiles the delimiter patterns `_delimiter` writes out
+    (with the boundary where this has any `length` characters): a release that changes them
+    means the fast decoder no longer finds what werkzeug's would."""
+    theirs = MultipartDecoder(b"X")
+    written = b"[^\\r\\n]{1}"
+    return all(
+        ours.pattern.replace(written, re.escape(b"X")) == want.pattern and ours.flags == want.flags
+        for ours, want in (
+            (_delimiter(1, LINE_BREAK + b"?"), theirs.preamble_re),
+            (_delimiter(1, LINE_BREAK), theirs.boundary_re),
+        )
+    )
+
+
 def choose(candidate: Any) -> type[formparser.FormDataParser]:
     """`candidate()` (the fast parser) if it builds and reads the sample as werkzeug does, else
     werkzeug's own: the fast one leans on werkzeug internals a release may change, and the
     sandbox must keep reading uploads then, only slower."""
     try:
         fast: type[formparser.FormDataParser] = candidate()
-        if parse_sample(fast) == parse_sample(formparser.FormDataParser):
+        if same_delimiters() and parse_sample(fast) == parse_sample(formparser.FormDataParser):
             return fast
     except Exception:  # noqa: BLE001 - any failure of the internals it leans on means: not here
         pass
