@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistplan.config import load_config
-from assistplan.plan.desired import CHUNK, build_desired, sha256_file
+from assistplan.plan.desired import BIG_FILE, CHUNK, build_desired, sha256_file
 
 
 @pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 7])
@@ -19,8 +19,12 @@ def test_sha256_file_matches_hashlib_at_chunk_boundaries(tmp_path: Path, size: i
     assert sha256_file(path) == (hashlib.sha256(data).hexdigest(), size)
 
 
-def test_build_desired_hashes_every_local_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("big", [0, 1, 3], ids=["small files", "one big", "three big"])
+def test_build_desired_hashes_every_local_file(tmp_path: Path, big: int) -> None:
+    """Small files are hashed in this thread, big ones (BIG_FILE and more) by threads meanwhile."""
     contents = {f"f{i}": f"document {i}\n".encode() * (i + 1) for i in range(12)}
+    for i in range(big):  # among the small ones, in the middle of the config
+        contents[f"f{i * 4}"] = bytes([i]) * BIG_FILE + b"tail"
     for name, data in contents.items():
         (tmp_path / f"{name}.txt").write_bytes(data)
     files = "".join(f"  {name}: {{path: {name}.txt}}\n" for name in contents)
@@ -30,3 +34,4 @@ def test_build_desired_hashes_every_local_file(tmp_path: Path) -> None:
         attrs = desired[f"file.{name}"].attrs
         assert (attrs["sha256"], attrs["bytes"]) == (hashlib.sha256(data).hexdigest(), len(data))
     assert desired["file.ext"].external and desired["file.ext"].attrs == {"id": "file-abc"}
+    assert [a for a in desired if a.startswith("file.")] == [f"file.{n}" for n in contents] + ["file.ext"]
