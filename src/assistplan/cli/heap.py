@@ -28,6 +28,11 @@ def one_shot_process() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def one_shot() -> bool:
+    """Whether this process is the console script's (see the module docstring)."""
+    return _one_shot
+
+
 @contextmanager
 def building() -> Iterator[None]:
     """A stage that builds data living as long as the command: in the one-shot process, the

@@ -117,7 +117,7 @@ def plan(
     if as_json and markdown:
         raise click.UsageError("choose one of --json and --markdown")
     try:
-        cfg = opts.config()
+        cfg = opts.config(planning=True)
         manager = opts.manager(cfg)
         with manager.locked("plan", parse_lock_timeout(lock_timeout)):
             state = _load(manager)
@@ -289,7 +289,7 @@ def apply(
     from assistplan.settings import check_apply_settings
 
     check_apply_settings()
-    cfg = opts.config()
+    cfg = opts.config(planning=True)
     manager = opts.manager(cfg)
     p = printer(opts)
     timeout = parse_lock_timeout(lock_timeout)
@@ -339,7 +339,7 @@ def destroy(opts: Options, auto_approve: bool, parallelism: int, lock_timeout: s
     from assistplan.settings import check_apply_settings
 
     check_apply_settings()
-    cfg = opts.config()
+    cfg = opts.config(planning=True)
     empty = dataclasses.replace(cfg, files={}, vector_stores={}, assistants={}, pipelines={}, experiments={})
     manager = opts.manager(cfg)
     p = printer(opts)

@@ -7,6 +7,7 @@ only commands that talk to the API pay for it (see tests/cli/test_startup.py).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,16 +82,22 @@ class Options:
             words += ["--env", self.env]
         return shlex.join([*words, *args])
 
-    def config(self, *, strict: bool = False) -> Config:
+    def config(self, *, strict: bool = False, planning: bool = False) -> Config:
         """The loaded config. Not `strict`: references to removed assistants/pipelines are left to
-        the plan, which knows from state whether they name live consumers (the guard)."""
+        the plan, which knows from state whether they name live consumers (the guard).
+        `planning`: the command goes on to plan, so the planner and the SDK are imported while a
+        big config loads (cli/overlap.py)."""
         if self._config is None:
+            from assistplan.cli.overlap import load_beside
             from assistplan.config.loader import load_config
             from assistplan.plan.guard import check_dangling
 
             self._check_config_exists()
-            with heap.building():
-                cfg = load_config(self.config_path(), allow_dangling=not strict, env=self.env)
+            load = functools.partial(load_config, self.config_path(), allow_dangling=not strict, env=self.env)
+            with (
+                heap.building()
+            ):  # the config, and the modules imported meanwhile, live as long as the command
+                cfg = load_beside(load, self._import_planning, self.config_path()) if planning else load()
             if cfg.dangling:
                 # Judge what we can before any lock or sandbox is touched: with no state at all,
                 # every dangling reference is simply unknown.
@@ -98,6 +105,15 @@ class Options:
                 check_dangling(cfg, set(stored.resources) if stored else set())
             self._config = cfg
         return self._config
+
+    def _import_planning(self) -> None:
+        """What a command that plans imports anyway: the planner, the SDK (and the in-process
+        sandbox, for --sandbox)."""
+        import assistplan.plan.planner
+        import assistplan.remote.api  # noqa: F401
+
+        if self.sandbox:
+            import assistplan.sandbox.app  # noqa: F401
 
     def _check_config_exists(self) -> None:
         """No config where we looked: say where that was and how to point elsewhere."""
