@@ -88,16 +88,19 @@ class Options:
         `planning`: the command goes on to plan, so the planner and the SDK are imported while a
         big config loads (cli/overlap.py)."""
         if self._config is None:
-            from assistplan.cli.overlap import load_beside
             from assistplan.config.loader import load_config
             from assistplan.plan.guard import check_dangling
 
             self._check_config_exists()
             load = functools.partial(load_config, self.config_path(), allow_dangling=not strict, env=self.env)
-            with (
-                heap.building()
-            ):  # the config, and the modules imported meanwhile, live as long as the command
-                cfg = load_beside(load, self._import_planning, self.config_path()) if planning else load()
+            # The config (and the modules imported meanwhile) live as long as the command.
+            with heap.building():
+                if planning:
+                    from assistplan.cli.overlap import load_beside
+
+                    cfg = load_beside(load, self._import_planning, self.config_path())
+                else:
+                    cfg = load()
             if cfg.dangling:
                 # Judge what we can before any lock or sandbox is touched: with no state at all,
                 # every dangling reference is simply unknown.
