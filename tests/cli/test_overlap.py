@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -25,9 +26,10 @@ import json, os, sys
 from pathlib import Path
 from assistplan.cli import heap
 from assistplan.cli.overlap import load_beside
-from assistplan.errors import ConfigError, Diagnostic
+from assistplan.errors import AssistplanError, ConfigError, Diagnostic
 
 heap.one_shot_process()
+{setup}
 pid = os.getpid()
 ran = []
 def load():
@@ -37,13 +39,15 @@ try:
     print(json.dumps({{"loaded_by_child": got != pid, "meanwhile": ran == [pid]}}))
 except ConfigError as exc:
     print(json.dumps({{"error": [str(d) for d in exc.diagnostics], "meanwhile": ran == [pid]}}))
+except AssistplanError as exc:
+    print(json.dumps({{"refused": [type(exc).__name__, exc.render()], "meanwhile": ran == [pid]}}))
 """
 
 
-def _beside(tmp_path: Path, load_body: str, size: int = BIG_CONFIG) -> dict[str, object]:
+def _beside(tmp_path: Path, load_body: str, size: int = BIG_CONFIG, setup: str = "") -> dict[str, object]:
     config = tmp_path / "assistants.yaml"
     config.write_bytes(b"#" * size)
-    script = SCRIPT.format(load=textwrap.indent(textwrap.dedent(load_body), "    "))
+    script = SCRIPT.format(load=textwrap.indent(textwrap.dedent(load_body), "    "), setup=setup)
     proc = subprocess.run(
         [sys.executable, "-c", script, str(config)], capture_output=True, text=True, timeout=120
     )
@@ -55,9 +59,40 @@ def test_a_big_config_is_loaded_by_a_child_while_this_process_imports(tmp_path: 
     assert _beside(tmp_path, "return os.getpid()") == {"loaded_by_child": True, "meanwhile": True}
 
 
-def test_a_small_config_is_loaded_here(tmp_path: Path) -> None:
-    got = _beside(tmp_path, "return os.getpid()", size=BIG_CONFIG - 1)
-    assert got == {"loaded_by_child": False, "meanwhile": True}
+@pytest.mark.parametrize(
+    ("size", "setup"),
+    [
+        (BIG_CONFIG - 1, ""),  # a small config: a fork and a pickle would cost more
+        (
+            BIG_CONFIG,
+            "import threading; threading.Thread(target=threading.Event().wait, daemon=True).start()",
+        ),
+        (
+            BIG_CONFIG,
+            "def refuse(): raise BlockingIOError(11, 'Resource temporarily unavailable')\nos.fork = refuse",
+        ),
+    ],
+    ids=["small config", "other threads", "fork refused"],
+)
+def test_otherwise_the_config_is_loaded_here_before_anything_is_imported(
+    tmp_path: Path, size: int, setup: str
+) -> None:
+    got = _beside(tmp_path, "return os.getpid()", size=size, setup=setup)
+    assert got == {"loaded_by_child": False, "meanwhile": False}
+
+
+def test_another_refusal_of_the_child_is_raised_here_with_its_message(tmp_path: Path) -> None:
+    load = """
+    if os.getpid() == pid:
+        raise AssertionError("loaded here")
+    from assistplan.config.overlay import UnknownEnvironment
+    raise UnknownEnvironment("no environment 'prdo' in assistants.yaml")
+    """
+    got = _beside(tmp_path, load)
+    assert got == {
+        "refused": ["UnknownEnvironment", "no environment 'prdo' in assistants.yaml"],
+        "meanwhile": True,
+    }
 
 
 def test_a_config_error_found_by_the_child_is_raised_here(tmp_path: Path) -> None:
@@ -143,3 +178,20 @@ def test_a_config_error_in_a_big_config_reads_as_it_does_loaded_here(tmp_path: P
         load_config(tmp_path / "assistants.yaml")  # named by its path here, by its name in the command
     assert proc.stderr.splitlines() == [str(d).replace(f"{tmp_path}/", "") for d in here.value.diagnostics]
     assert "unknown key 'modle'" in proc.stderr
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize(
+    ("example", "env"),
+    [(e.name, None) for e in sorted(EXAMPLES.iterdir()) if (e / "assistants.yaml").exists()]
+    + [("support-envs", "prod")],
+)
+def test_every_kind_of_config_comes_back_from_the_child_whole(example: str, env: str | None) -> None:
+    """What the child sends is the config pickled: a config using every feature (pipelines,
+    experiments, releases, overlays, instructions files, targets) must come back equal."""
+    from assistplan.config.loader import load_config
+
+    cfg = load_config(EXAMPLES / example / "assistants.yaml", allow_dangling=True, env=env)
+    assert pickle.loads(pickle.dumps(cfg, protocol=pickle.HIGHEST_PROTOCOL)) == cfg

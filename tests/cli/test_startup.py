@@ -100,6 +100,20 @@ def test_the_check_sees_what_commands_that_call_the_api_load(project: Project, t
     assert "jsonschema" in imported(["validate"], tmp_path, code=1)
 
 
+@pytest.mark.parametrize("command", ["plan", "apply", "destroy"])
+def test_a_config_error_is_told_before_the_engine_loads(tmp_path: Path, command: str) -> None:
+    """The edit-and-plan loop: a mistyped key is reported without importing the planner or the SDK."""
+    (tmp_path / "assistants.yaml").write_text("version: 1\nassistants:\n  bot: {modle: gpt-4o}\n")
+    assert (
+        heavy(
+            imported(
+                ["--sandbox", command, "--auto-approve"][: 3 if command != "plan" else 2], tmp_path, code=1
+            )
+        )
+        == []
+    )
+
+
 FOUNDRY = """\
 version: 1
 provider: {target: foundry, project_endpoint: "https://contoso.services.ai.azure.com/api/projects/hr"}

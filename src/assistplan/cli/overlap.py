@@ -6,7 +6,9 @@ them. The `assistplan` command (only it: `heap.one_shot`) forks on Linux when th
 the child loads the config and sends it back pickled, while this process imports. Loading is a
 pure function of the files it reads, so the child's result is the one this process would get.
 Anything unusual (no fork, other threads, a child that fails, dies or cannot send its result)
-falls back to loading here, which gives exactly the errors and output loading gives.
+falls back to loading here, which gives exactly the errors and output loading gives. (The
+loader prints nothing: a child's output would be lost, or doubled by such a fallback. A child
+whose parent was killed meanwhile ends when it finds the pipe closed.)
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from assistplan.cli import heap
-from assistplan.errors import ConfigError
+from assistplan.errors import AssistplanError, ConfigError
 
 T = TypeVar("T")
 
@@ -41,12 +43,20 @@ def can_fork(path: Path) -> bool:
 
 
 def load_beside(load: Callable[[], T], meanwhile: Callable[[], object], path: Path) -> T:
-    """`load()`, run in a forked child while this process runs `meanwhile()` (when `can_fork`)."""
+    """`load()`, run in a forked child while this process runs `meanwhile()` (when `can_fork`;
+    otherwise just `load()`: a config error is then told before any import)."""
     if not can_fork(path):
-        meanwhile()
         return load()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return load()
+    try:
+        pid = os.fork()
+    except OSError:  # e.g. EAGAIN under a process limit (CI, containers): load here
+        os.close(read_end)
+        os.close(write_end)
+        return load()
     if pid == 0:  # the child: load, send, and leave without running anything of the parent's
         os.close(read_end)
         _child(load, write_end)
@@ -64,6 +74,9 @@ def load_beside(load: Callable[[], T], meanwhile: Callable[[], object], path: Pa
     kind, value = answer
     if kind == "error":
         raise ConfigError(value)
+    if kind == "refused":
+        cls, parts = value
+        raise cls(*parts)
     loaded: T = value  # what `load()` returned, in the child
     return loaded
 
@@ -75,6 +88,8 @@ def _child(load: Callable[[], Any], fd: int) -> None:
             data = pickle.dumps(("ok", load()), protocol=pickle.HIGHEST_PROTOCOL)
         except ConfigError as exc:  # its diagnostics: the exception itself pickles only its text
             data = pickle.dumps(("error", exc.diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
+        except AssistplanError as exc:  # e.g. an unknown --env: its class and the parts of its message
+            data = pickle.dumps(("refused", (type(exc), exc.message.parts)), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(fd, "wb") as out:
             out.write(data)
     except BaseException:  # noqa: BLE001 - anything else: say nothing, the parent loads itself
@@ -115,4 +130,10 @@ def _unpickled(payload: bytes | None) -> tuple[str, Any] | None:
         kind, value = pickle.loads(payload)  # noqa: S301 - our own child's, through our own pipe
     except Exception:  # noqa: BLE001 - a partial or unreadable answer: load here instead
         return None
-    return (kind, value) if kind in ("ok", "error") else None
+    if kind == "refused":
+        cls, parts = value
+        try:
+            cls(*parts)  # an error class built otherwise than from its message: load here
+        except Exception:  # noqa: BLE001
+            return None
+    return (kind, value) if kind in ("ok", "error", "refused") else None

@@ -284,12 +284,13 @@ def apply(
     lock_timeout: str,
 ) -> None:
     """Carry out the plan (a saved PLANFILE exactly, or a fresh one after confirmation)."""
-    from assistplan.apply.executor import Applier
-    from assistplan.plan import planfile
     from assistplan.settings import check_apply_settings
 
     check_apply_settings()
-    cfg = opts.config(planning=True)
+    cfg = opts.config(planning=True)  # a config error is told before the engine loads
+    from assistplan.apply.executor import Applier
+    from assistplan.plan import planfile
+
     manager = opts.manager(cfg)
     p = printer(opts)
     timeout = parse_lock_timeout(lock_timeout)
