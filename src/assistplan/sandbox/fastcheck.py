@@ -12,8 +12,8 @@ steps aside (a test checks the two agree on many bodies):
   ``#/components/schemas/NAME``, or one jsonschema-rs cannot compile gets no check (None);
 - a body that is not JSON-shaped (a lone surrogate) makes jsonschema-rs raise: a no.
 
-config/schema_fast.py does the same for configs (the sandbox imports nothing from the engine):
-a fix to one of these rules belongs in both.
+The config loader's check (config/schema_fast.py) is built from the same pieces (`reachable`,
+`check_of`): they live here because the sandbox imports nothing from the rest of assistplan.
 """
 
 from __future__ import annotations
@@ -44,41 +44,40 @@ class _PythonPattern:
             raise ValueError("does not match")
 
 
-def _reachable(schemas: Mapping[str, Any], name: str) -> dict[str, Any] | None:
-    """The schemas ``name`` reaches through ``$ref``s, or None if one uses a keyword or a
-    ``$ref`` not trusted here."""
-    found: dict[str, Any] = {name: schemas[name]}
-    todo: list[Any] = [schemas[name]]
+def reachable(
+    root: Any, defs: Mapping[str, Any], ref: re.Pattern[str], ignored: frozenset[str] = frozenset()
+) -> dict[str, Any] | None:
+    """The definitions (of `defs`, named by `$ref`s that `ref` matches in full) that `root`
+    reaches, or None if a subschema it reaches uses a keyword outside `_KEYWORDS` and `ignored`
+    or another `$ref`: a schema this check cannot vouch for."""
+    found: dict[str, Any] = {}
+    todo: list[Any] = [root]
     while todo:
         node = todo.pop()
         if isinstance(node, bool):
             continue
-        if not isinstance(node, dict) or not _KEYWORDS.issuperset(node):
+        if not isinstance(node, dict) or not _KEYWORDS.issuperset(node.keys() - ignored):
             return None
         if "$ref" in node:
-            match = _REF.fullmatch(node["$ref"])
-            if match is None or match[1] not in schemas:
+            match = ref.fullmatch(node["$ref"]) if isinstance(node["$ref"], str) else None
+            if match is None or match[1] not in defs:
                 return None
             if match[1] not in found:
-                found[match[1]] = schemas[match[1]]
-                todo.append(schemas[match[1]])
+                found[match[1]] = defs[match[1]]
+                todo.append(defs[match[1]])
         todo += [node[key] for key in _SUBSCHEMA if key in node]
         todo += [sub for key in ("allOf", "anyOf", "oneOf") for sub in node.get(key, ())]
         todo += list(node.get("properties", {}).values())
     return found
 
 
-def compile_check(schemas: Mapping[str, Any], name: str) -> Check | None:
-    """The yes/no check of ``schemas[name]`` (refs: ``#/components/schemas/...``), or None
-    where jsonschema-rs could be laxer than jsonschema or cannot compile it."""
-    reachable = _reachable(schemas, name)
-    if reachable is None:
-        return None
+def check_of(document: dict[str, Any]) -> Check | None:
+    """jsonschema-rs's yes/no check of `document` (a schema `reachable` vouched for), or None
+    where it cannot compile it."""
     try:
         import jsonschema_rs
     except ImportError:  # no wheel for this platform: jsonschema checks everything, only slower
         return None
-    document = {"$ref": f"#/components/schemas/{name}", "components": {"schemas": reachable}}
     try:
         validator = jsonschema_rs.Draft202012Validator(
             document, validate_formats=False, offline=True, keywords={"pattern": _PythonPattern}
@@ -89,10 +88,20 @@ def compile_check(schemas: Mapping[str, Any], name: str) -> Check | None:
         return None
     is_valid = validator.is_valid
 
-    def check(body: Any) -> bool:
+    def check(instance: Any) -> bool:
         try:
-            return is_valid(body)
-        except (ValueError, TypeError):  # not JSON-shaped: jsonschema says why
+            return is_valid(instance)
+        except (ValueError, TypeError):  # not JSON-shaped (a non-string key, a lone surrogate)
             return False
 
     return check
+
+
+def compile_check(schemas: Mapping[str, Any], name: str) -> Check | None:
+    """The yes/no check of ``schemas[name]`` (refs: ``#/components/schemas/...``), or None
+    where jsonschema-rs could be laxer than jsonschema or cannot compile it."""
+    reach = reachable(schemas[name], schemas, _REF)
+    if reach is None:
+        return None
+    used = {name: schemas[name], **reach}
+    return check_of({"$ref": f"#/components/schemas/{name}", "components": {"schemas": used}})
