@@ -71,13 +71,9 @@ def load_beside(load: Callable[[], T], meanwhile: Callable[[], object], path: Pa
     answer = _unpickled(payload)
     if answer is None:
         return load()  # the child could not say: load here, for the real outcome
-    kind, value = answer
-    if kind == "error":
-        raise ConfigError(value)
-    if kind == "refused":
-        cls, parts = value
-        raise cls(*parts)
-    loaded: T = value  # what `load()` returned, in the child
+    if isinstance(answer, AssistplanError):
+        raise answer
+    loaded: T = answer  # what `load()` returned, in the child
     return loaded
 
 
@@ -121,19 +117,21 @@ def _reap(pid: int, *, answered: bool) -> None:
         pass
 
 
-def _unpickled(payload: bytes | None) -> tuple[str, Any] | None:
-    """("ok", the config) or ("error", its diagnostics) as the child sent them; None when it
-    sent nothing usable."""
+def _unpickled(payload: bytes | None) -> Any:
+    """What the child sent: the config, or the error to raise (a ConfigError with its
+    diagnostics, another AssistplanError rebuilt from its message); None when it sent nothing
+    usable."""
     if not payload:
         return None
     try:
         kind, value = pickle.loads(payload)  # noqa: S301 - our own child's, through our own pipe
-    except Exception:  # noqa: BLE001 - a partial or unreadable answer: load here instead
+        if kind == "ok":
+            return value
+        if kind == "error":
+            return ConfigError(value)
+        if kind == "refused":
+            cls, parts = value
+            return cls(*parts)
+    except Exception:  # noqa: BLE001 - partial, unreadable, or an error class built otherwise
         return None
-    if kind == "refused":
-        cls, parts = value
-        try:
-            cls(*parts)  # an error class built otherwise than from its message: load here
-        except Exception:  # noqa: BLE001
-            return None
-    return (kind, value) if kind in ("ok", "error", "refused") else None
+    return None
