@@ -173,11 +173,9 @@ class Store:
 
     def _load(self) -> None:
         self._clear()
-        if self._db is None:
+        db = self._db
+        if db is None:
             return
-        self._load_rows(self._db)
-
-    def _load_rows(self, db: Database) -> None:
         self._data_version = db.data_version()
         rows = db.rows(skip=UPLOAD)
         by_kind: dict[str, list[tuple[str, Record]]] = {}
